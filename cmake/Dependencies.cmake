@@ -1,0 +1,25 @@
+# Every dependency comes from Debian's packages (see scripts/install-deps).
+find_package(Threads REQUIRED)
+find_package(absl REQUIRED CONFIG)
+
+# Standalone Asio (libasio-dev) is header only. It is compiled once, in
+# server/asio_impl.cc, rather than in every file that includes it.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(asio INTERFACE)
+target_include_directories(asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED)
+target_link_libraries(asio INTERFACE Threads::Threads)
+
+# xxHash (libxxhash-dev) ships a pkg-config file but no CMake package.
+find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)
+find_library(XXHASH_LIBRARY NAMES libxxhash.a xxhash REQUIRED)
+add_library(xxhash INTERFACE)
+target_include_directories(xxhash SYSTEM INTERFACE ${XXHASH_INCLUDE_DIR})
+target_link_libraries(xxhash INTERFACE ${XXHASH_LIBRARY})
+
+if(EMBERKV_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED CONFIG)
+endif()
+if(EMBERKV_BUILD_BENCH)
+  find_package(benchmark REQUIRED CONFIG)
+endif()

@@ -1,0 +1,161 @@
+#include "storage/key_index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+namespace emberkv::storage {
+namespace {
+
+// Grow past 85% of the slots, to 1.5x; shrink below 20%, to half.
+constexpr size_t kMaxLoadPercent = 85;
+constexpr size_t kMinLoadPercent = 20;
+// Tables this small are moved in one go rather than incrementally.
+constexpr uint32_t kMigrateAtOnceChunks = 64;
+// Chunks moved per insert or erase while a migration runs. With growth by
+// 1.5x, two per insert finish long before the new table fills.
+constexpr size_t kMigrateChunksPerWrite = 2;
+
+}  // namespace
+
+KeyIndex::~KeyIndex() {
+  Release(current_);
+  Release(old_);
+}
+
+KeyIndex::Table KeyIndex::Allocate(uint32_t chunks) {
+  Table table;
+  table.size = chunks;
+  table.chunks = static_cast<Chunk*>(::operator new(sizeof(Chunk) * chunks, std::align_val_t(64)));
+  std::memset(static_cast<void*>(table.chunks), 0, sizeof(Chunk) * chunks);
+  return table;
+}
+
+void KeyIndex::Release(Table& table) {
+  if (table.chunks) ::operator delete(table.chunks, std::align_val_t(64));
+  table = Table{};
+}
+
+uint64_t KeyIndex::ChunkStart(uint32_t chunk, uint32_t size, bool* end) {
+  if (chunk >= size) {
+    *end = true;
+    return 0;
+  }
+  // ceil(chunk * 2^64 / size)
+  unsigned __int128 numerator = (static_cast<unsigned __int128>(chunk) << 64) + size - 1;
+  *end = false;
+  return static_cast<uint64_t>(numerator / size);
+}
+
+KeyIndex::Position KeyIndex::InsertInto(Table& table, uint64_t hash, Handle handle) {
+  uint32_t index = HomeChunk(hash, table.size);
+  while (true) {
+    Chunk& chunk = table.chunks[index];
+    uint32_t empty = MatchMask(chunk, 0);
+    if (empty) {
+      int slot = __builtin_ctz(empty);
+      chunk.tags[slot] = TagOf(hash);
+      chunk.handles[slot] = handle;
+      ++table.count;
+      return Position{index, static_cast<uint8_t>(slot), 0};
+    }
+    if (chunk.overflow != UINT16_MAX) ++chunk.overflow;
+    index = index + 1 == table.size ? 0 : index + 1;
+  }
+}
+
+void KeyIndex::EraseFrom(Table& table, Position position, uint64_t hash) {
+  table.chunks[position.chunk].tags[position.slot] = 0;
+  --table.count;
+  // Undo the overflow counts left by this entry's probe from its home chunk.
+  for (uint32_t index = HomeChunk(hash, table.size); index != position.chunk;
+       index = index + 1 == table.size ? 0 : index + 1) {
+    Chunk& chunk = table.chunks[index];
+    if (chunk.overflow != UINT16_MAX) --chunk.overflow;
+  }
+}
+
+void KeyIndex::StartResize(uint32_t chunks) {
+  // Finish any migration first: only two tables exist at a time.
+  while (Migrate(SIZE_MAX)) {
+  }
+  old_ = current_;
+  current_ = Allocate(chunks);
+  drained_ = 0;
+  if (old_.size <= kMigrateAtOnceChunks) Migrate(SIZE_MAX);
+}
+
+bool KeyIndex::Migrate(size_t chunks) {
+  if (!old_.chunks) return false;
+  for (size_t moved = 0; moved < chunks && drained_ < old_.size; ++moved, ++drained_) {
+    Chunk& chunk = old_.chunks[drained_];
+    for (int s = 0; s < kSlotsPerChunk; ++s) {
+      if (!chunk.tags[s]) continue;
+      Handle handle = chunk.handles[s];
+      uint64_t hash = hash_of_(context_, handle);
+      EraseFrom(old_, Position{drained_, static_cast<uint8_t>(s), 1}, hash);
+      InsertInto(current_, hash, handle);
+    }
+  }
+  // Entries stored before drained_ by wrap-around were moved with their
+  // chunk; once every chunk is drained the old table is empty.
+  if (drained_ < old_.size) return true;
+  Release(old_);
+  drained_ = 0;
+  return false;
+}
+
+KeyIndex::Position KeyIndex::Insert(uint64_t hash, Handle handle) {
+  if (old_.chunks) Migrate(kMigrateChunksPerWrite);
+  if (!current_.chunks) {
+    current_ = Allocate(1);
+  } else if ((size() + 1) * 100 > capacity() * kMaxLoadPercent) {
+    StartResize(std::max<uint32_t>(current_.size + 1, current_.size + current_.size / 2));
+  }
+  return InsertInto(current_, hash, handle);
+}
+
+void KeyIndex::Erase(Position position, uint64_t hash) {
+  EraseFrom(TableAt(position), position, hash);
+  if (old_.chunks) {
+    Migrate(kMigrateChunksPerWrite);
+  } else {
+    MaybeResizeAfterErase();
+  }
+}
+
+void KeyIndex::MaybeResizeAfterErase() {
+  if (size() == 0) {
+    Release(current_);
+    return;
+  }
+  if (current_.size > 4 && size() * 100 < capacity() * kMinLoadPercent) {
+    // Aim at 40% load in the smaller table.
+    size_t chunks = (size() * 100 / 40 + kSlotsPerChunk - 1) / kSlotsPerChunk;
+    StartResize(static_cast<uint32_t>(std::max<size_t>(chunks, 1)));
+  }
+}
+
+void KeyIndex::Clear() {
+  Release(current_);
+  Release(old_);
+  drained_ = 0;
+}
+
+Handle KeyIndex::RandomEntry(uint64_t random) const {
+  for (const Table* table : {&current_, &old_}) {
+    if (table->count == 0) continue;
+    uint32_t start = static_cast<uint32_t>(random % table->size);
+    int first_slot = static_cast<int>((random >> 32) % kSlotsPerChunk);
+    for (uint32_t i = 0; i < table->size; ++i) {
+      const Chunk& chunk = table->chunks[(start + i) % table->size];
+      for (int k = 0; k < kSlotsPerChunk; ++k) {
+        int s = (first_slot + k) % kSlotsPerChunk;
+        if (chunk.tags[s]) return chunk.handles[s];
+      }
+    }
+  }
+  return kNullHandle;
+}
+
+}  // namespace emberkv::storage

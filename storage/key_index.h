@@ -1,0 +1,241 @@
+// The per-database hash index: an open-addressing table of 4-byte entry
+// handles, laid out for memory and for one cache miss per lookup.
+//
+// Slots come in 64-byte chunks of twelve: twelve one-byte tags (8 bits of the
+// key's hash, 0 = empty), an overflow counter and twelve handles. A lookup
+// compares the tags of a whole chunk at once with SSE2 and only touches
+// entries whose tag matches. Collisions probe the next chunk; each chunk
+// counts the entries that probed past it (as in Facebook's F14), so a lookup
+// stops at the first chunk with no overflow and erasing needs no tombstones.
+// A slot costs 5.33 bytes; at the load of 0.57-0.85 this table keeps, that is
+// 6.3-9.3 bytes per key.
+//
+// The chunk count is any integer, not a power of two: the home chunk of a
+// hash is (hash * chunks) >> 64. That lets the table grow by 1.5x instead of
+// 2x, and it keeps keys in hash order across resizes, which is what makes
+// SCAN's cursor (a position in hash space) survive resizing.
+//
+// Growing never stops the world: a new table is allocated and the old one is
+// drained a few chunks per insert (and from the shard's timer), while lookups
+// look in both. The same happens when shrinking.
+//
+// The index knows handles and hashes only; callers supply key comparison, and
+// the owner supplies a function that recomputes an entry's hash (needed when
+// moving entries and for SCAN).
+//
+// Thread safety: none; one index belongs to one shard's thread.
+#pragma once
+
+#include <emmintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "storage/slab_arena.h"
+
+namespace emberkv::storage {
+
+class KeyIndex {
+ public:
+  static constexpr int kSlotsPerChunk = 12;
+
+  using HashFn = uint64_t (*)(const void* context, Handle handle);
+
+  // Where a handle sits. Valid until the next Insert, Erase or Migrate.
+  struct Position {
+    uint32_t chunk = 0;
+    uint8_t slot = 0;
+    uint8_t table = 0;  // 0: the current table, 1: the one being drained
+  };
+
+  KeyIndex(HashFn hash_of, const void* context) : hash_of_(hash_of), context_(context) {}
+  ~KeyIndex();
+  KeyIndex(const KeyIndex&) = delete;
+  KeyIndex& operator=(const KeyIndex&) = delete;
+
+  // Finds the handle with this hash for which equals(handle) holds.
+  template <class Equals>
+  bool Find(uint64_t hash, Equals&& equals, Position* position) const;
+
+  Handle Get(Position position) const { return TableAt(position).chunks[position.chunk].handles[position.slot]; }
+  void Set(Position position, Handle handle) {
+    TableAt(position).chunks[position.chunk].handles[position.slot] = handle;
+  }
+
+  // Adds a handle whose key is not in the index. Returns its position.
+  Position Insert(uint64_t hash, Handle handle);
+  // Removes the handle at `position`; `hash` must be its key's hash.
+  void Erase(Position position, uint64_t hash);
+
+  // Moves up to `chunks` chunks of a table being drained. Returns whether a
+  // migration is still in progress.
+  bool Migrate(size_t chunks);
+  bool migrating() const { return old_.chunks != nullptr; }
+
+  void Clear();
+  size_t size() const { return current_.count + old_.count; }
+  size_t capacity() const { return static_cast<size_t>(current_.size) * kSlotsPerChunk; }
+  size_t memory_bytes() const { return (static_cast<size_t>(current_.size) + old_.size) * sizeof(Chunk); }
+
+  // Calls fn(handle) for every entry.
+  template <class Fn>
+  void ForEach(Fn&& fn) const;
+
+  // Calls fn(handle) for the entries whose hash lies in [from, end of the
+  // chunk range visited), visiting chunk ranges until at least `want` entries
+  // were reported or the end of hash space. Returns where to continue, or 0
+  // when the whole space has been covered. Start with 0.
+  template <class Fn>
+  uint64_t Scan(uint64_t from, size_t want, Fn&& fn) const;
+
+  // Some entry chosen with `random` (roughly uniformly), or kNullHandle.
+  Handle RandomEntry(uint64_t random) const;
+
+ private:
+  struct alignas(64) Chunk {
+    uint8_t tags[kSlotsPerChunk];
+    uint16_t overflow;  // entries that probed past this chunk; saturates
+    uint16_t unused;
+    Handle handles[kSlotsPerChunk];
+  };
+  static_assert(sizeof(Chunk) == 64);
+
+  struct Table {
+    Chunk* chunks = nullptr;
+    uint32_t size = 0;  // chunks
+    size_t count = 0;   // entries
+  };
+
+  static uint8_t TagOf(uint64_t hash) {
+    uint8_t tag = static_cast<uint8_t>(hash);
+    return tag == 0 ? 1 : tag;
+  }
+  static uint32_t HomeChunk(uint64_t hash, uint32_t size) {
+    return static_cast<uint32_t>((static_cast<unsigned __int128>(hash) * size) >> 64);
+  }
+  // The smallest hash whose home chunk is `chunk` (2^64 for chunk == size is
+  // reported as 0 with *end = true).
+  static uint64_t ChunkStart(uint32_t chunk, uint32_t size, bool* end);
+  static uint32_t MatchMask(const Chunk& chunk, uint8_t tag) {
+    __m128i tags = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk.tags));
+    uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(tags, _mm_set1_epi8(static_cast<char>(tag)))));
+    return mask & ((1u << kSlotsPerChunk) - 1);
+  }
+
+  Table& TableAt(Position p) { return p.table ? old_ : current_; }
+  const Table& TableAt(Position p) const { return p.table ? old_ : current_; }
+
+  template <class Equals>
+  static bool FindIn(const Table& table, uint64_t hash, Equals& equals, Position* position);
+  static Position InsertInto(Table& table, uint64_t hash, Handle handle);
+  static void EraseFrom(Table& table, Position position, uint64_t hash);
+  template <class Fn>
+  void ScanRange(const Table& table, uint64_t lo, uint64_t hi, bool hi_is_end, Fn& fn,
+                 size_t* reported) const;
+
+  static Table Allocate(uint32_t chunks);
+  static void Release(Table& table);
+  void StartResize(uint32_t chunks);
+  void MaybeResizeAfterErase();
+
+  HashFn hash_of_;
+  const void* context_;
+  Table current_;
+  Table old_;              // being drained into current_, or empty
+  uint32_t drained_ = 0;   // chunks of old_ already moved
+};
+
+// ---- implementation of the templates ----
+
+template <class Equals>
+bool KeyIndex::FindIn(const Table& table, uint64_t hash, Equals& equals, Position* position) {
+  if (table.count == 0) return false;
+  uint32_t index = HomeChunk(hash, table.size);
+  uint8_t tag = TagOf(hash);
+  for (uint32_t probes = 0; probes < table.size; ++probes) {
+    const Chunk& chunk = table.chunks[index];
+    for (uint32_t mask = MatchMask(chunk, tag); mask; mask &= mask - 1) {
+      int slot = __builtin_ctz(mask);
+      if (equals(chunk.handles[slot])) {
+        position->chunk = index;
+        position->slot = static_cast<uint8_t>(slot);
+        return true;
+      }
+    }
+    if (chunk.overflow == 0) return false;
+    index = index + 1 == table.size ? 0 : index + 1;
+  }
+  return false;
+}
+
+template <class Equals>
+bool KeyIndex::Find(uint64_t hash, Equals&& equals, Position* position) const {
+  if (FindIn(current_, hash, equals, position)) {
+    position->table = 0;
+    return true;
+  }
+  if (old_.chunks && FindIn(old_, hash, equals, position)) {
+    position->table = 1;
+    return true;
+  }
+  return false;
+}
+
+template <class Fn>
+void KeyIndex::ForEach(Fn&& fn) const {
+  for (const Table* table : {&current_, &old_}) {
+    for (uint32_t c = 0; c < table->size; ++c) {
+      const Chunk& chunk = table->chunks[c];
+      for (int s = 0; s < kSlotsPerChunk; ++s) {
+        if (chunk.tags[s]) fn(chunk.handles[s]);
+      }
+    }
+  }
+}
+
+template <class Fn>
+void KeyIndex::ScanRange(const Table& table, uint64_t lo, uint64_t hi, bool hi_is_end, Fn& fn,
+                         size_t* reported) const {
+  if (table.count == 0) return;
+  uint32_t first = HomeChunk(lo, table.size);
+  uint32_t last = hi_is_end ? table.size - 1 : HomeChunk(hi - 1, table.size);
+  // Entries whose home is in [first, last] live there or further along the
+  // probe sequence, which continues while a chunk reports overflow.
+  uint32_t index = first;
+  for (uint32_t visited = 0; visited < table.size; ++visited) {
+    const Chunk& chunk = table.chunks[index];
+    for (int s = 0; s < kSlotsPerChunk; ++s) {
+      if (!chunk.tags[s]) continue;
+      uint64_t h = hash_of_(context_, chunk.handles[s]);
+      if (h >= lo && (hi_is_end || h < hi)) {
+        fn(chunk.handles[s]);
+        ++*reported;
+      }
+    }
+    bool past_last = visited >= (last + table.size - first) % table.size;
+    if (past_last && chunk.overflow == 0) break;
+    index = index + 1 == table.size ? 0 : index + 1;
+  }
+}
+
+template <class Fn>
+uint64_t KeyIndex::Scan(uint64_t from, size_t want, Fn&& fn) const {
+  if (size() == 0) return 0;
+  // Walk the current table's chunk ranges; the old table (if draining) is
+  // searched for the same hash ranges so that nothing in flight is missed.
+  size_t reported = 0;
+  uint32_t chunk = HomeChunk(from, current_.size);
+  while (true) {
+    bool end = false;
+    uint64_t hi = ChunkStart(chunk + 1, current_.size, &end);
+    ScanRange(current_, from, hi, end, fn, &reported);
+    if (old_.chunks) ScanRange(old_, from, hi, end, fn, &reported);
+    if (end) return 0;
+    from = hi;
+    ++chunk;
+    if (reported >= want) return from;
+  }
+}
+
+}  // namespace emberkv::storage

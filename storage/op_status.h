@@ -1,0 +1,33 @@
+// Results of shard-local operations. Storage reports what happened; the
+// server maps each status to Redis's error text in one place.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+namespace emberkv::storage {
+
+enum class OpStatus : uint8_t {
+  kOk,
+  kNotFound,         // the key does not exist (what that means is the command's business)
+  kWrongType,        // WRONGTYPE Operation against a key holding the wrong kind of value
+  kNotInteger,       // value is not an integer or out of range
+  kNotFloat,         // value is not a valid float
+  kIncrOverflow,     // increment or decrement would overflow
+  kNanOrInfinity,    // increment would produce NaN or Infinity
+  kStringTooLong,    // string exceeds maximum allowed size (proto-max-bulk-len)
+  kOutOfMemory,      // the arena cannot hold more
+  kConditionNotMet,  // NX / XX / GT / LT prevented the write
+  kSameObject,       // source and destination objects are the same
+};
+
+template <class T>
+struct OpResult {
+  OpResult(OpStatus s) : status(s), value() {}  // NOLINT: a status converts
+  OpResult(T v) : status(OpStatus::kOk), value(std::move(v)) {}  // NOLINT: so does a value
+  bool ok() const { return status == OpStatus::kOk; }
+  OpStatus status;
+  T value;
+};
+
+}  // namespace emberkv::storage

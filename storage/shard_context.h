@@ -1,0 +1,46 @@
+// What every database of one shard shares: the entry arena, the clock of the
+// command being executed, counters, and the hooks that let the server learn
+// of changed keys (WATCH) without storage knowing about connections.
+//
+// Thread safety: owned and used by the shard's thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "storage/slab_arena.h"
+
+namespace emberkv::storage {
+
+struct ShardCounters {
+  uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+// Told about every key that changes (written, deleted, expired), for WATCH.
+class KeyObserver {
+ public:
+  virtual ~KeyObserver() = default;
+  virtual void KeyChanged(int db, std::string_view key) = 0;
+  // Every key of `db` is gone (FLUSHDB, FLUSHALL) or replaced (SWAPDB).
+  virtual void DatabaseCleared(int db) = 0;
+};
+
+struct ShardContext {
+  SlabArena arena;
+  // Unix time in ms used for expiry decisions; the owner refreshes it before
+  // each batch of commands, so one command sees one instant.
+  int64_t now_ms = 0;
+  // Bytes outside the arena: long keys and values, collection objects.
+  size_t external_bytes = 0;
+  ShardCounters counters;
+  KeyObserver* observer = nullptr;
+  // Stamped into an entry's access byte when it is created or read; the
+  // eviction policy decides what the clock means.
+  uint8_t access_clock = 0;
+};
+
+}  // namespace emberkv::storage

@@ -1,0 +1,79 @@
+#include "storage/shard_store.h"
+
+#include <algorithm>
+
+namespace emberkv::storage {
+
+ShardStore::ShardStore(int databases) : databases_(databases) {}
+
+ShardStore::~ShardStore() {
+  // Databases free their entries into the arena, which must outlive them.
+  context_.observer = nullptr;
+  databases_.clear();
+}
+
+Database& ShardStore::db(int index) {
+  std::unique_ptr<Database>& db = databases_[index];
+  if (!db) db = std::make_unique<Database>(&context_, index);
+  return *db;
+}
+
+size_t ShardStore::ExpireDue(size_t budget) {
+  size_t expired = 0;
+  for (auto& db : databases_) {
+    if (db && db->expires() > 0) expired += db->ExpireDue(budget);
+  }
+  return expired;
+}
+
+int64_t ShardStore::NextExpiryTime() const {
+  int64_t next = INT64_MAX;
+  for (const auto& db : databases_) {
+    if (db) next = std::min(next, db->NextExpiryTime());
+  }
+  return next;
+}
+
+void ShardStore::Maintain() {
+  for (auto& db : databases_) {
+    if (db) db->Maintain();
+  }
+}
+
+void ShardStore::SwapDatabases(int a, int b) {
+  std::swap(databases_[a], databases_[b]);
+  if (databases_[a]) databases_[a]->set_index(a);
+  if (databases_[b]) databases_[b]->set_index(b);
+  if (context_.observer) {
+    context_.observer->DatabaseCleared(a);
+    context_.observer->DatabaseCleared(b);
+  }
+}
+
+void ShardStore::FlushAll() {
+  for (auto& db : databases_) {
+    if (db) db->Clear();
+  }
+  context_.arena.ReleaseEmptyPages();
+}
+
+size_t ShardStore::KeyCount() const {
+  size_t keys = 0;
+  for (const auto& db : databases_) {
+    if (db) keys += db->size();
+  }
+  return keys;
+}
+
+MemoryFigures ShardStore::Memory() const {
+  MemoryFigures figures;
+  figures.entry_bytes = context_.arena.allocated_bytes();
+  figures.arena_page_bytes = context_.arena.page_bytes();
+  figures.external_bytes = context_.external_bytes;
+  for (const auto& db : databases_) {
+    if (db) figures.overhead_bytes += db->overhead_bytes();
+  }
+  return figures;
+}
+
+}  // namespace emberkv::storage

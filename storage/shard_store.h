@@ -1,0 +1,61 @@
+// Everything one shard owns: its databases (created when first used, so an
+// unused database costs nothing), the arena their entries share, the clock
+// and the counters. The server gives each event-loop thread one ShardStore
+// and routes every key to the store that owns it.
+//
+// Thread safety: none; a store belongs to one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "storage/database.h"
+#include "storage/shard_context.h"
+
+namespace emberkv::storage {
+
+struct MemoryFigures {
+  size_t entry_bytes = 0;      // arena chunks handed out
+  size_t arena_page_bytes = 0; // arena pages in use (entries plus fragmentation)
+  size_t external_bytes = 0;   // long strings and collection objects
+  size_t overhead_bytes = 0;   // indexes and timing wheels
+  size_t used() const { return arena_page_bytes + external_bytes + overhead_bytes; }
+};
+
+class ShardStore {
+ public:
+  explicit ShardStore(int databases);
+  ~ShardStore();
+
+  ShardContext& context() { return context_; }
+  int database_count() const { return static_cast<int>(databases_.size()); }
+
+  // The database `index` (0 <= index < database_count()), created on first use.
+  Database& db(int index);
+  // nullptr when the database was never used.
+  Database* existing_db(int index) const { return databases_[index].get(); }
+
+  // Refreshes the clock that expiry decisions use.
+  void set_now_ms(int64_t now_ms) { context_.now_ms = now_ms; }
+
+  // Reclaims expired keys in every database, at most `budget` in all.
+  size_t ExpireDue(size_t budget);
+  // When ExpireDue next has work to do (INT64_MAX when never).
+  int64_t NextExpiryTime() const;
+  // Incremental housekeeping (index resizes) for the shard's timer.
+  void Maintain();
+
+  void SwapDatabases(int a, int b);
+  void FlushAll();
+
+  size_t KeyCount() const;
+  MemoryFigures Memory() const;
+
+ private:
+  ShardContext context_;
+  std::vector<std::unique_ptr<Database>> databases_;
+};
+
+}  // namespace emberkv::storage

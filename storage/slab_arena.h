@@ -1,0 +1,109 @@
+// A slab allocator for entries, addressed by 32-bit handles.
+//
+// Why: the bytes per key are what a cache user pays for. malloc would round a
+// 34-byte entry up to 48 bytes and the table would need an 8-byte pointer per
+// slot; here an entry is rounded up to the next multiple of 4 bytes (up to
+// 128 bytes, then in steps of about 12%) and the table stores a 4-byte handle.
+//
+// Memory comes from the kernel in 1 MiB regions cut into 64 KiB pages; each
+// page serves one size class and keeps its own free list, so a page whose last
+// chunk is freed goes back to the kernel (madvise) and FLUSHALL gives memory
+// back instead of leaving it in an allocator's free lists.
+//
+// A handle is (page index << 14) | (offset in the page / 4): 2^18 pages of
+// 64 KiB, so one arena addresses up to 16 GiB. Handle 0 is never returned.
+//
+// Thread safety: none; an arena belongs to one shard and its thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace emberkv::storage {
+
+using Handle = uint32_t;
+inline constexpr Handle kNullHandle = 0;
+inline constexpr uint8_t kFreeChunkMarker = 0xFF;
+
+class SlabArena {
+ public:
+  static constexpr size_t kPageSize = 64 * 1024;
+  static constexpr size_t kGranularity = 4;
+  static constexpr size_t kMaxAllocation = 4096;  // larger objects live outside the arena
+  static constexpr int kOffsetBits = 14;
+  static constexpr uint32_t kMaxPages = 1u << (32 - kOffsetBits);
+  static constexpr size_t kPagesPerRegion = 16;
+  // Empty pages kept (not returned to the kernel) to absorb churn.
+  static constexpr size_t kRetainedEmptyPages = 4;
+
+  SlabArena();
+  ~SlabArena();
+  SlabArena(const SlabArena&) = delete;
+  SlabArena& operator=(const SlabArena&) = delete;
+
+  // Returns room for `size` bytes (1..kMaxAllocation), or kNullHandle when the
+  // arena's 16 GiB are exhausted or the kernel refuses memory.
+  Handle Allocate(size_t size);
+  // Frees what Allocate(size) returned; `size` must be the size allocated.
+  void Free(Handle handle, size_t size);
+
+  char* Resolve(Handle handle) const {
+    return pages_[handle >> kOffsetBits].base + (handle & kOffsetMask) * kGranularity;
+  }
+
+  // The chunk size that an allocation of `size` bytes occupies.
+  static size_t ChunkSize(size_t size) { return kClassSize[ClassOf(size)]; }
+
+  // Bytes in chunks handed out (what entries occupy, with rounding).
+  size_t allocated_bytes() const { return allocated_bytes_; }
+  // Bytes of pages that hold at least one chunk or are kept for reuse: the
+  // arena's share of resident memory. The difference to allocated_bytes() is
+  // fragmentation.
+  size_t page_bytes() const { return pages_in_use_ * kPageSize; }
+  size_t pages_in_use() const { return pages_in_use_; }
+
+  // Whether `handle` (perhaps stale) names a chunk that is currently handed
+  // out: on a page of some class, at a chunk boundary, not freed. A freed
+  // chunk's first byte is kFreeChunkMarker, which callers must never store
+  // there themselves. Lets holders of weak references (the timing wheel)
+  // check them safely.
+  bool IsLiveChunk(Handle handle) const;
+
+  // Returns every empty page to the kernel, e.g. after FLUSHALL.
+  void ReleaseEmptyPages();
+
+ private:
+  static constexpr uint32_t kOffsetMask = (1u << kOffsetBits) - 1;
+  static constexpr uint16_t kNoChunk = 0xFFFF;
+  static constexpr uint8_t kNoClass = 0xFF;
+  static constexpr size_t kNumClasses = 71;
+  static const uint16_t kClassSize[kNumClasses];
+
+  static size_t ClassOf(size_t size);
+
+  struct Page {
+    char* base = nullptr;
+    uint8_t size_class = kNoClass;
+    uint16_t live = 0;           // chunks handed out
+    uint16_t free_head = kNoChunk;  // first freed chunk, in 4-byte units
+    uint16_t bump = 0;           // start of the never-used tail, in 4-byte units
+    uint32_t prev = 0, next = 0; // links in the class's list of pages with room
+  };
+
+  uint32_t TakeEmptyPage();
+  void ReleaseEmptyPage(uint32_t page);
+  void LinkPartial(uint32_t page);
+  void UnlinkPartial(uint32_t page);
+  bool HasRoom(const Page& page) const;
+
+  std::vector<Page> pages_;               // index 0 unused, so no handle is 0
+  std::vector<char*> regions_;
+  std::vector<uint32_t> resident_empty_;  // emptied recently, still resident; oldest first
+  std::vector<uint32_t> released_empty_;  // returned to the kernel, or never touched
+  uint32_t partial_head_[kNumClasses] = {};
+  size_t allocated_bytes_ = 0;
+  size_t pages_in_use_ = 0;
+};
+
+}  // namespace emberkv::storage
