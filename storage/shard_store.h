@@ -30,6 +30,7 @@ class ShardStore {
   ~ShardStore();
 
   ShardContext& context() { return context_; }
+  const ShardContext& context() const { return context_; }
   int database_count() const { return static_cast<int>(databases_.size()); }
 
   // The database `index` (0 <= index < database_count()), created on first use.

@@ -1,0 +1,140 @@
+// What a command is to the server: its entry in the command table and the
+// contexts its handler runs in.
+//
+// A command has one of three kinds of handler:
+//   * an OpHandler runs on the shard that owns all of its keys, as a plain
+//     function of that shard's store (GET, SET, and MGET when its keys happen
+//     to share a shard). Most commands are only this.
+//   * a CoordinatedHandler is a coroutine on the client's own worker that may
+//     hop to other shards, holding intent locks for atomicity (MGET across
+//     shards, RENAME, FLUSHALL, DBSIZE, EXEC, ...).
+//   * a ConnHandler runs on the client's worker and needs no keys (PING,
+//     SELECT, CLIENT, HELLO, ...).
+// A keyed command with both an OpHandler and a CoordinatedHandler uses the
+// first when its keys land on one shard and the second otherwise.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "server/engine/task.h"
+
+namespace emberkv::storage {
+class Database;
+class ShardStore;
+}  // namespace emberkv::storage
+
+namespace emberkv::server {
+
+class Connection;
+class Engine;
+class Worker;
+struct CommandSpec;
+
+using ArgList = std::span<const std::string_view>;
+
+// Redis's command flags (COMMAND INFO shows them by these names).
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadOnly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubSub = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,
+  kCmdStale = 1u << 8,
+  kCmdSkipMonitor = 1u << 9,
+  kCmdSkipSlowlog = 1u << 10,
+  kCmdFast = 1u << 11,
+  kCmdNoAuth = 1u << 12,
+  kCmdMayReplicate = 1u << 13,
+  kCmdNoMulti = 1u << 14,
+  kCmdAllowBusy = 1u << 15,
+  kCmdSentinel = 1u << 16,
+  kCmdNoMandatoryKeys = 1u << 17,
+  kCmdMovableKeys = 1u << 18,
+};
+
+// Per-client settings that commands consult.
+struct ClientFlags {
+  bool no_touch = false;  // CLIENT NO-TOUCH: reads do not refresh the access clock
+};
+
+// A command running on the shard that owns its keys.
+struct OpContext {
+  Worker& worker;
+  storage::Database& db;
+  ArgList args;  // args[0] is the command name
+  protocol::ReplyBuilder& reply;
+  const CommandSpec& spec;
+  ClientFlags flags;
+};
+
+// A command running on its client's worker, free to hop to other shards.
+struct CoordContext {
+  Worker& worker;
+  Engine& engine;
+  Connection* connection;  // the client, or nullptr
+  int db;
+  ArgList args;
+  protocol::ReplyBuilder& reply;
+  const CommandSpec& spec;
+  ClientFlags flags;
+  // Inside EXEC the transaction already holds every lock it needs; commands
+  // then hop without locking.
+  bool locks_held = false;
+};
+
+// A keyless command that works on its client's state.
+struct ConnContext {
+  Worker& worker;
+  Engine& engine;
+  Connection& connection;
+  ArgList args;
+  protocol::ReplyBuilder& reply;
+  const CommandSpec& spec;
+};
+
+using OpHandler = void (*)(OpContext&);
+using CoordinatedHandler = Task<void> (*)(CoordContext&);
+using ConnHandler = void (*)(ConnContext&);
+// For commands whose keys are not a first/last/step range (ZUNIONSTORE's
+// numkeys, ...): the argument indices that are keys, or empty on bad syntax.
+using KeyFinder = std::vector<int> (*)(ArgList);
+
+struct CommandSpec {
+  std::string_view name;  // lower case; a subcommand is "container|sub"
+  int arity = 0;          // Redis's rule: N exactly N arguments, -N at least N
+  uint32_t flags = 0;
+  int first_key = 0;      // 0: no keys
+  int last_key = 0;       // negative: counted from the end
+  int key_step = 0;
+  OpHandler op = nullptr;
+  CoordinatedHandler coordinated = nullptr;
+  ConnHandler conn = nullptr;
+  KeyFinder key_finder = nullptr;
+  // For COMMAND DOCS and INFO.
+  std::string_view group;
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity;
+  std::string_view acl_categories;  // space separated, e.g. "@read @string @fast"
+  std::vector<CommandSpec> subcommands;
+
+  int id = -1;  // index in the table, set on registration
+
+  bool has_keys() const { return first_key > 0 || key_finder != nullptr; }
+  bool is_write() const { return flags & kCmdWrite; }
+  // Argument indices that are keys, for a call with these arguments.
+  std::vector<int> KeyIndices(ArgList args) const;
+  bool ArityOk(size_t argc) const {
+    return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+};
+
+}  // namespace emberkv::server

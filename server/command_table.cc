@@ -1,0 +1,59 @@
+#include "server/command_table.h"
+
+#include "server/util/ascii.h"
+
+namespace emberkv::server {
+
+std::vector<int> CommandSpec::KeyIndices(ArgList args) const {
+  if (key_finder) return key_finder(args);
+  std::vector<int> keys;
+  if (first_key <= 0) return keys;
+  int argc = static_cast<int>(args.size());
+  int last = last_key < 0 ? argc + last_key : last_key;
+  for (int i = first_key; i <= last && i < argc; i += std::max(1, key_step)) keys.push_back(i);
+  return keys;
+}
+
+const CommandTable& CommandTable::Get() {
+  static const CommandTable* table = [] {
+    auto* t = new CommandTable();
+    RegisterStringCommands(*t);
+    RegisterKeyCommands(*t);
+    RegisterConnectionCommands(*t);
+    RegisterServerCommands(*t);
+    return t;
+  }();
+  return *table;
+}
+
+void CommandTable::AssignIds(CommandSpec* spec) {
+  spec->id = static_cast<int>(by_id_.size());
+  by_id_.push_back(spec);
+  for (CommandSpec& sub : spec->subcommands) AssignIds(&sub);
+}
+
+void CommandTable::Register(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  AssignIds(owned.get());
+  by_name_[owned->name] = owned.get();
+  commands_.push_back(std::move(owned));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  // Command names are short; lower-case into a stack buffer.
+  char lower[32];
+  if (name.size() >= sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
+  auto it = by_name_.find(std::string_view(lower, name.size()));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container, std::string_view name) {
+  for (const CommandSpec& sub : container.subcommands) {
+    std::string_view short_name = sub.name.substr(sub.name.find('|') + 1);
+    if (EqualsIgnoreCase(short_name, name)) return &sub;
+  }
+  return nullptr;
+}
+
+}  // namespace emberkv::server

@@ -1,0 +1,48 @@
+// The one command table: dispatch, arity checks, key routing, COMMAND and
+// the docs all read it. Each command family registers its commands from its
+// own file (server/commands/<family>.cc).
+//
+// Thread safety: built once before the workers start; read-only afterwards.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "server/command.h"
+
+namespace emberkv::server {
+
+class CommandTable {
+ public:
+  // The table with every command emberkv supports.
+  static const CommandTable& Get();
+
+  void Register(CommandSpec spec);
+
+  // Case-insensitive lookup of a command name; nullptr when unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // A container's subcommand (case-insensitive), or nullptr.
+  static const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
+
+  const std::vector<std::unique_ptr<CommandSpec>>& commands() const { return commands_; }
+  // Every spec including subcommands, by id (for per-command statistics).
+  const std::vector<const CommandSpec*>& by_id() const { return by_id_; }
+
+ private:
+  void AssignIds(CommandSpec* spec);
+
+  std::vector<std::unique_ptr<CommandSpec>> commands_;
+  absl::flat_hash_map<std::string_view, const CommandSpec*> by_name_;  // names are literals
+  std::vector<const CommandSpec*> by_id_;
+};
+
+// Registration functions, one per family.
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+
+}  // namespace emberkv::server

@@ -1,0 +1,56 @@
+// Commands about the client's own connection: PING, ECHO, SELECT, QUIT.
+// (HELLO, AUTH, CLIENT and RESET live in client_commands.cc.)
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+#include "server/net/connection.h"
+
+namespace emberkv::server {
+namespace {
+
+void ConnPing(ConnContext& c) {
+  if (c.args.size() > 2) return c.reply.Error(errors::WrongArity("ping"));
+  if (c.args.size() == 2) return c.reply.Bulk(c.args[1]);
+  c.reply.SimpleString("PONG");
+}
+
+void ConnEcho(ConnContext& c) { c.reply.Bulk(c.args[1]); }
+
+void ConnSelect(ConnContext& c) {
+  std::optional<int64_t> index = IntArg(c.args[1], c.reply);
+  if (!index) return;
+  if (*index < 0 || *index >= c.engine.config().databases) {
+    return c.reply.Error(errors::kDbIndexOutOfRange);
+  }
+  c.connection.set_db(static_cast<int>(*index));
+  c.reply.Ok();
+}
+
+void ConnQuit(ConnContext& c) {
+  c.reply.Ok();
+  c.connection.CloseAfterReply();
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable& table) {
+  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler handler,
+                 std::string_view summary, std::string_view acl) {
+    CommandSpec spec;
+    spec.name = name;
+    spec.arity = arity;
+    spec.flags = flags;
+    spec.conn = handler;
+    spec.group = "connection";
+    spec.summary = summary;
+    spec.acl_categories = acl;
+    table.Register(std::move(spec));
+  };
+  add("ping", -1, kCmdFast | kCmdSentinel, ConnPing, "Ping the server", "@fast @connection");
+  add("echo", 2, kCmdFast, ConnEcho, "Echo the given string", "@fast @connection");
+  add("select", 2, kCmdLoading | kCmdStale | kCmdFast, ConnSelect, "Change the selected database for the current connection", "@fast @connection");
+  add("quit", -1, kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, ConnQuit, "Close the connection", "@fast @connection");
+}
+
+}  // namespace emberkv::server

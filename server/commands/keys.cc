@@ -1,0 +1,473 @@
+// Commands on keys of any type: DEL, EXISTS, TYPE, TTL and EXPIRE families,
+// RENAME, COPY, MOVE, and the keyspace-wide KEYS, SCAN, RANDOMKEY, DBSIZE,
+// FLUSHDB, FLUSHALL and SWAPDB.
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+#include "server/transaction/multi_shard.h"
+#include "storage/key_ops.h"
+
+namespace emberkv::server {
+namespace {
+
+using storage::OpStatus;
+namespace keys = storage::keys;
+
+std::vector<int> AllFromOne(ArgList args) {
+  std::vector<int> indices;
+  for (size_t i = 1; i < args.size(); ++i) indices.push_back(static_cast<int>(i));
+  return indices;
+}
+
+// ---- DEL, UNLINK, EXISTS, TOUCH: count the keys for which `fn` holds ----
+
+using KeyPredicate = bool (*)(storage::Database&, const storage::Key&);
+
+void CountOp(OpContext& c, KeyPredicate fn) {
+  int64_t count = 0;
+  for (size_t i = 1; i < c.args.size(); ++i) count += fn(c.db, c.args[i]);
+  c.reply.Integer(count);
+}
+
+Task<void> CountCoordinated(CoordContext& c, KeyPredicate fn, LockMode mode) {
+  int64_t count = 0;
+  MultiShardLock lock(c, GroupKeysByShard(c, AllFromOne(c.args)), mode);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) count += fn(db, c.args[i]);
+  });
+  lock.Release();
+  c.reply.Integer(count);
+}
+
+void OpDel(OpContext& c) { CountOp(c, keys::Delete); }
+void OpExists(OpContext& c) { CountOp(c, keys::Exists); }
+void OpTouch(OpContext& c) { CountOp(c, keys::Touch); }
+Task<void> CoordDel(CoordContext& c) { return CountCoordinated(c, keys::Delete, LockMode::kExclusive); }
+Task<void> CoordExists(CoordContext& c) { return CountCoordinated(c, keys::Exists, LockMode::kShared); }
+Task<void> CoordTouch(CoordContext& c) { return CountCoordinated(c, keys::Touch, LockMode::kShared); }
+
+void OpType(OpContext& c) { c.reply.SimpleString(keys::Type(c.db, c.args[1])); }
+
+// ---- TTL family ----
+
+void ReplyTtl(OpContext& c, bool milliseconds, bool absolute) {
+  int64_t ttl = keys::TimeToLive(c.db, c.args[1], absolute);
+  if (ttl < 0 || milliseconds) return c.reply.Integer(ttl);
+  c.reply.Integer((ttl + 500) / 1000);
+}
+
+void OpTtl(OpContext& c) { ReplyTtl(c, false, false); }
+void OpPTtl(OpContext& c) { ReplyTtl(c, true, false); }
+void OpExpireTime(OpContext& c) { ReplyTtl(c, false, true); }
+void OpPExpireTime(OpContext& c) { ReplyTtl(c, true, true); }
+
+void ExpireGeneric(OpContext& c, TimeUnit unit, bool absolute) {
+  keys::ExpireFlags flags;
+  for (size_t i = 3; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    if (Is(opt, "NX")) {
+      flags.nx = true;
+    } else if (Is(opt, "XX")) {
+      flags.xx = true;
+    } else if (Is(opt, "GT")) {
+      flags.gt = true;
+    } else if (Is(opt, "LT")) {
+      flags.lt = true;
+    } else {
+      return c.reply.Error("ERR Unsupported option " + std::string(opt));
+    }
+  }
+  if (flags.nx && (flags.xx || flags.gt || flags.lt)) {
+    return c.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if (flags.gt && flags.lt) {
+    return c.reply.Error("ERR GT and LT options at the same time are not compatible");
+  }
+  std::optional<int64_t> when = IntArg(c.args[2], c.reply);
+  if (!when) return;
+  int64_t ms = *when;
+  if (unit == TimeUnit::kSeconds) {
+    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000) {
+      return c.reply.Error(errors::InvalidExpireTime(c.spec.name));
+    }
+    ms *= 1000;
+  }
+  int64_t base = absolute ? 0 : c.worker.now_ms();
+  if (ms > INT64_MAX - base) return c.reply.Error(errors::InvalidExpireTime(c.spec.name));
+  ms += base;
+  c.reply.Integer(keys::Expire(c.db, c.args[1], ms, flags) ? 1 : 0);
+}
+
+void OpExpire(OpContext& c) { ExpireGeneric(c, TimeUnit::kSeconds, false); }
+void OpPExpire(OpContext& c) { ExpireGeneric(c, TimeUnit::kMilliseconds, false); }
+void OpExpireAt(OpContext& c) { ExpireGeneric(c, TimeUnit::kSeconds, true); }
+void OpPExpireAt(OpContext& c) { ExpireGeneric(c, TimeUnit::kMilliseconds, true); }
+
+void OpPersist(OpContext& c) { c.reply.Integer(keys::Persist(c.db, c.args[1]) ? 1 : 0); }
+
+// ---- RENAME, RENAMENX ----
+
+void ReplyRename(protocol::ReplyBuilder& reply, OpStatus status, bool nx) {
+  if (status == OpStatus::kNotFound) return reply.Error(errors::kNoSuchKey);
+  if (status == OpStatus::kOutOfMemory) return errors::ReplyStatus(reply, status);
+  if (nx) return reply.Integer(status == OpStatus::kOk ? 1 : 0);
+  reply.Ok();
+}
+
+void OpRename(OpContext& c) { ReplyRename(c.reply, keys::Rename(c.db, c.args[1], c.args[2], false), false); }
+void OpRenameNx(OpContext& c) { ReplyRename(c.reply, keys::Rename(c.db, c.args[1], c.args[2], true), true); }
+
+// Source and destination on different shards: lock both, take the value out
+// of one and put it into the other.
+Task<void> RenameAcrossShards(CoordContext& c, bool nx) {
+  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
+  co_await lock.Acquire();
+  int from_shard = c.engine.ShardOfKey(c.args[1]);
+  int to_shard = c.engine.ShardOfKey(c.args[2]);
+  bool source_exists = false;
+  bool destination_exists = false;
+  co_await lock.Run(from_shard, [&](Worker& shard) {
+    source_exists = keys::Exists(shard.store().db(c.db), c.args[1]);
+  });
+  if (source_exists && nx) {
+    co_await lock.Run(to_shard, [&](Worker& shard) {
+      destination_exists = keys::Exists(shard.store().db(c.db), c.args[2]);
+    });
+  }
+  OpStatus status = OpStatus::kOk;
+  if (!source_exists) {
+    status = OpStatus::kNotFound;
+  } else if (destination_exists) {
+    status = OpStatus::kConditionNotMet;
+  } else {
+    keys::DetachedValue value;
+    co_await lock.Run(from_shard, [&](Worker& shard) { keys::Detach(shard.store().db(c.db), c.args[1], &value); });
+    co_await lock.Run(to_shard, [&](Worker& shard) {
+      status = keys::Attach(shard.store().db(c.db), c.args[2], std::move(value));
+    });
+  }
+  lock.Release();
+  ReplyRename(c.reply, status, nx);
+}
+
+Task<void> CoordRename(CoordContext& c) { return RenameAcrossShards(c, false); }
+Task<void> CoordRenameNx(CoordContext& c) { return RenameAcrossShards(c, true); }
+
+// ---- MOVE, COPY ----
+
+std::optional<int> DbIndexArg(std::string_view arg, Engine& engine, protocol::ReplyBuilder& reply) {
+  std::optional<int64_t> index = IntArg(arg, reply);
+  if (!index) return std::nullopt;
+  if (*index < 0 || *index >= engine.config().databases) {
+    reply.Error(errors::kDbIndexOutOfRange);
+    return std::nullopt;
+  }
+  return static_cast<int>(*index);
+}
+
+void OpMove(OpContext& c) {
+  std::optional<int> target = DbIndexArg(c.args[2], c.worker.engine(), c.reply);
+  if (!target) return;
+  if (*target == c.db.index()) return c.reply.Error(errors::kSameObject);
+  c.reply.Integer(keys::Move(c.db, c.worker.store().db(*target), c.args[1]) ? 1 : 0);
+}
+
+struct CopyOptions {
+  int destination_db;
+  bool replace = false;
+};
+
+std::optional<CopyOptions> ParseCopy(ArgList args, int current_db, Engine& engine,
+                                     protocol::ReplyBuilder& reply) {
+  CopyOptions options{current_db};
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (Is(args[i], "REPLACE")) {
+      options.replace = true;
+    } else if (Is(args[i], "DB") && i + 1 < args.size()) {
+      std::optional<int> db = DbIndexArg(args[++i], engine, reply);
+      if (!db) return std::nullopt;
+      options.destination_db = *db;
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  if (options.destination_db == current_db && args[1] == args[2]) {
+    reply.Error(errors::kSameObject);
+    return std::nullopt;
+  }
+  return options;
+}
+
+void OpCopy(OpContext& c) {
+  std::optional<CopyOptions> options = ParseCopy(c.args, c.db.index(), c.worker.engine(), c.reply);
+  if (!options) return;
+  storage::OpResult<bool> result = keys::Copy(c.db, c.worker.store().db(options->destination_db),
+                                              c.args[1], c.args[2], options->replace);
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  c.reply.Integer(result.value ? 1 : 0);
+}
+
+Task<void> CoordCopy(CoordContext& c) {
+  std::optional<CopyOptions> options = ParseCopy(c.args, c.db, c.engine, c.reply);
+  if (!options) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
+  co_await lock.Acquire();
+  keys::DetachedValue value;
+  bool found = false;
+  co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+    found = keys::Snapshot(shard.store().db(c.db), c.args[1], &value);
+  });
+  int64_t copied = 0;
+  OpStatus status = OpStatus::kOk;
+  if (found) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[2]), [&](Worker& shard) {
+      storage::Database& db = shard.store().db(options->destination_db);
+      if (!options->replace && keys::Exists(db, c.args[2])) return;
+      status = keys::Attach(db, c.args[2], std::move(value));
+      copied = status == OpStatus::kOk;
+    });
+  }
+  lock.Release();
+  if (status != OpStatus::kOk) co_return errors::ReplyStatus(c.reply, status);
+  c.reply.Integer(copied);
+}
+
+// ---- The whole keyspace ----
+
+Task<void> CoordDbSize(CoordContext& c) {
+  int64_t total = 0;
+  co_await ForEachShard(c, [&](Worker& shard) {
+    if (storage::Database* db = shard.store().existing_db(c.db)) total += db->size();
+  });
+  c.reply.Integer(total);
+}
+
+Task<void> CoordKeys(CoordContext& c) {
+  std::vector<std::string> found;
+  co_await ForEachShard(c, [&](Worker& shard) {
+    if (storage::Database* db = shard.store().existing_db(c.db)) keys::CollectKeys(*db, c.args[1], &found);
+  });
+  c.reply.ArrayHeader(found.size());
+  for (const std::string& key : found) c.reply.Bulk(key);
+}
+
+// SCAN's cursor: the shard in the top 8 bits, then the position in that
+// shard's hash space (56 bits). Cursor 0 starts at shard 0 and means "done"
+// when returned.
+constexpr int kCursorShardShift = 56;
+
+bool ParseCursor(std::string_view text, uint64_t* cursor) {
+  std::string copy(text);
+  if (copy.empty() || std::isspace(static_cast<unsigned char>(copy[0]))) return false;
+  errno = 0;
+  char* end;
+  unsigned long long value = std::strtoull(copy.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = value;
+  return true;
+}
+
+Task<void> CoordScan(CoordContext& c) {
+  uint64_t cursor;
+  if (!ParseCursor(c.args[1], &cursor)) co_return c.reply.Error(errors::kInvalidCursor);
+  keys::ScanFilter filter;
+  int64_t count = 10;
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    bool has_value = i + 1 < c.args.size();
+    if (Is(c.args[i], "COUNT") && has_value) {
+      std::optional<int64_t> n = IntArg(c.args[++i], c.reply);
+      if (!n) co_return;
+      if (*n < 1) co_return c.reply.Error(errors::kSyntax);
+      count = *n;
+    } else if (Is(c.args[i], "MATCH") && has_value) {
+      filter.pattern = c.args[++i];
+    } else if (Is(c.args[i], "TYPE") && has_value) {
+      std::string_view type = c.args[++i];
+      filter.has_type = true;
+      static const std::pair<std::string_view, storage::ValueType> kTypes[] = {
+          {"string", storage::ValueType::kString}, {"list", storage::ValueType::kList},
+          {"set", storage::ValueType::kSet},       {"zset", storage::ValueType::kZSet},
+          {"hash", storage::ValueType::kHash}};
+      filter.type = static_cast<storage::ValueType>(0xFF);  // matches nothing, as in Redis 7.0
+      for (auto& [name, value] : kTypes) {
+        if (Is(type, name)) filter.type = value;
+      }
+    } else {
+      co_return c.reply.Error(errors::kSyntax);
+    }
+  }
+  int shard = static_cast<int>(cursor >> kCursorShardShift);
+  uint64_t position = cursor << (64 - kCursorShardShift) >> (64 - kCursorShardShift) << 8;
+  std::vector<std::string> found;
+  uint64_t next = 0;
+  const size_t want = static_cast<size_t>(std::min<int64_t>(count, 1 << 20));
+  while (shard < c.engine.shard_count()) {
+    uint64_t returned = 0;
+    co_await c.worker.RunOn(shard, [&](Worker& here) {
+      here.RefreshClock();
+      storage::Database* db = here.store().existing_db(c.db);
+      if (db) returned = keys::Scan(*db, position, want - std::min(want - 1, found.size()), filter, &found);
+    });
+    if (returned != 0) {
+      next = (static_cast<uint64_t>(shard) << kCursorShardShift) | (returned >> 8);
+      if (next == 0) next = 1;  // never confuse "shard 0, start" with "done"
+      break;
+    }
+    ++shard;
+    position = 0;
+    if (found.size() >= want) {
+      next = shard < c.engine.shard_count() ? static_cast<uint64_t>(shard) << kCursorShardShift : 0;
+      break;
+    }
+  }
+  c.reply.ArrayHeader(2);
+  c.reply.Bulk(std::to_string(next));
+  c.reply.ArrayHeader(found.size());
+  for (const std::string& key : found) c.reply.Bulk(key);
+}
+
+Task<void> CoordRandomKey(CoordContext& c) {
+  std::vector<size_t> sizes(c.engine.shard_count(), 0);
+  size_t total = 0;
+  co_await ForEachShard(c, [&](Worker& shard) {
+    storage::Database* db = shard.store().existing_db(c.db);
+    sizes[shard.id()] = db ? db->size() : 0;
+  });
+  for (size_t s : sizes) total += s;
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string key;
+  bool found = false;
+  if (total > 0) {
+    uint64_t pick = rng() % total;
+    int shard = 0;
+    while (pick >= sizes[shard]) pick -= sizes[shard++];
+    uint64_t random = rng();
+    co_await c.worker.RunOn(shard, [&](Worker& here) {
+      here.RefreshClock();
+      if (storage::Database* db = here.store().existing_db(c.db)) found = db->RandomKey(random, &key);
+    });
+  }
+  if (found) {
+    c.reply.Bulk(key);
+  } else {
+    c.reply.Null();
+  }
+}
+
+bool FlushArgsOk(ArgList args, protocol::ReplyBuilder& reply) {
+  if (args.size() > 2 || (args.size() == 2 && !Is(args[1], "ASYNC") && !Is(args[1], "SYNC"))) {
+    reply.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+Task<void> CoordFlushDb(CoordContext& c) {
+  if (!FlushArgsOk(c.args, c.reply)) co_return;
+  MultiShardLock lock = MultiShardLock::AllShards(c);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>&) {
+    if (storage::Database* db = shard.store().existing_db(c.db)) db->Clear();
+    shard.store().context().arena.ReleaseEmptyPages();
+  });
+  lock.Release();
+  c.reply.Ok();
+}
+
+Task<void> CoordFlushAll(CoordContext& c) {
+  if (!FlushArgsOk(c.args, c.reply)) co_return;
+  MultiShardLock lock = MultiShardLock::AllShards(c);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>&) { shard.store().FlushAll(); });
+  lock.Release();
+  c.reply.Ok();
+}
+
+Task<void> CoordSwapDb(CoordContext& c) {
+  std::optional<int64_t> a = IntArg(c.args[1], c.reply, "ERR invalid first DB index");
+  if (!a) co_return;
+  std::optional<int64_t> b = IntArg(c.args[2], c.reply, "ERR invalid second DB index");
+  if (!b) co_return;
+  int databases = c.engine.config().databases;
+  if (*a < 0 || *a >= databases || *b < 0 || *b >= databases) {
+    co_return c.reply.Error(errors::kDbIndexOutOfRange);
+  }
+  MultiShardLock lock = MultiShardLock::AllShards(c);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>&) {
+    shard.store().SwapDatabases(static_cast<int>(*a), static_cast<int>(*b));
+  });
+  lock.Release();
+  c.reply.Ok();
+}
+
+struct Def {
+  std::string_view name;
+  int arity;
+  uint32_t flags;
+  int first, last, step;
+  OpHandler op;
+  CoordinatedHandler coordinated;
+  std::string_view summary;
+  std::string_view acl;
+};
+
+}  // namespace
+
+void RegisterKeyCommands(CommandTable& table) {
+  const uint32_t kRead = kCmdReadOnly;
+  const uint32_t kWrite = kCmdWrite;
+  const Def defs[] = {
+      {"del", -2, kWrite, 1, -1, 1, OpDel, CoordDel, "Delete a key", "@keyspace @write @slow"},
+      {"unlink", -2, kWrite | kCmdFast, 1, -1, 1, OpDel, CoordDel, "Delete a key asynchronously in another thread", "@keyspace @write @fast"},
+      {"exists", -2, kRead | kCmdFast, 1, -1, 1, OpExists, CoordExists, "Determine if a key exists", "@keyspace @read @fast"},
+      {"touch", -2, kRead | kCmdFast, 1, -1, 1, OpTouch, CoordTouch, "Alters the last access time of a key(s)", "@keyspace @read @fast"},
+      {"type", 2, kRead | kCmdFast, 1, 1, 1, OpType, nullptr, "Determine the type stored at key", "@keyspace @read @fast"},
+      {"ttl", 2, kRead | kCmdFast, 1, 1, 1, OpTtl, nullptr, "Get the time to live for a key in seconds", "@keyspace @read @fast"},
+      {"pttl", 2, kRead | kCmdFast, 1, 1, 1, OpPTtl, nullptr, "Get the time to live for a key in milliseconds", "@keyspace @read @fast"},
+      {"expiretime", 2, kRead | kCmdFast, 1, 1, 1, OpExpireTime, nullptr, "Get the expiration Unix timestamp for a key", "@keyspace @read @fast"},
+      {"pexpiretime", 2, kRead | kCmdFast, 1, 1, 1, OpPExpireTime, nullptr, "Get the expiration Unix timestamp for a key in milliseconds", "@keyspace @read @fast"},
+      {"expire", -3, kWrite | kCmdFast, 1, 1, 1, OpExpire, nullptr, "Set a key's time to live in seconds", "@keyspace @write @fast"},
+      {"pexpire", -3, kWrite | kCmdFast, 1, 1, 1, OpPExpire, nullptr, "Set a key's time to live in milliseconds", "@keyspace @write @fast"},
+      {"expireat", -3, kWrite | kCmdFast, 1, 1, 1, OpExpireAt, nullptr, "Set the expiration for a key as a UNIX timestamp", "@keyspace @write @fast"},
+      {"pexpireat", -3, kWrite | kCmdFast, 1, 1, 1, OpPExpireAt, nullptr, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "@keyspace @write @fast"},
+      {"persist", 2, kWrite | kCmdFast, 1, 1, 1, OpPersist, nullptr, "Remove the expiration from a key", "@keyspace @write @fast"},
+      {"rename", 3, kWrite, 1, 2, 1, OpRename, CoordRename, "Rename a key", "@keyspace @write @slow"},
+      {"renamenx", 3, kWrite | kCmdFast, 1, 2, 1, OpRenameNx, CoordRenameNx, "Rename a key, only if the new key does not exist", "@keyspace @write @fast"},
+      {"move", 3, kWrite | kCmdFast, 1, 1, 1, OpMove, nullptr, "Move a key to another database", "@keyspace @write @fast"},
+      {"copy", -3, kWrite | kCmdDenyOom, 1, 2, 1, OpCopy, CoordCopy, "Copy a key", "@keyspace @write @slow"},
+      {"keys", 2, kRead, 0, 0, 0, nullptr, CoordKeys, "Find all keys matching the given pattern", "@keyspace @read @slow @dangerous"},
+      {"scan", -2, kRead, 0, 0, 0, nullptr, CoordScan, "Incrementally iterate the keys space", "@keyspace @read @slow"},
+      {"randomkey", 1, kRead, 0, 0, 0, nullptr, CoordRandomKey, "Return a random key from the keyspace", "@keyspace @read @slow"},
+      {"dbsize", 1, kRead | kCmdFast, 0, 0, 0, nullptr, CoordDbSize, "Return the number of keys in the selected database", "@keyspace @read @fast"},
+      {"flushdb", -1, kWrite, 0, 0, 0, nullptr, CoordFlushDb, "Remove all keys from the current database", "@keyspace @write @slow @dangerous"},
+      {"flushall", -1, kWrite, 0, 0, 0, nullptr, CoordFlushAll, "Remove all keys from all databases", "@keyspace @write @slow @dangerous"},
+      {"swapdb", 3, kWrite | kCmdFast, 0, 0, 0, nullptr, CoordSwapDb, "Swaps two Redis databases", "@keyspace @write @fast @dangerous"},
+  };
+  for (const Def& d : defs) {
+    CommandSpec spec;
+    spec.name = d.name;
+    spec.arity = d.arity;
+    spec.flags = d.flags;
+    spec.first_key = d.first;
+    spec.last_key = d.last;
+    spec.key_step = d.step;
+    spec.op = d.op;
+    spec.coordinated = d.coordinated;
+    bool server_group = d.name == "dbsize" || d.name == "flushdb" || d.name == "flushall" ||
+                        d.name == "swapdb";
+    spec.group = server_group ? "server" : "generic";
+    spec.summary = d.summary;
+    spec.acl_categories = d.acl;
+    table.Register(std::move(spec));
+  }
+}
+
+}  // namespace emberkv::server

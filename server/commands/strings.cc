@@ -1,0 +1,414 @@
+// String commands: GET, SET and its variants, MGET/MSET, counters, ranges.
+// Single-key commands are OpHandlers on the owning shard; MGET, MSET and
+// MSETNX also have coordinated forms for keys on several shards.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/engine/worker.h"
+#include "server/errors.h"
+#include "server/transaction/multi_shard.h"
+#include "storage/numbers.h"
+#include "storage/string_ops.h"
+
+namespace emberkv::server {
+namespace {
+
+using storage::ExpiryChange;
+using storage::Key;
+using storage::OpStatus;
+namespace strings = storage::strings;
+
+void ReplyValueOrNull(protocol::ReplyBuilder& reply, OpStatus status, std::string_view value) {
+  if (status == OpStatus::kOk) {
+    reply.Bulk(value);
+  } else if (status == OpStatus::kNotFound) {
+    reply.Null();
+  } else {
+    errors::ReplyStatus(reply, status);
+  }
+}
+
+void OpGet(OpContext& c) {
+  std::string_view value;
+  ReplyValueOrNull(c.reply, strings::Get(c.db, c.args[1], &value), value);
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL], parsed
+// with Redis's rules (repeated EX is allowed, the last wins).
+struct ParsedSet {
+  strings::SetOptions options;
+};
+
+std::optional<ParsedSet> ParseSetOptions(OpContext& c, size_t first) {
+  ParsedSet parsed;
+  strings::SetOptions& o = parsed.options;
+  enum { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl } expire = kNone;
+  std::string_view expire_arg;
+  using Condition = strings::SetOptions::Condition;
+  for (size_t i = first; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    bool has_next = i + 1 < c.args.size();
+    if (Is(opt, "NX") && o.condition != Condition::kIfPresent) {
+      o.condition = Condition::kIfAbsent;
+    } else if (Is(opt, "XX") && o.condition != Condition::kIfAbsent) {
+      o.condition = Condition::kIfPresent;
+    } else if (Is(opt, "GET")) {
+      o.get_old = true;
+    } else if (Is(opt, "KEEPTTL") && (expire == kNone || expire == kKeepTtl)) {
+      expire = kKeepTtl;
+    } else if (Is(opt, "EX") && (expire == kNone || expire == kEx) && has_next) {
+      expire = kEx;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "PX") && (expire == kNone || expire == kPx) && has_next) {
+      expire = kPx;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "EXAT") && (expire == kNone || expire == kExAt) && has_next) {
+      expire = kExAt;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "PXAT") && (expire == kNone || expire == kPxAt) && has_next) {
+      expire = kPxAt;
+      expire_arg = c.args[++i];
+    } else {
+      c.reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  if (expire == kKeepTtl) {
+    o.expiry = ExpiryChange::Keep();
+  } else if (expire != kNone) {
+    TimeUnit unit = (expire == kEx || expire == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
+    bool absolute = expire == kExAt || expire == kPxAt;
+    std::optional<int64_t> deadline =
+        ExpireDeadlineArg(expire_arg, unit, absolute, c.worker.now_ms(), c.spec.name, c.reply);
+    if (!deadline) return std::nullopt;
+    o.expiry = ExpiryChange::At(*deadline);
+  }
+  return parsed;
+}
+
+void ReplySet(OpContext& c, const strings::SetOutcome& outcome, bool get_old) {
+  if (outcome.status == OpStatus::kWrongType || outcome.status == OpStatus::kOutOfMemory) {
+    errors::ReplyStatus(c.reply, outcome.status);
+  } else if (get_old) {
+    if (outcome.old) {
+      c.reply.Bulk(*outcome.old);
+    } else {
+      c.reply.Null();
+    }
+  } else if (outcome.status == OpStatus::kConditionNotMet) {
+    c.reply.Null();
+  } else {
+    c.reply.Ok();
+  }
+}
+
+void OpSet(OpContext& c) {
+  std::optional<ParsedSet> parsed = ParseSetOptions(c, 3);
+  if (!parsed) return;
+  ReplySet(c, strings::Set(c.db, c.args[1], c.args[2], parsed->options), parsed->options.get_old);
+}
+
+void OpSetNx(OpContext& c) {
+  strings::SetOptions options;
+  options.condition = strings::SetOptions::Condition::kIfAbsent;
+  strings::SetOutcome outcome = strings::Set(c.db, c.args[1], c.args[2], options);
+  if (outcome.status == OpStatus::kOutOfMemory) return errors::ReplyStatus(c.reply, outcome.status);
+  c.reply.Integer(outcome.status == OpStatus::kOk ? 1 : 0);
+}
+
+void SetWithExpiry(OpContext& c, TimeUnit unit) {
+  std::optional<int64_t> deadline =
+      ExpireDeadlineArg(c.args[2], unit, false, c.worker.now_ms(), c.spec.name, c.reply);
+  if (!deadline) return;
+  strings::SetOptions options;
+  options.expiry = ExpiryChange::At(*deadline);
+  ReplySet(c, strings::Set(c.db, c.args[1], c.args[3], options), false);
+}
+
+void OpSetEx(OpContext& c) { SetWithExpiry(c, TimeUnit::kSeconds); }
+void OpPSetEx(OpContext& c) { SetWithExpiry(c, TimeUnit::kMilliseconds); }
+
+void OpGetSet(OpContext& c) {
+  strings::SetOptions options;
+  options.get_old = true;
+  ReplySet(c, strings::Set(c.db, c.args[1], c.args[2], options), true);
+}
+
+void OpGetDel(OpContext& c) {
+  std::string value;
+  ReplyValueOrNull(c.reply, strings::GetDel(c.db, c.args[1], &value), value);
+}
+
+void OpGetEx(OpContext& c) {
+  ExpiryChange expiry = ExpiryChange::Keep();
+  enum { kNone, kEx, kPx, kExAt, kPxAt, kPersist } kind = kNone;
+  std::string_view expire_arg;
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    bool has_next = i + 1 < c.args.size();
+    if (Is(opt, "PERSIST") && (kind == kNone || kind == kPersist)) {
+      kind = kPersist;
+    } else if (Is(opt, "EX") && (kind == kNone || kind == kEx) && has_next) {
+      kind = kEx;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "PX") && (kind == kNone || kind == kPx) && has_next) {
+      kind = kPx;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "EXAT") && (kind == kNone || kind == kExAt) && has_next) {
+      kind = kExAt;
+      expire_arg = c.args[++i];
+    } else if (Is(opt, "PXAT") && (kind == kNone || kind == kPxAt) && has_next) {
+      kind = kPxAt;
+      expire_arg = c.args[++i];
+    } else {
+      return c.reply.Error(errors::kSyntax);
+    }
+  }
+  if (kind == kPersist) {
+    expiry = ExpiryChange::Clear();
+  } else if (kind != kNone) {
+    TimeUnit unit = (kind == kEx || kind == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
+    std::optional<int64_t> deadline = ExpireDeadlineArg(
+        expire_arg, unit, kind == kExAt || kind == kPxAt, c.worker.now_ms(), c.spec.name, c.reply);
+    if (!deadline) return;
+    expiry = ExpiryChange::At(*deadline);
+  }
+  std::string value;
+  ReplyValueOrNull(c.reply, strings::GetEx(c.db, c.args[1], expiry, &value), value);
+}
+
+void ReplyCounter(OpContext& c, storage::OpResult<int64_t> result) {
+  if (result.ok()) return c.reply.Integer(result.value);
+  errors::ReplyStatus(c.reply, result.status);
+}
+
+void OpIncr(OpContext& c) { ReplyCounter(c, strings::IncrBy(c.db, c.args[1], 1)); }
+void OpDecr(OpContext& c) { ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -1)); }
+
+void OpIncrBy(OpContext& c) {
+  std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
+  if (!delta) return;
+  ReplyCounter(c, strings::IncrBy(c.db, c.args[1], *delta));
+}
+
+void OpDecrBy(OpContext& c) {
+  std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
+  if (!delta) return;
+  if (*delta == INT64_MIN) return c.reply.Error("ERR decrement would overflow");
+  ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -*delta));
+}
+
+void OpIncrByFloat(OpContext& c) {
+  long double delta;
+  if (!storage::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
+  storage::OpResult<std::string> result = strings::IncrByFloat(c.db, c.args[1], delta);
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  c.reply.Bulk(result.value);
+}
+
+void OpAppend(OpContext& c) { ReplyCounter(c, strings::Append(c.db, c.args[1], c.args[2])); }
+void OpStrLen(OpContext& c) { ReplyCounter(c, strings::StrLen(c.db, c.args[1])); }
+
+void OpGetRange(OpContext& c) {
+  std::optional<int64_t> start = IntArg(c.args[2], c.reply);
+  if (!start) return;
+  std::optional<int64_t> end = IntArg(c.args[3], c.reply);
+  if (!end) return;
+  std::string_view out;
+  OpStatus status = strings::GetRange(c.db, c.args[1], *start, *end, &out);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+  c.reply.Bulk(out);
+}
+
+void OpSetRange(OpContext& c) {
+  std::optional<int64_t> offset = IntArg(c.args[2], c.reply);
+  if (!offset) return;
+  if (*offset < 0) return c.reply.Error(errors::kOffsetOutOfRange);
+  ReplyCounter(c, strings::SetRange(c.db, c.args[1], *offset, c.args[3]));
+}
+
+// ---- MGET / MSET / MSETNX ----
+
+void OpMGet(OpContext& c) {
+  c.reply.ArrayHeader(c.args.size() - 1);
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    std::string_view value;
+    if (strings::Get(c.db, c.args[i], &value) == OpStatus::kOk) {
+      c.reply.Bulk(value);
+    } else {
+      c.reply.Null();  // missing, and also a key of another type
+    }
+  }
+}
+
+Task<void> CoordMGet(CoordContext& c) {
+  std::vector<int> keys;
+  for (size_t i = 1; i < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
+  std::vector<std::optional<std::string>> values(c.args.size());
+  MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kShared);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) {
+      std::string_view value;
+      if (strings::Get(db, c.args[i], &value) == OpStatus::kOk) values[i].emplace(value);
+    }
+  });
+  lock.Release();
+  c.reply.ArrayHeader(c.args.size() - 1);
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    if (values[i]) {
+      c.reply.Bulk(*values[i]);
+    } else {
+      c.reply.Null();
+    }
+  }
+}
+
+bool MSetArityOk(ArgList args, protocol::ReplyBuilder& reply, std::string_view name) {
+  if (args.size() % 2 == 1) return true;
+  reply.Error(errors::WrongArity(name));
+  return false;
+}
+
+void SetPlain(storage::Database& db, std::string_view key, std::string_view value) {
+  strings::Set(db, key, value, strings::SetOptions{});
+}
+
+void OpMSet(OpContext& c) {
+  if (!MSetArityOk(c.args, c.reply, c.spec.name)) return;
+  for (size_t i = 1; i + 1 < c.args.size(); i += 2) SetPlain(c.db, c.args[i], c.args[i + 1]);
+  c.reply.Ok();
+}
+
+void OpMSetNx(OpContext& c) {
+  if (!MSetArityOk(c.args, c.reply, c.spec.name)) return;
+  for (size_t i = 1; i + 1 < c.args.size(); i += 2) {
+    storage::Database::Slot slot;
+    if (c.db.Find(c.args[i], &slot, storage::LookupMode::kWrite)) return c.reply.Integer(0);
+  }
+  for (size_t i = 1; i + 1 < c.args.size(); i += 2) SetPlain(c.db, c.args[i], c.args[i + 1]);
+  c.reply.Integer(1);
+}
+
+std::vector<int> EveryOtherFromOne(ArgList args) {
+  std::vector<int> keys;
+  for (size_t i = 1; i < args.size(); i += 2) keys.push_back(static_cast<int>(i));
+  return keys;
+}
+
+Task<void> CoordMSet(CoordContext& c) {
+  if (!MSetArityOk(c.args, c.reply, c.spec.name)) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, EveryOtherFromOne(c.args)), LockMode::kExclusive);
+  // Writes happen as each shard is locked; the locks keep them hidden until
+  // every shard is done.
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) SetPlain(db, c.args[i], c.args[i + 1]);
+  });
+  lock.Release();
+  c.reply.Ok();
+}
+
+Task<void> CoordMSetNx(CoordContext& c) {
+  if (!MSetArityOk(c.args, c.reply, c.spec.name)) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, EveryOtherFromOne(c.args)), LockMode::kExclusive);
+  bool any_exists = false;
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) {
+      storage::Database::Slot slot;
+      if (db.Find(c.args[i], &slot, storage::LookupMode::kWrite)) any_exists = true;
+    }
+  });
+  if (!any_exists) {
+    for (const ShardKeys& part : lock.plan()) {
+      co_await lock.Run(part.shard, [&](Worker& shard) {
+        storage::Database& db = shard.store().db(c.db);
+        for (int i : part.arg_indices) SetPlain(db, c.args[i], c.args[i + 1]);
+      });
+    }
+  }
+  lock.Release();
+  c.reply.Integer(any_exists ? 0 : 1);
+}
+
+constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
+
+}  // namespace
+
+void RegisterStringCommands(CommandTable& table) {
+  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, int step,
+                 OpHandler op, std::string_view summary, std::string_view acl) {
+    CommandSpec spec;
+    spec.name = name;
+    spec.arity = arity;
+    spec.flags = flags;
+    spec.first_key = first;
+    spec.last_key = last;
+    spec.key_step = step;
+    spec.op = op;
+    spec.group = "string";
+    spec.summary = summary;
+    spec.acl_categories = acl;
+    table.Register(std::move(spec));
+  };
+  add("get", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, OpGet, "Get the value of a key", "@read @string @fast");
+  add("set", -3, kWriteOom, 1, 1, 1, OpSet, "Set the string value of a key", "@write @string @slow");
+  add("setnx", 3, kWriteOom | kCmdFast, 1, 1, 1, OpSetNx, "Set the value of a key, only if the key does not exist", "@write @string @fast");
+  add("setex", 4, kWriteOom, 1, 1, 1, OpSetEx, "Set the value and expiration of a key", "@write @string @slow");
+  add("psetex", 4, kWriteOom, 1, 1, 1, OpPSetEx, "Set the value and expiration in milliseconds of a key", "@write @string @slow");
+  add("getset", 3, kWriteOom | kCmdFast, 1, 1, 1, OpGetSet, "Set the string value of a key and return its old value", "@write @string @fast");
+  add("getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, OpGetDel, "Get the value of a key and delete the key", "@write @string @fast");
+  add("getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, OpGetEx, "Get the value of a key and optionally set its expiration", "@write @string @fast");
+  add("incr", 2, kWriteOom | kCmdFast, 1, 1, 1, OpIncr, "Increment the integer value of a key by one", "@write @string @fast");
+  add("decr", 2, kWriteOom | kCmdFast, 1, 1, 1, OpDecr, "Decrement the integer value of a key by one", "@write @string @fast");
+  add("incrby", 3, kWriteOom | kCmdFast, 1, 1, 1, OpIncrBy, "Increment the integer value of a key by the given amount", "@write @string @fast");
+  add("decrby", 3, kWriteOom | kCmdFast, 1, 1, 1, OpDecrBy, "Decrement the integer value of a key by the given number", "@write @string @fast");
+  add("incrbyfloat", 3, kWriteOom | kCmdFast, 1, 1, 1, OpIncrByFloat, "Increment the float value of a key by the given amount", "@write @string @fast");
+  add("append", 3, kWriteOom | kCmdFast, 1, 1, 1, OpAppend, "Append a value to a key", "@write @string @fast");
+  add("strlen", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, OpStrLen, "Get the length of the value stored in a key", "@read @string @fast");
+  add("getrange", 4, kCmdReadOnly, 1, 1, 1, OpGetRange, "Get a substring of the string stored at a key", "@read @string @slow");
+  add("substr", 4, kCmdReadOnly, 1, 1, 1, OpGetRange, "Get a substring of the string stored at a key", "@read @string @slow");
+  add("setrange", 4, kWriteOom, 1, 1, 1, OpSetRange, "Overwrite part of a string at key starting at the specified offset", "@write @string @slow");
+
+  CommandSpec mget;
+  mget.name = "mget";
+  mget.arity = -2;
+  mget.flags = kCmdReadOnly | kCmdFast;
+  mget.first_key = 1, mget.last_key = -1, mget.key_step = 1;
+  mget.op = OpMGet;
+  mget.coordinated = CoordMGet;
+  mget.group = "string";
+  mget.summary = "Get the values of all the given keys";
+  mget.acl_categories = "@read @string @fast";
+  table.Register(std::move(mget));
+
+  CommandSpec mset;
+  mset.name = "mset";
+  mset.arity = -3;
+  mset.flags = kWriteOom;
+  mset.first_key = 1, mset.last_key = -1, mset.key_step = 2;
+  mset.op = OpMSet;
+  mset.coordinated = CoordMSet;
+  mset.group = "string";
+  mset.summary = "Set multiple keys to multiple values";
+  mset.acl_categories = "@write @string @slow";
+  table.Register(std::move(mset));
+
+  CommandSpec msetnx;
+  msetnx.name = "msetnx";
+  msetnx.arity = -3;
+  msetnx.flags = kWriteOom;
+  msetnx.first_key = 1, msetnx.last_key = -1, msetnx.key_step = 2;
+  msetnx.op = OpMSetNx;
+  msetnx.coordinated = CoordMSetNx;
+  msetnx.group = "string";
+  msetnx.summary = "Set multiple keys to multiple values, only if none of the keys exist";
+  msetnx.acl_categories = "@write @string @slow";
+  table.Register(std::move(msetnx));
+}
+
+}  // namespace emberkv::server

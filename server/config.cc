@@ -1,0 +1,226 @@
+#include "server/config.h"
+
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+
+#include <functional>
+#include <thread>
+
+#include "server/util/ascii.h"
+
+namespace emberkv::server {
+namespace {
+
+using Setter = std::function<std::optional<std::string>(ServerConfig&, std::string_view)>;
+using Getter = std::function<std::string(const ServerConfig&)>;
+
+struct ParamImpl {
+  ConfigParam param;
+  Getter get;
+  Setter set;
+};
+
+std::optional<std::string> ParseIntInto(std::string_view value, int64_t min, int64_t max, int64_t* out) {
+  int64_t v;
+  if (!absl::SimpleAtoi(ToAbsl(value), &v)) return std::string("argument couldn't be parsed into an integer");
+  if (v < min || v > max) return std::string("argument must be between ") + std::to_string(min) +
+                                 " and " + std::to_string(max) + " inclusive";
+  *out = v;
+  return std::nullopt;
+}
+
+ParamImpl IntParam(std::string_view name, bool runtime, int ServerConfig::*field, int64_t min,
+                   int64_t max) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return std::to_string(c.*field); },
+          [field, min, max](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            int64_t parsed;
+            if (auto error = ParseIntInto(v, min, max, &parsed)) return error;
+            c.*field = static_cast<int>(parsed);
+            return std::nullopt;
+          }};
+}
+
+ParamImpl Int64Param(std::string_view name, bool runtime, int64_t ServerConfig::*field, int64_t min,
+                     int64_t max) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return std::to_string(c.*field); },
+          [field, min, max](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            return ParseIntInto(v, min, max, &(c.*field));
+          }};
+}
+
+ParamImpl MemoryParam(std::string_view name, bool runtime, uint64_t ServerConfig::*field) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return std::to_string(c.*field); },
+          [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            std::optional<uint64_t> bytes = ParseMemory(v);
+            if (!bytes) return std::string("argument must be a memory value");
+            c.*field = *bytes;
+            return std::nullopt;
+          }};
+}
+
+ParamImpl StringParam(std::string_view name, bool runtime, std::string ServerConfig::*field) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return c.*field; },
+          [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            c.*field = std::string(v);
+            return std::nullopt;
+          }};
+}
+
+ParamImpl BoolParam(std::string_view name, bool runtime, bool ServerConfig::*field) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return std::string(c.*field ? "yes" : "no"); },
+          [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            if (EqualsIgnoreCase(v, "yes")) {
+              c.*field = true;
+            } else if (EqualsIgnoreCase(v, "no")) {
+              c.*field = false;
+            } else {
+              return std::string("argument must be 'yes' or 'no'");
+            }
+            return std::nullopt;
+          }};
+}
+
+ParamImpl EnumParam(std::string_view name, bool runtime, std::string ServerConfig::*field,
+                    std::vector<std::string_view> allowed) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return c.*field; },
+          [field, allowed](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            for (std::string_view a : allowed) {
+              if (EqualsIgnoreCase(a, v)) {
+                c.*field = std::string(a);
+                return std::nullopt;
+              }
+            }
+            std::string list;
+            for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+            return "argument(s) must be one of the following: " + list;
+          }};
+}
+
+// Parameters that Redis has and a cache without persistence accepts only in
+// their "off" form, so that configs and client libraries that set them work.
+ParamImpl FixedParam(std::string_view name, std::string_view value,
+                     std::vector<std::string_view> accepted) {
+  return {{name, true},
+          [value](const ServerConfig&) { return std::string(value); },
+          [name, accepted](ServerConfig&, std::string_view v) -> std::optional<std::string> {
+            for (std::string_view a : accepted) {
+              if (EqualsIgnoreCase(a, v)) return std::nullopt;
+            }
+            return std::string("emberkv does not support '") + std::string(name) + " " +
+                   std::string(v) + "' (no persistence or replication)";
+          }};
+}
+
+const std::vector<ParamImpl>& Params() {
+  static const std::vector<ParamImpl> params = [] {
+    std::vector<ParamImpl> p;
+    p.push_back({{"bind", false},
+                 [](const ServerConfig& c) { return absl::StrJoin(c.bind, " "); },
+                 [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+                   std::vector<std::string> addresses = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+                   if (addresses.empty()) return std::string("Too many bind addresses specified.");
+                   c.bind = addresses;
+                   return std::nullopt;
+                 }});
+    p.push_back(IntParam("port", false, &ServerConfig::port, 0, 65535));
+    p.push_back(IntParam("threads", false, &ServerConfig::threads, 0, 256));
+    p.push_back(IntParam("databases", false, &ServerConfig::databases, 1, 1 << 16));
+    p.push_back(IntParam("maxclients", true, &ServerConfig::maxclients, 1, 1 << 24));
+    p.push_back(StringParam("requirepass", true, &ServerConfig::requirepass));
+    p.push_back(MemoryParam("maxmemory", true, &ServerConfig::maxmemory));
+    p.push_back(EnumParam("maxmemory-policy", true, &ServerConfig::maxmemory_policy,
+                          {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                           "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
+    p.push_back(IntParam("maxmemory-samples", true, &ServerConfig::maxmemory_samples, 1, 64));
+    p.push_back(IntParam("timeout", true, &ServerConfig::timeout, 0, INT32_MAX));
+    p.push_back(IntParam("tcp-keepalive", true, &ServerConfig::tcp_keepalive, 0, INT32_MAX));
+    p.push_back(BoolParam("protected-mode", true, &ServerConfig::protected_mode));
+    p.push_back(Int64Param("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
+                           INT64_MAX));
+    p.push_back(MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
+    p.push_back(Int64Param("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
+                           -1, INT64_MAX));
+    p.push_back(IntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
+    p.push_back(IntParam("hz", true, &ServerConfig::hz, 1, 500));
+    p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, 0, 65535));
+    p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));
+    p.push_back(IntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
+    p.push_back(EnumParam("loglevel", true, &ServerConfig::loglevel,
+                          {"debug", "verbose", "notice", "warning", "nothing"}));
+    p.push_back(FixedParam("save", "", {""}));
+    p.push_back(FixedParam("appendonly", "no", {"no"}));
+    return p;
+  }();
+  return params;
+}
+
+const ParamImpl* FindParam(std::string_view name) {
+  for (const ParamImpl& p : Params()) {
+    if (EqualsIgnoreCase(p.param.name, name)) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int ServerConfig::EffectiveThreads() const {
+  if (threads > 0) return threads;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+const std::vector<ConfigParam>& ConfigParams() {
+  static const std::vector<ConfigParam> list = [] {
+    std::vector<ConfigParam> out;
+    for (const ParamImpl& p : Params()) out.push_back(p.param);
+    return out;
+  }();
+  return list;
+}
+
+std::optional<std::string> SetConfigParam(ServerConfig& config, std::string_view name,
+                                          std::string_view value) {
+  const ParamImpl* param = FindParam(name);
+  if (!param) return std::string("Unknown option or number of arguments for CONFIG SET - '") +
+                     std::string(name) + "'";
+  return param->set(config, value);
+}
+
+std::optional<std::string> GetConfigParam(const ServerConfig& config, std::string_view name) {
+  const ParamImpl* param = FindParam(name);
+  if (!param) return std::nullopt;
+  return param->get(config);
+}
+
+std::optional<uint64_t> ParseMemory(std::string_view text) {
+  std::string lower = AsciiLowered(text);
+  uint64_t multiplier = 1;
+  struct Unit {
+    const char* suffix;
+    uint64_t factor;
+  };
+  static const Unit kUnits[] = {{"gb", 1024ULL * 1024 * 1024}, {"mb", 1024 * 1024}, {"kb", 1024},
+                                {"g", 1000ULL * 1000 * 1000},  {"m", 1000 * 1000},   {"k", 1000},
+                                {"b", 1}};
+  std::string_view digits = lower;
+  for (const Unit& unit : kUnits) {
+    if (digits.ends_with(unit.suffix)) {
+      multiplier = unit.factor;
+      digits.remove_suffix(std::string_view(unit.suffix).size());
+      break;
+    }
+  }
+  uint64_t value;
+  if (digits.empty() || !absl::SimpleAtoi(ToAbsl(digits), &value)) return std::nullopt;
+  if (value != 0 && multiplier > UINT64_MAX / value) return std::nullopt;
+  return value * multiplier;
+}
+
+}  // namespace emberkv::server

@@ -1,0 +1,62 @@
+// The server's settings and the one table that describes them. The table
+// (name, type, whether CONFIG SET may change it, how to read and write it) is
+// what the command line, the config file, environment variables and
+// CONFIG GET/SET all use, so a parameter behaves the same everywhere. Names
+// are Redis's directive names (port, bind, maxmemory-policy, ...).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace emberkv::server {
+
+struct ServerConfig {
+  std::vector<std::string> bind = {"127.0.0.1"};
+  int port = 6379;
+  int threads = 0;  // 0: one per core
+  int databases = 16;
+  int maxclients = 10000;
+  std::string requirepass;
+  uint64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int maxmemory_samples = 5;
+  int timeout = 0;          // seconds of idleness before a client is closed; 0 = never
+  int tcp_keepalive = 300;  // seconds
+  bool protected_mode = true;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
+  int64_t slowlog_log_slower_than = 10000;  // microseconds
+  int slowlog_max_len = 128;
+  int hz = 10;
+  int metrics_port = 0;  // 0: no metrics listener
+  std::string metrics_bind = "127.0.0.1";
+  int shutdown_timeout_ms = 1000;
+  std::string loglevel = "notice";
+  std::string config_file;  // where the configuration was read from, if anywhere
+
+  // Threads to run: `threads`, or the number of cores.
+  int EffectiveThreads() const;
+};
+
+struct ConfigParam {
+  std::string_view name;
+  bool runtime_settable;
+};
+
+// All parameters, in the order CONFIG GET * lists them.
+const std::vector<ConfigParam>& ConfigParams();
+
+// Sets parameter `name` (case-insensitive) from its text form. Returns an
+// error message in Redis's words, or nullopt on success.
+std::optional<std::string> SetConfigParam(ServerConfig& config, std::string_view name,
+                                          std::string_view value);
+// The text form of a parameter, or nullopt if there is no such parameter.
+std::optional<std::string> GetConfigParam(const ServerConfig& config, std::string_view name);
+
+// Redis's memory units: 1k = 1000, 1kb = 1024, ... up to gb.
+std::optional<uint64_t> ParseMemory(std::string_view text);
+
+}  // namespace emberkv::server

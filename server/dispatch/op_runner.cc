@@ -1,0 +1,28 @@
+#include "server/dispatch/op_runner.h"
+
+#include "server/engine/worker.h"
+
+namespace emberkv::server {
+
+void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
+              protocol::RespVersion resp, ClientFlags flags, std::string* out) {
+  protocol::ReplyBuilder reply(out, resp);
+  OpContext context{worker, worker.store().db(db), args, reply, spec, flags};
+  size_t before = out->size();
+  spec.op(context);
+  WorkerStats& stats = worker.stats();
+  ++stats.commands_processed;
+  CommandCounters& counters = stats.commands[spec.id];
+  ++counters.calls;
+  if (out->size() > before && (*out)[before] == '-') ++counters.failed_calls;
+}
+
+bool OpCanRunNow(Worker& worker, const CommandSpec& spec, ArgList args) {
+  LockTable& locks = worker.locks();
+  if (locks.empty()) return true;
+  std::vector<std::string_view> keys;
+  for (int index : spec.KeyIndices(args)) keys.push_back(args[index]);
+  return locks.CanRunNow(keys, spec.is_write() ? LockMode::kExclusive : LockMode::kShared);
+}
+
+}  // namespace emberkv::server

@@ -1,0 +1,70 @@
+#include "server/dispatch/shard_batch.h"
+
+#include "server/dispatch/op_runner.h"
+#include "server/engine/worker.h"
+
+namespace emberkv::server {
+
+void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db) {
+  Item item{spec, static_cast<uint32_t>(arg_spans_.size()), static_cast<uint32_t>(args.size()), db};
+  for (std::string_view arg : args) {
+    arg_spans_.emplace_back(static_cast<uint32_t>(arg_bytes_.size()), static_cast<uint32_t>(arg.size()));
+    arg_bytes_.append(arg);
+  }
+  items_.push_back(std::move(item));
+}
+
+std::vector<std::string_view> ShardBatch::ArgsOf(const Item& item) const {
+  std::vector<std::string_view> args;
+  args.reserve(item.arg_count);
+  for (uint32_t i = 0; i < item.arg_count; ++i) {
+    auto [offset, length] = arg_spans_[item.arg_begin + i];
+    args.emplace_back(arg_bytes_.data() + offset, length);
+  }
+  return args;
+}
+
+void ShardBatch::RunItem(Worker& worker, Item& item) {
+  std::vector<std::string_view> args = ArgsOf(item);
+  item.reply_begin = static_cast<uint32_t>(replies_.size());
+  RunOpNow(worker, *item.spec, args, item.db, resp_, flags_, &replies_);
+  item.reply_end = static_cast<uint32_t>(replies_.size());
+}
+
+void ShardBatch::FinishOne() {
+  if (--waiting_ == 0) done_();
+}
+
+void ShardBatch::Execute(Worker& worker, std::function<void()> done) {
+  done_ = std::move(done);
+  worker.RefreshClock();
+  LockTable& locks = worker.locks();
+  // The loop below counts as one unfinished piece, so that a command granted
+  // its lock inside Acquire cannot finish the batch early.
+  waiting_ = 1;
+  for (Item& item : items_) {
+    std::vector<std::string_view> args = ArgsOf(item);
+    if (OpCanRunNow(worker, *item.spec, args)) {
+      RunItem(worker, item);
+      continue;
+    }
+    // A multi-shard command holds (or awaits) one of our keys: queue behind
+    // it. Later commands of this batch on the same key queue behind this one.
+    ++waiting_;
+    item.wait = std::make_unique<LockRequest>();
+    LockRequest* request = item.wait.get();
+    for (int index : item.spec->KeyIndices(args)) request->keys.emplace_back(args[index]);
+    request->mode = item.spec->is_write() ? LockMode::kExclusive : LockMode::kShared;
+    Item* waiting_item = &item;
+    request->on_granted = [this, &worker, waiting_item, request] {
+      worker.RefreshClock();
+      RunItem(worker, *waiting_item);
+      worker.locks().Release(request);
+      FinishOne();
+    };
+    locks.Acquire(request);
+  }
+  FinishOne();
+}
+
+}  // namespace emberkv::server

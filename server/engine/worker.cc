@@ -1,0 +1,209 @@
+#include "server/engine/worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <asio/post.hpp>
+
+#include <chrono>
+#include <ctime>
+
+#include "server/command_table.h"
+#include "server/engine/engine.h"
+#include "server/net/connection.h"
+
+namespace emberkv::server {
+namespace {
+
+thread_local Worker* current_worker = nullptr;
+
+int64_t RealtimeMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
+
+// Expired keys reclaimed per shard per timer tick; more waiting means the
+// timer comes back at once.
+constexpr size_t kExpireBudgetPerTick = 20000;
+
+}  // namespace
+
+Worker::Worker(Engine* engine, int id)
+    : engine_(engine),
+      id_(id),
+      io_(1),
+      store_(engine->config().databases),
+      wakeup_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      wakeup_(io_),
+      outgoing_(engine->shard_count()),
+      cron_timer_(io_) {
+  wakeup_.assign(wakeup_fd_);
+  stats_.commands.resize(CommandTable::Get().by_id().size());
+  RefreshClock();
+}
+
+Worker::~Worker() {
+  // Undelivered messages (at shutdown) are dropped.
+  while (MpscNode* node = inbox_.Pop()) {
+    Message* message = static_cast<Message*>(node);
+    while (message) {
+      Message* next = message->batch_next;
+      delete message;
+      message = next;
+    }
+  }
+  for (Outgoing& out : outgoing_) {
+    while (out.head) {
+      Message* next = out.head->batch_next;
+      delete out.head;
+      out.head = next;
+    }
+  }
+}
+
+Worker* Worker::Current() { return current_worker; }
+
+void Worker::RegisterConnection(std::shared_ptr<Connection> connection) {
+  Connection* key = connection.get();
+  connections_.emplace(key, std::move(connection));
+  ++stats_.connected_clients;
+}
+
+void Worker::UnregisterConnection(Connection* connection) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  // The connection may be running the code that closes it: let it finish.
+  std::shared_ptr<Connection> keep = std::move(it->second);
+  connections_.erase(it);
+  --stats_.connected_clients;
+  engine_->connected_clients().fetch_sub(1, std::memory_order_relaxed);
+  asio::post(io_, [keep = std::move(keep)] {});
+}
+
+void Worker::RefreshClock() { store_.set_now_ms(RealtimeMs()); }
+
+void Worker::Send(int target, std::unique_ptr<Message> message) {
+  Message* raw = message.release();
+  raw->batch_next = nullptr;
+  Outgoing& out = outgoing_[target];
+  if (out.tail) {
+    out.tail->batch_next = raw;
+  } else {
+    out.head = raw;
+  }
+  out.tail = raw;
+  if (target != id_) ++stats_.messages_sent;
+}
+
+void Worker::PostFromAnyThread(std::unique_ptr<Message> message) {
+  Message* raw = message.release();
+  raw->batch_next = nullptr;
+  inbox_.Push(raw);
+  Wake();
+}
+
+void Worker::Wake() {
+  if (sleeping_.exchange(false, std::memory_order_seq_cst)) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wakeup_fd_, &one, sizeof(one));
+  }
+}
+
+void Worker::FlushOutgoing() {
+  Engine& engine = *engine_;
+  for (int target = 0; target < static_cast<int>(outgoing_.size()); ++target) {
+    Outgoing& out = outgoing_[target];
+    if (!out.head) continue;
+    Message* head = out.head;
+    out.head = out.tail = nullptr;
+    Worker& destination = engine.worker(target);
+    destination.inbox_.Push(head);
+    if (target != id_) {
+      ++stats_.batches_sent;
+      if (destination.sleeping_.load(std::memory_order_seq_cst)) ++stats_.wakeups_sent;
+      destination.Wake();
+    }
+  }
+}
+
+size_t Worker::DrainInbox() {
+  size_t ran = 0;
+  while (MpscNode* node = inbox_.Pop()) {
+    Message* message = static_cast<Message*>(node);
+    while (message) {
+      Message* next = message->batch_next;
+      message->Run();
+      delete message;
+      message = next;
+      ++ran;
+    }
+  }
+  return ran;
+}
+
+void Worker::ArmWakeup() {
+  wakeup_.async_read_some(asio::buffer(&wakeup_buffer_, sizeof(wakeup_buffer_)),
+                          [this](const asio::error_code& error, size_t) {
+                            if (!error) ArmWakeup();
+                          });
+}
+
+void Worker::ScheduleCron(int delay_ms) {
+  cron_timer_.expires_after(std::chrono::milliseconds(delay_ms));
+  cron_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error) Cron();
+  });
+}
+
+void Worker::Cron() {
+  RefreshClock();
+  size_t expired = store_.ExpireDue(kExpireBudgetPerTick);
+  store_.Maintain();
+  for (auto& hook : cron_hooks_) hook();
+  int period_ms = 1000 / std::max(1, engine_->config().hz);
+  ScheduleCron(expired >= kExpireBudgetPerTick ? 1 : period_ms);
+}
+
+void Worker::Run() {
+  current_worker = this;
+  ArmWakeup();
+  ScheduleCron(1);
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    uint64_t start = MonotonicNs();
+    RefreshClock();
+    size_t work = io_.poll();
+    work += DrainInbox();
+    FlushOutgoing();
+    stats_.loop_busy_ns += MonotonicNs() - start;
+    if (work == 0) {
+      // Announce the sleep before the last look at the inbox: a sender that
+      // pushes after the look sees the flag and wakes us.
+      sleeping_.store(true, std::memory_order_seq_cst);
+      if (inbox_.Empty() && !stopping_.load(std::memory_order_seq_cst)) {
+        io_.run_one();
+      }
+      sleeping_.store(false, std::memory_order_relaxed);
+    }
+  }
+  // Let handlers of closed sockets and cancelled timers finish.
+  cron_timer_.cancel();
+  wakeup_.close();
+  io_.poll();
+  DrainInbox();
+  current_worker = nullptr;
+}
+
+void Worker::Stop() {
+  stopping_.store(true, std::memory_order_seq_cst);
+  sleeping_.store(true, std::memory_order_seq_cst);
+  Wake();
+}
+
+}  // namespace emberkv::server

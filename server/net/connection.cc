@@ -1,0 +1,453 @@
+#include "server/net/connection.h"
+
+#include <sys/socket.h>
+
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include <cerrno>
+
+#include "server/command_table.h"
+#include "server/dispatch/op_runner.h"
+#include "server/dispatch/shard_batch.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+
+namespace emberkv::server {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+// Unsent replies above this stop the connection from reading and parsing.
+constexpr size_t kOutputPauseBytes = 1024 * 1024;
+// Commands per round, so that one read's replies stay bounded.
+constexpr size_t kMaxCommandsPerRound = 256;
+// Reads in a row before yielding to other connections.
+constexpr int kReadsPerTurn = 4;
+
+char* ReadBuffer() {
+  static thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
+  return buffer.get();
+}
+
+std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+// The commands of the current read that are not finished yet.
+struct Connection::Round {
+  std::vector<std::unique_ptr<ShardBatch>> batches;  // by shard; null when unused
+  // From the first command sent to another shard on, the source of each
+  // reply in request order: -1 for replies produced here, else the shard.
+  std::vector<int16_t> order;
+  std::string local;                  // replies produced here, in that stretch
+  std::vector<uint32_t> local_ends;
+  size_t commands = 0;
+  int in_flight = 0;                  // batches sent, not yet back
+  bool recording = false;             // whether `order` is being kept
+  const CommandSpec* barrier = nullptr;  // waiting for the batches
+
+  void Reset() {
+    for (auto& batch : batches) batch.reset();
+    order.clear();
+    local.clear();
+    local_ends.clear();
+    commands = 0;
+    recording = false;
+  }
+};
+
+Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      fd_(socket_.native_handle()),
+      id_(worker.engine().NextClientId()),
+      round_(std::make_unique<Round>()) {
+  round_->batches.resize(worker.engine().shard_count());
+  asio::error_code error;
+  socket_.native_non_blocking(true, error);
+  socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  auto peer = socket_.remote_endpoint(error);
+  if (!error) peer_address_ = EndpointText(peer);
+  auto local = socket_.local_endpoint(error);
+  if (!error) local_address_ = EndpointText(local);
+  created_ms_ = last_interaction_ms_ = worker.now_ms();
+  parser_ = protocol::RequestParser(protocol::ParserLimits{
+      .max_bulk_len = worker.engine().config().proto_max_bulk_len});
+}
+
+Connection::~Connection() = default;
+
+void Connection::Start() {
+  worker_.RegisterConnection(shared_from_this());
+  ArmRead();
+}
+
+bool Connection::busy() const { return round_->in_flight > 0 || barrier_running_; }
+
+bool Connection::RequiresAuth() const {
+  return !authenticated_ && !worker_.engine().config().requirepass.empty();
+}
+
+bool Connection::OutputOverLimit() const { return output_buffer_size() > kOutputPauseBytes; }
+
+void Connection::ArmRead() {
+  // asio first tries the read at once (the "speculative" read), so data that
+  // arrived while the connection was busy is picked up here; otherwise it
+  // waits for epoll. The small buffer keeps idle connections cheap.
+  read_armed_ = true;
+  socket_.async_read_some(asio::buffer(small_read_), [self = shared_from_this()](
+                                                          const asio::error_code& error, size_t n) {
+    self->read_armed_ = false;
+    if (self->closed_) return;
+    if (error) {
+      self->Close();
+      return;
+    }
+    self->OnSmallRead(n);
+  });
+}
+
+void Connection::OnSmallRead(size_t n) {
+  worker_.stats().net_input_bytes += n;
+  last_interaction_ms_ = worker_.now_ms();
+  // A full buffer means more may be waiting in the socket.
+  readable_ = n == sizeof(small_read_);
+  std::string_view data(small_read_, n);
+  if (input_.empty()) {
+    ProcessInput(data, false);
+  } else {
+    input_.Append(data);
+    ProcessInput(input_.view(), true);
+  }
+  Pump();
+}
+
+void Connection::Pump() {
+  int reads = 0;
+  while (!closed_) {
+    FlushOutput();
+    if (closed_ || busy() || close_after_reply_ || OutputOverLimit()) return;
+    if (input_pending_) {
+      ProcessInput(input_.view(), true);
+      continue;
+    }
+    if (!readable_) {
+      if (!read_armed_) ArmRead();
+      return;
+    }
+    if (reads++ == kReadsPerTurn) {
+      // Let the worker's other connections have a turn.
+      asio::post(worker_.io(), [self = shared_from_this()] { self->Pump(); });
+      return;
+    }
+    ReadOnce();
+  }
+}
+
+void Connection::ReadOnce() {
+  const bool into_input = !input_.empty();
+  size_t room = kReadChunk;
+  char* dest;
+  if (into_input) {
+    // Grow with what has arrived, never with what a header announced.
+    size_t wanted = parser_.bytes_wanted();
+    if (wanted > input_.size()) room = std::max(room, std::min(wanted - input_.size(), input_.size()));
+    dest = input_.Reserve(room);
+  } else {
+    dest = ReadBuffer();
+  }
+  ssize_t n = ::recv(fd_, dest, room, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      readable_ = false;
+      return;
+    }
+    Close();
+    return;
+  }
+  if (n == 0) {  // the client closed its side
+    Close();
+    return;
+  }
+  if (static_cast<size_t>(n) < room) readable_ = false;
+  worker_.stats().net_input_bytes += n;
+  last_interaction_ms_ = worker_.now_ms();
+  if (into_input) {
+    input_.Commit(n);
+    if (input_.size() > worker_.engine().config().client_query_buffer_limit) {
+      Close();  // as in Redis, a client past the query buffer limit is dropped
+      return;
+    }
+    ProcessInput(input_.view(), true);
+  } else {
+    ProcessInput(std::string_view(dest, n), false);
+  }
+}
+
+void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) {
+  size_t offset = 0;
+  input_pending_ = false;
+  worker_.RefreshClock();
+  while (!closed_ && !close_after_reply_) {
+    if (busy() || OutputOverLimit()) {
+      input_pending_ = offset < data.size();
+      break;
+    }
+    if (round_->commands >= kMaxCommandsPerRound) {
+      // Bound the replies one round can hold: finish it and start another.
+      EndRound();
+      continue;
+    }
+    parser_.set_auth_required(RequiresAuth());
+    protocol::ParseStatus status = parser_.Parse(data.substr(offset));
+    if (status == protocol::ParseStatus::kNeedMore) {
+      offset += parser_.consumed();
+      break;
+    }
+    if (status == protocol::ParseStatus::kError) {
+      ReplyLocal("-" + parser_.ErrorMessage() + "\r\n");
+      close_after_reply_ = true;
+      offset = data.size();
+      break;
+    }
+    std::vector<std::string_view> args(parser_.args().begin(), parser_.args().end());
+    offset += parser_.consumed();
+    ++round_->commands;
+    Dispatch(args);
+    if (round_->barrier) EndRound();
+  }
+  if (data_is_input_buffer) {
+    input_.Consume(offset);
+  } else if (offset < data.size()) {
+    input_.Append(data.substr(offset));
+  }
+  if (!busy()) EndRound();
+}
+
+template <class Write>
+void Connection::WithLocalReply(Write&& write) {
+  if (!round_->recording) {
+    write(&output_);
+    return;
+  }
+  write(&round_->local);
+  round_->local_ends.push_back(static_cast<uint32_t>(round_->local.size()));
+  round_->order.push_back(-1);
+}
+
+void Connection::ReplyLocal(std::string_view reply) {
+  WithLocalReply([&](std::string* out) { out->append(reply); });
+}
+
+void Connection::Dispatch(std::vector<std::string_view>& args) {
+  const CommandTable& table = CommandTable::Get();
+  const CommandSpec* spec = table.Find(args[0]);
+  WorkerStats& stats = worker_.stats();
+  if (!spec) {
+    ReplyLocal("-" + errors::UnknownCommand(args[0], ArgList(args).subspan(1)) + "\r\n");
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
+    if (!sub) {
+      ReplyLocal("-" + errors::UnknownSubcommand(args[1], spec->name) + "\r\n");
+      return;
+    }
+    spec = sub;
+  }
+  last_command_ = spec->name;
+  if (!spec->ArityOk(args.size())) {
+    ++stats.commands[spec->id].rejected_calls;
+    ReplyLocal("-" + errors::WrongArity(spec->name) + "\r\n");
+    return;
+  }
+  if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) {
+    ++stats.commands[spec->id].rejected_calls;
+    ReplyLocal("-" + std::string(errors::kNoAuth) + "\r\n");
+    return;
+  }
+  if (spec->conn) {
+    WithLocalReply([&](std::string* out) {
+      protocol::ReplyBuilder reply(out, resp_);
+      ConnContext context{worker_, worker_.engine(), *this, args, reply, *spec};
+      spec->conn(context);
+      ++stats.commands_processed;
+      ++stats.commands[spec->id].calls;
+    });
+    return;
+  }
+  if (spec->op) {
+    int shard = worker_.id();
+    bool single_shard = true;
+    if (spec->has_keys()) {
+      std::vector<int> keys = spec->KeyIndices(args);
+      for (size_t i = 0; i < keys.size(); ++i) {
+        int s = worker_.engine().ShardOfKey(args[keys[i]]);
+        if (i == 0) {
+          shard = s;
+        } else if (s != shard) {
+          single_shard = false;
+        }
+      }
+    }
+    if (single_shard || !spec->coordinated) {
+      if (shard == worker_.id() && OpCanRunNow(worker_, *spec, args)) {
+        WithLocalReply([&](std::string* out) { RunOpNow(worker_, *spec, args, db_, resp_, flags_, out); });
+      } else {
+        SendToShard(shard, spec, args);
+      }
+      return;
+    }
+  }
+  if (spec->coordinated) {
+    StartBarrier(spec, args);
+    return;
+  }
+  ReplyLocal("-ERR command '" + std::string(spec->name) + "' cannot run here\r\n");
+}
+
+void Connection::SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args) {
+  round_->recording = true;
+  std::unique_ptr<ShardBatch>& batch = round_->batches[shard];
+  if (!batch) batch = std::make_unique<ShardBatch>(shard, resp_, flags_);
+  batch->Add(spec, args, db_);
+  round_->order.push_back(static_cast<int16_t>(shard));
+}
+
+void Connection::StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args) {
+  round_->barrier = spec;
+  barrier_args_.assign(args.begin(), args.end());
+}
+
+void Connection::EndRound() {
+  if (round_->in_flight > 0) return;
+  Worker* origin = &worker_;
+  for (auto& batch : round_->batches) {
+    if (!batch) continue;
+    ++round_->in_flight;
+    ShardBatch* raw = batch.get();
+    // The batch is owned by this connection, which the messages keep alive;
+    // only the target worker touches it until the reply message comes back.
+    worker_.Send(raw->shard(), MakeMessage([raw, self = shared_from_this(), origin]() mutable {
+      Worker* here = Worker::Current();
+      raw->Execute(*here, [here, origin, self = std::move(self)]() mutable {
+        here->Send(origin->id(), MakeMessage([self = std::move(self)] { self->OnBatchDone(); }));
+      });
+    }));
+  }
+  if (round_->in_flight > 0) return;
+  MergeRound();
+  if (!round_->barrier) return;
+
+  // Run the barrier now that everything before it has finished.
+  const CommandSpec* spec = round_->barrier;
+  round_->barrier = nullptr;
+  barrier_running_ = true;
+  struct BarrierState {
+    std::vector<std::string> args;
+    std::vector<std::string_view> views;
+    std::string out;
+    std::unique_ptr<protocol::ReplyBuilder> reply;
+    std::unique_ptr<CoordContext> context;
+    bool inside_spawn = true;  // still in the Spawn call below
+  };
+  auto state = std::make_shared<BarrierState>();
+  state->args = std::move(barrier_args_);
+  barrier_args_.clear();
+  state->views.assign(state->args.begin(), state->args.end());
+  state->reply = std::make_unique<protocol::ReplyBuilder>(&state->out, resp_);
+  state->context.reset(new CoordContext{worker_, worker_.engine(), this, db_, state->views,
+                                        *state->reply, *spec, flags_});
+  Spawn(spec->coordinated(*state->context), [self = shared_from_this(), state, spec]() {
+    WorkerStats& stats = self->worker_.stats();
+    ++stats.commands_processed;
+    ++stats.commands[spec->id].calls;
+    self->barrier_running_ = false;
+    if (!self->closed_) self->output_.append(state->out);
+    // Finished at once: the caller (parsing) simply goes on. Later: resume.
+    if (!state->inside_spawn) self->Pump();
+  });
+  state->inside_spawn = false;
+}
+
+void Connection::OnBatchDone() {
+  if (--round_->in_flight > 0) return;
+  MergeRound();
+  // Runs the barrier that waited for this round, if any.
+  if (round_->barrier) EndRound();
+  Pump();
+}
+
+void Connection::MergeRound() {
+  Round& round = *round_;
+  if (!closed_ && round.recording) {
+    std::vector<size_t> next(round.batches.size(), 0);
+    size_t local_index = 0;
+    size_t local_begin = 0;
+    for (int16_t source : round.order) {
+      if (source < 0) {
+        size_t end = round.local_ends[local_index++];
+        output_.append(round.local, local_begin, end - local_begin);
+        local_begin = end;
+      } else {
+        output_.append(round.batches[source]->Reply(next[source]++));
+      }
+    }
+  }
+  round.Reset();
+}
+
+void Connection::FlushOutput() {
+  if (writing_ || closed_) return;
+  if (output_.empty()) {
+    if (close_after_reply_ && !busy()) Close();
+    return;
+  }
+  ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    Close();
+    return;
+  }
+  size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+  worker_.stats().net_output_bytes += sent;
+  if (sent == output_.size()) {
+    output_.clear();
+    if (output_.capacity() > 4 * kReadChunk) std::string().swap(output_);
+    if (close_after_reply_ && !busy()) Close();
+    return;
+  }
+  // The socket is full: hand the rest to asio, which waits for room.
+  sending_.assign(output_, sent, std::string::npos);
+  output_.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = shared_from_this()](const asio::error_code& error, size_t bytes) {
+                      self->OnWritten(error, bytes);
+                    });
+}
+
+void Connection::OnWritten(const asio::error_code& error, size_t bytes) {
+  writing_ = false;
+  worker_.stats().net_output_bytes += bytes;
+  std::string().swap(sending_);
+  if (error) {
+    Close();
+    return;
+  }
+  // Reading may have paused on the output bound.
+  Pump();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code error;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
+  socket_.close(error);
+  worker_.UnregisterConnection(this);
+}
+
+}  // namespace emberkv::server

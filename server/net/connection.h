@@ -1,0 +1,140 @@
+// One client connection: reads requests, routes each command to the shard
+// that owns its keys, and writes the replies back in request order.
+//
+// Reading. An idle connection waits with an asio read into a 512-byte buffer
+// of its own; a small request arrives there in one system call. When that
+// buffer fills, the rest is read with plain non-blocking recv calls into the
+// worker's shared 64 KiB buffer. Only an incomplete command's bytes are kept,
+// in the connection's own buffer, which grows with what has arrived (never
+// with what a header announced).
+//
+// Routing. The commands of one read form a round. Commands for this worker's
+// own shard run at once; commands for other shards are batched per shard and
+// sent as one message each. A command that spans shards (or needs all of
+// them) is a barrier: the round's batches go first, the barrier runs when
+// they are back, and parsing resumes after it. Replies are merged in request
+// order, and a client always reads its own writes: commands on one key go to
+// one shard, in order, and a barrier waits for everything before it.
+//
+// Flow control. While a round or barrier is in flight the connection reads
+// nothing more, and it stops reading while unsent replies exceed a bound, so
+// a client that pipelines without reading cannot grow the server's memory.
+//
+// Thread safety: everything runs on the owning worker's thread. Messages to
+// other shards carry shared ownership of the connection, so it outlives any
+// reply still on its way back.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "protocol/request_parser.h"
+#include "server/command.h"
+#include "server/net/io_buffer.h"
+
+namespace emberkv::server {
+
+class ShardBatch;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker& worker, asio::ip::tcp::socket socket);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start();
+
+  // ---- Client state, for commands ----
+  uint64_t id() const { return id_; }
+  Worker& worker() { return worker_; }
+  int db() const { return db_; }
+  void set_db(int db) { db_ = db; }
+  protocol::RespVersion resp() const { return resp_; }
+  void set_resp(protocol::RespVersion resp) { resp_ = resp; }
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool value) { authenticated_ = value; }
+  ClientFlags& flags() { return flags_; }
+  const std::string& peer_address() const { return peer_address_; }
+  const std::string& local_address() const { return local_address_; }
+  int64_t created_ms() const { return created_ms_; }
+  int64_t last_interaction_ms() const { return last_interaction_ms_; }
+  std::string_view last_command() const { return last_command_; }
+  size_t query_buffer_size() const { return input_.size(); }
+  size_t output_buffer_size() const { return output_.size() + sending_.size(); }
+  std::string lib_name;
+  std::string lib_version;
+
+  // Closes the connection once the replies so far are written (QUIT).
+  void CloseAfterReply() { close_after_reply_ = true; }
+  // Closes the connection now (CLIENT KILL, shutdown).
+  void Close();
+  bool closed() const { return closed_; }
+
+ private:
+  struct Round;
+
+  void ArmRead();
+  void OnSmallRead(size_t n);
+  // Drives the connection: writes what is ready, parses what was left over,
+  // reads when the socket has data, until it must wait for something.
+  void Pump();
+  void ReadOnce();
+  void ProcessInput(std::string_view data, bool data_is_input_buffer);
+  void Dispatch(std::vector<std::string_view>& args);
+  void ReplyLocal(std::string_view reply);
+  template <class Write>
+  void WithLocalReply(Write&& write);
+  void StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args);
+  void SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args);
+  void EndRound();
+  void OnBatchDone();
+  void MergeRound();
+  void FlushOutput();
+  void OnWritten(const asio::error_code& error, size_t bytes);
+  bool OutputOverLimit() const;
+  bool busy() const;
+  bool RequiresAuth() const;
+
+  Worker& worker_;
+  asio::ip::tcp::socket socket_;
+  int fd_;
+  const uint64_t id_;
+
+  protocol::RequestParser parser_;
+  IoBuffer input_;       // bytes of an incomplete command, or left behind a barrier
+  std::string output_;   // replies not yet handed to the socket
+  std::string sending_;  // replies the socket is taking now
+  bool readable_ = false;       // the socket may hold more than we read
+  bool read_armed_ = false;     // an async read is pending
+  char small_read_[512];
+  bool input_pending_ = false;  // input_ may hold whole commands not yet parsed
+  bool writing_ = false;
+  bool closed_ = false;
+  bool close_after_reply_ = false;
+
+  std::unique_ptr<Round> round_;
+  bool barrier_running_ = false;
+  std::vector<std::string> barrier_args_;  // owned copy of a barrier waiting for the round
+
+  int db_ = 0;
+  protocol::RespVersion resp_ = protocol::RespVersion::kResp2;
+  std::string name_;
+  bool authenticated_ = false;
+  ClientFlags flags_;
+  std::string peer_address_;
+  std::string local_address_;
+  int64_t created_ms_ = 0;
+  int64_t last_interaction_ms_ = 0;
+  std::string last_command_;
+};
+
+}  // namespace emberkv::server
