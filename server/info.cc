@@ -27,6 +27,10 @@ struct Gathered {
 };
 
 void Add(WorkerStats& into, const WorkerStats& from) {
+  into.messages_sent += from.messages_sent;
+  into.batches_sent += from.batches_sent;
+  into.wakeups_sent += from.wakeups_sent;
+  into.loop_busy_ns += from.loop_busy_ns;
   into.commands_processed += from.commands_processed;
   into.connections_received += from.connections_received;
   into.rejected_connections += from.rejected_connections;
@@ -187,6 +191,14 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     field("evicted_keys", total.counters.evicted_keys);
     field("keyspace_hits", total.counters.keyspace_hits);
     field("keyspace_misses", total.counters.keyspace_misses);
+  }
+  if (Wants(sections, "emberkv", false)) {
+    section("Emberkv");
+    field("threads", engine.shard_count());
+    field("cross_shard_messages", total.stats.messages_sent);
+    field("cross_shard_batches", total.stats.batches_sent);
+    field("cross_shard_wakeups", total.stats.wakeups_sent);
+    field("event_loop_busy_ms", total.stats.loop_busy_ns / 1000000);
   }
   if (Wants(sections, "replication", true)) {
     section("Replication");

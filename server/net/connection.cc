@@ -17,6 +17,9 @@ namespace emberkv::server {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// Bounds of a connection's own read buffer (see ArmRead).
+constexpr size_t kMinReadBuffer = 512;
+constexpr size_t kMaxReadBuffer = 16 * 1024;
 // Unsent replies above this stop the connection from reading and parsing.
 constexpr size_t kOutputPauseBytes = 1024 * 1024;
 // Commands per round, so that one read's replies stay bounded.
@@ -95,33 +98,76 @@ bool Connection::OutputOverLimit() const { return output_buffer_size() > kOutput
 void Connection::ArmRead() {
   // asio first tries the read at once (the "speculative" read), so data that
   // arrived while the connection was busy is picked up here; otherwise it
-  // waits for epoll. The small buffer keeps idle connections cheap.
+  // waits for epoll. The buffer adapts to the client: 512 bytes for an idle
+  // or request-response client, up to 16 KiB for one that pipelines.
+  if (!read_buffer_ || read_buffer_capacity_ != read_buffer_size_) {
+    read_buffer_.reset(new char[read_buffer_size_]);
+    read_buffer_capacity_ = read_buffer_size_;
+  }
   read_armed_ = true;
-  socket_.async_read_some(asio::buffer(small_read_), [self = shared_from_this()](
-                                                          const asio::error_code& error, size_t n) {
-    self->read_armed_ = false;
-    if (self->closed_) return;
-    if (error) {
-      self->Close();
-      return;
-    }
-    self->OnSmallRead(n);
-  });
+  socket_.async_read_some(asio::buffer(read_buffer_.get(), read_buffer_capacity_),
+                          [self = shared_from_this()](const asio::error_code& error, size_t n) {
+                            self->read_armed_ = false;
+                            if (self->closed_) return;
+                            if (error) {
+                              self->Close();
+                              return;
+                            }
+                            self->OnRead(n);
+                          });
 }
 
-void Connection::OnSmallRead(size_t n) {
+void Connection::OnRead(size_t n) {
   worker_.stats().net_input_bytes += n;
   last_interaction_ms_ = worker_.now_ms();
-  // A full buffer means more may be waiting in the socket.
-  readable_ = n == sizeof(small_read_);
-  std::string_view data(small_read_, n);
-  if (input_.empty()) {
-    ProcessInput(data, false);
-  } else {
+  std::string_view data(read_buffer_.get(), n);
+  if (n == read_buffer_capacity_) {
+    // The buffer was too small for what the client sends at once: take the
+    // rest of the socket's data now, so the whole burst is parsed (and
+    // answered with one write), and use a bigger buffer next time.
+    read_buffer_size_ = std::min(read_buffer_size_ * 2, kMaxReadBuffer);
     input_.Append(data);
+    readable_ = true;
+    while (readable_ && !closed_ && input_.size() <= kReadChunk * 4) ReadInto(input_);
+    if (closed_) return;
     ProcessInput(input_.view(), true);
+  } else {
+    if (n * 8 < read_buffer_capacity_ && read_buffer_size_ > kMinReadBuffer) read_buffer_size_ /= 2;
+    if (input_.empty()) {
+      ProcessInput(data, false);
+    } else {
+      input_.Append(data);
+      ProcessInput(input_.view(), true);
+    }
   }
   Pump();
+}
+
+bool Connection::ReadInto(IoBuffer& buffer) {
+  size_t room = kReadChunk;
+  // Grow with what has arrived, never with what a header announced.
+  size_t wanted = parser_.bytes_wanted();
+  if (wanted > buffer.size()) room = std::max(room, std::min(wanted - buffer.size(), buffer.size()));
+  char* dest = buffer.Reserve(room);
+  ssize_t n = ::recv(fd_, dest, room, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EINTR) return true;
+    readable_ = false;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) Close();
+    return false;
+  }
+  if (n == 0) {  // the client closed its side
+    Close();
+    return false;
+  }
+  if (static_cast<size_t>(n) < room) readable_ = false;
+  worker_.stats().net_input_bytes += n;
+  buffer.Commit(n);
+  if (buffer.size() > worker_.engine().config().client_query_buffer_limit) {
+    Close();  // as in Redis, a client past the query buffer limit is dropped
+    return false;
+  }
+  return true;
 }
 
 void Connection::Pump() {
@@ -147,44 +193,28 @@ void Connection::Pump() {
 }
 
 void Connection::ReadOnce() {
-  const bool into_input = !input_.empty();
-  size_t room = kReadChunk;
-  char* dest;
-  if (into_input) {
-    // Grow with what has arrived, never with what a header announced.
-    size_t wanted = parser_.bytes_wanted();
-    if (wanted > input_.size()) room = std::max(room, std::min(wanted - input_.size(), input_.size()));
-    dest = input_.Reserve(room);
-  } else {
-    dest = ReadBuffer();
+  last_interaction_ms_ = worker_.now_ms();
+  if (!input_.empty()) {
+    if (ReadInto(input_)) ProcessInput(input_.view(), true);
+    return;
   }
-  ssize_t n = ::recv(fd_, dest, room, MSG_DONTWAIT);
+  // Nothing pending: read into the worker's shared buffer and keep only an
+  // incomplete tail.
+  char* dest = ReadBuffer();
+  ssize_t n = ::recv(fd_, dest, kReadChunk, MSG_DONTWAIT);
   if (n < 0) {
     if (errno == EINTR) return;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      readable_ = false;
-      return;
-    }
+    readable_ = false;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) Close();
+    return;
+  }
+  if (n == 0) {
     Close();
     return;
   }
-  if (n == 0) {  // the client closed its side
-    Close();
-    return;
-  }
-  if (static_cast<size_t>(n) < room) readable_ = false;
+  if (static_cast<size_t>(n) < kReadChunk) readable_ = false;
   worker_.stats().net_input_bytes += n;
-  last_interaction_ms_ = worker_.now_ms();
-  if (into_input) {
-    input_.Commit(n);
-    if (input_.size() > worker_.engine().config().client_query_buffer_limit) {
-      Close();  // as in Redis, a client past the query buffer limit is dropped
-      return;
-    }
-    ProcessInput(input_.view(), true);
-  } else {
-    ProcessInput(std::string_view(dest, n), false);
-  }
+  ProcessInput(std::string_view(dest, n), false);
 }
 
 void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) {

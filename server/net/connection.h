@@ -1,10 +1,11 @@
 // One client connection: reads requests, routes each command to the shard
 // that owns its keys, and writes the replies back in request order.
 //
-// Reading. An idle connection waits with an asio read into a 512-byte buffer
-// of its own; a small request arrives there in one system call. When that
-// buffer fills, the rest is read with plain non-blocking recv calls into the
-// worker's shared 64 KiB buffer. Only an incomplete command's bytes are kept,
+// Reading. A connection waits with an asio read into a buffer of its own that
+// adapts to the client (512 bytes when idle, up to 16 KiB when it pipelines),
+// so a request or a pipelined burst arrives in one system call. When that
+// buffer fills, the rest is read at once with non-blocking recv calls, so a
+// burst is parsed and answered with one write. Only an incomplete command's bytes are kept,
 // in the connection's own buffer, which grows with what has arrived (never
 // with what a header announced).
 //
@@ -83,7 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Round;
 
   void ArmRead();
-  void OnSmallRead(size_t n);
+  void OnRead(size_t n);
+  // One non-blocking recv appended to `buffer`; false when nothing came.
+  bool ReadInto(IoBuffer& buffer);
   // Drives the connection: writes what is ready, parses what was left over,
   // reads when the socket has data, until it must wait for something.
   void Pump();
@@ -115,7 +118,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string sending_;  // replies the socket is taking now
   bool readable_ = false;       // the socket may hold more than we read
   bool read_armed_ = false;     // an async read is pending
-  char small_read_[512];
+  std::unique_ptr<char[]> read_buffer_;  // what the pending async read fills
+  size_t read_buffer_capacity_ = 0;
+  size_t read_buffer_size_ = 512;        // the size the next read will use
   bool input_pending_ = false;  // input_ may hold whole commands not yet parsed
   bool writing_ = false;
   bool closed_ = false;
