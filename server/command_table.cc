@@ -21,6 +21,7 @@ const CommandTable& CommandTable::Get() {
     RegisterKeyCommands(*t);
     RegisterConnectionCommands(*t);
     RegisterServerCommands(*t);
+    RegisterTransactionCommands(*t);
     return t;
   }();
   return *table;

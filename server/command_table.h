@@ -44,5 +44,6 @@ void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);
 
 }  // namespace emberkv::server

@@ -307,6 +307,7 @@ bool Database::RandomKey(uint64_t random, std::string* key) {
 }
 
 void Database::Clear() {
+  if (context_->observer && size() > 0) context_->observer->DatabaseCleared(*this, nullptr);
   SlabArena& arena = context_->arena;
   index_table_.ForEach([&](Handle handle) {
     Entry entry(arena.Resolve(handle));
@@ -317,7 +318,6 @@ void Database::Clear() {
   index_table_.Clear();
   wheel_.Clear();
   expires_ = 0;
-  if (context_->observer) context_->observer->DatabaseCleared(index_);
 }
 
 }  // namespace emberkv::storage

@@ -21,12 +21,16 @@ struct ShardCounters {
 };
 
 // Told about every key that changes (written, deleted, expired), for WATCH.
+class Database;
+
 class KeyObserver {
  public:
   virtual ~KeyObserver() = default;
   virtual void KeyChanged(int db, std::string_view key) = 0;
-  // Every key of `db` is gone (FLUSHDB, FLUSHALL) or replaced (SWAPDB).
-  virtual void DatabaseCleared(int db) = 0;
+  // Every key of `emptied` is about to go (FLUSHDB, FLUSHALL) or, for SWAPDB,
+  // to be replaced by those of `replaced_with`; both still hold their keys
+  // during the call.
+  virtual void DatabaseCleared(Database& emptied, Database* replaced_with) = 0;
 };
 
 struct ShardContext {

@@ -41,13 +41,14 @@ void ShardStore::Maintain() {
 }
 
 void ShardStore::SwapDatabases(int a, int b) {
+  // Watchers of keys in either database see them replaced.
+  if (context_.observer) {
+    context_.observer->DatabaseCleared(db(a), &db(b));
+    context_.observer->DatabaseCleared(db(b), &db(a));
+  }
   std::swap(databases_[a], databases_[b]);
   if (databases_[a]) databases_[a]->set_index(a);
   if (databases_[b]) databases_[b]->set_index(b);
-  if (context_.observer) {
-    context_.observer->DatabaseCleared(a);
-    context_.observer->DatabaseCleared(b);
-  }
 }
 
 void ShardStore::FlushAll() {

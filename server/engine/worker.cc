@@ -46,6 +46,7 @@ Worker::Worker(Engine* engine, int id)
       cron_timer_(io_) {
   wakeup_.assign(wakeup_fd_);
   stats_.commands.resize(CommandTable::Get().by_id().size());
+  store_.context().observer = &watches_;
   RefreshClock();
 }
 

@@ -31,6 +31,7 @@
 #include "server/engine/task.h"
 #include "server/stats.h"
 #include "server/transaction/lock_table.h"
+#include "server/transaction/watch.h"
 #include "storage/shard_store.h"
 
 namespace emberkv::server {
@@ -53,6 +54,7 @@ class Worker {
   asio::io_context& io() { return io_; }
   storage::ShardStore& store() { return store_; }
   LockTable& locks() { return locks_; }
+  WatchRegistry& watches() { return watches_; }
   WorkerStats& stats() { return stats_; }
 
   // Queues `message` to run on worker `target` (this one included); it leaves
@@ -107,6 +109,7 @@ class Worker {
   asio::io_context io_;
   storage::ShardStore store_;
   LockTable locks_;
+  WatchRegistry watches_;
   WorkerStats stats_;
 
   MpscQueue inbox_;

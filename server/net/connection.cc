@@ -12,6 +12,7 @@
 #include "server/dispatch/shard_batch.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
+#include "server/transaction/watch.h"
 
 namespace emberkv::server {
 namespace {
@@ -272,31 +273,40 @@ void Connection::ReplyLocal(std::string_view reply) {
   WithLocalReply([&](std::string* out) { out->append(reply); });
 }
 
+void Connection::Reject(const CommandSpec* spec, std::string_view error) {
+  if (spec) ++worker_.stats().commands[spec->id].rejected_calls;
+  // As in Redis, a command refused while a transaction is being queued makes
+  // EXEC fail.
+  if (in_multi_) multi_failed_ = true;
+  ReplyLocal("-" + std::string(error) + "\r\n");
+}
+
+namespace {
+// Commands that act at once even between MULTI and EXEC.
+bool ControlsTransaction(const CommandSpec& spec) {
+  std::string_view n = spec.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+}  // namespace
+
 void Connection::Dispatch(std::vector<std::string_view>& args) {
   const CommandTable& table = CommandTable::Get();
   const CommandSpec* spec = table.Find(args[0]);
   WorkerStats& stats = worker_.stats();
-  if (!spec) {
-    ReplyLocal("-" + errors::UnknownCommand(args[0], ArgList(args).subspan(1)) + "\r\n");
-    return;
-  }
+  if (!spec) return Reject(nullptr, errors::UnknownCommand(args[0], ArgList(args).subspan(1)));
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
-    if (!sub) {
-      ReplyLocal("-" + errors::UnknownSubcommand(args[1], spec->name) + "\r\n");
-      return;
-    }
+    if (!sub) return Reject(nullptr, errors::UnknownSubcommand(args[1], spec->name));
     spec = sub;
   }
   last_command_ = spec->name;
-  if (!spec->ArityOk(args.size())) {
-    ++stats.commands[spec->id].rejected_calls;
-    ReplyLocal("-" + errors::WrongArity(spec->name) + "\r\n");
-    return;
-  }
-  if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) {
-    ++stats.commands[spec->id].rejected_calls;
-    ReplyLocal("-" + std::string(errors::kNoAuth) + "\r\n");
+  if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
+  if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
+  if (in_multi_ && !ControlsTransaction(*spec)) {
+    if (spec->flags & kCmdNoMulti) return Reject(spec, "ERR Command not allowed inside a transaction");
+    multi_queue_.push_back(QueuedCommand{spec, std::vector<std::string>(args.begin(), args.end())});
+    ReplyLocal("+QUEUED\r\n");
     return;
   }
   if (spec->conn) {
@@ -471,9 +481,40 @@ void Connection::OnWritten(const asio::error_code& error, size_t bytes) {
   Pump();
 }
 
+std::vector<QueuedCommand> Connection::EndMulti(bool* failed) {
+  *failed = multi_failed_;
+  in_multi_ = false;
+  multi_failed_ = false;
+  return std::move(multi_queue_);
+}
+
+const std::shared_ptr<WatchState>& Connection::watch_state() {
+  if (!watch_state_) watch_state_ = std::make_shared<WatchState>();
+  return watch_state_;
+}
+
+void Connection::Unwatch() {
+  if (watched_keys_.empty()) {
+    watch_state_.reset();
+    return;
+  }
+  // The registries compare the state's address only; messages from here to
+  // a shard arrive in order, so a later WATCH cannot be confused with it.
+  const WatchState* state = watch_state_.get();
+  for (auto& [db, key] : watched_keys_) {
+    int shard = worker_.engine().ShardOfKey(key);
+    worker_.Send(shard, MakeMessage([db = db, key = std::move(key), state] {
+      Worker::Current()->watches().Unwatch(db, key, state);
+    }));
+  }
+  watched_keys_.clear();
+  watch_state_.reset();
+}
+
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  Unwatch();
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
   socket_.close(error);

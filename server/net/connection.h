@@ -42,6 +42,13 @@
 namespace emberkv::server {
 
 class ShardBatch;
+struct WatchState;
+
+// A command queued between MULTI and EXEC, with its own copy of the arguments.
+struct QueuedCommand {
+  const CommandSpec* spec;
+  std::vector<std::string> args;
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -74,6 +81,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string lib_name;
   std::string lib_version;
 
+  // ---- MULTI / EXEC / WATCH ----
+  bool in_multi() const { return in_multi_; }
+  void BeginMulti() {
+    in_multi_ = true;
+    multi_failed_ = false;
+  }
+  // Ends the transaction (EXEC, DISCARD, RESET) and hands over what was queued.
+  std::vector<QueuedCommand> EndMulti(bool* failed);
+  // Keys watched by this client, with the state the shards mark dirty.
+  const std::shared_ptr<WatchState>& watch_state();
+  void AddWatchedKey(int db, std::string_view key) { watched_keys_.emplace_back(db, key); }
+  const std::vector<std::pair<int, std::string>>& watched_keys() const { return watched_keys_; }
+  // Forgets every watched key (tells their shards).
+  void Unwatch();
+
   // Closes the connection once the replies so far are written (QUIT).
   void CloseAfterReply() { close_after_reply_ = true; }
   // Closes the connection now (CLIENT KILL, shutdown).
@@ -94,6 +116,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ProcessInput(std::string_view data, bool data_is_input_buffer);
   void Dispatch(std::vector<std::string_view>& args);
   void ReplyLocal(std::string_view reply);
+  // Refuses a command before it runs (unknown, arity, auth, ...).
+  void Reject(const CommandSpec* spec, std::string_view error);
   template <class Write>
   void WithLocalReply(Write&& write);
   void StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args);
@@ -140,6 +164,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t created_ms_ = 0;
   int64_t last_interaction_ms_ = 0;
   std::string last_command_;
+
+  bool in_multi_ = false;
+  bool multi_failed_ = false;  // a command was refused while queueing
+  std::vector<QueuedCommand> multi_queue_;
+  std::shared_ptr<WatchState> watch_state_;
+  std::vector<std::pair<int, std::string>> watched_keys_;
 };
 
 }  // namespace emberkv::server

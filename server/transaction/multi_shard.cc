@@ -52,10 +52,29 @@ struct LockHop {
 }  // namespace
 
 std::vector<ShardKeys> GroupKeysByShard(const CoordContext& ctx, const std::vector<int>& key_indices) {
-  std::map<int, std::vector<int>> by_shard;
-  for (int index : key_indices) by_shard[ctx.engine.ShardOfKey(ctx.args[index])].push_back(index);
+  std::map<int, ShardKeys> by_shard;
+  for (int index : key_indices) {
+    int shard = ctx.engine.ShardOfKey(ctx.args[index]);
+    ShardKeys& part = by_shard[shard];
+    part.shard = shard;
+    part.arg_indices.push_back(index);
+    part.keys.push_back(ctx.args[index]);
+  }
   std::vector<ShardKeys> plan;
-  for (auto& [shard, indices] : by_shard) plan.push_back({shard, std::move(indices)});
+  for (auto& [shard, part] : by_shard) plan.push_back(std::move(part));
+  return plan;
+}
+
+std::vector<ShardKeys> GroupKeysByShard(Engine& engine, const std::vector<std::string_view>& keys) {
+  std::map<int, ShardKeys> by_shard;
+  for (std::string_view key : keys) {
+    int shard = engine.ShardOfKey(key);
+    ShardKeys& part = by_shard[shard];
+    part.shard = shard;
+    part.keys.push_back(key);
+  }
+  std::vector<ShardKeys> plan;
+  for (auto& [shard, part] : by_shard) plan.push_back(std::move(part));
   return plan;
 }
 
@@ -86,7 +105,7 @@ Task<void> MultiShardLock::Acquire(ShardFunction on_locked) {
     auto request = std::make_unique<LockRequest>();
     request->mode = mode_;
     request->whole_shard = whole_shards_;
-    for (int index : indices) request->keys.emplace_back(ctx_->args[index]);
+    for (std::string_view key : part.keys) request->keys.emplace_back(key);
     LockRequest* raw = request.get();
     requests_.push_back(std::move(request));
     co_await LockHop{&ctx_->worker, part.shard, raw, std::move(run)};

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -30,11 +31,14 @@ namespace emberkv::server {
 
 struct ShardKeys {
   int shard;
-  std::vector<int> arg_indices;  // indices into the command's arguments
+  std::vector<int> arg_indices;        // indices into the command's arguments
+  std::vector<std::string_view> keys;  // the keys to lock (live as long as the lock)
 };
 
 // The given key arguments grouped by owning shard, shards ascending.
 std::vector<ShardKeys> GroupKeysByShard(const CoordContext& ctx, const std::vector<int>& key_indices);
+// Any keys grouped by owning shard, shards ascending (arg_indices left empty).
+std::vector<ShardKeys> GroupKeysByShard(Engine& engine, const std::vector<std::string_view>& keys);
 
 using ShardFunction = std::function<void(Worker& shard, const std::vector<int>& arg_indices)>;
 

@@ -1,0 +1,52 @@
+// WATCH: optimistic locking for MULTI/EXEC.
+//
+// A client's WatchState is shared by the shards that hold its watched keys.
+// Each shard keeps a WatchRegistry from (db, key) to the states watching it
+// and marks them dirty when the key changes: written, deleted, expired or
+// evicted (the registry is the shard's storage::KeyObserver), or when its
+// database is flushed or swapped. EXEC fails if its state is dirty.
+//
+// Thread safety: a registry belongs to its shard's thread. WatchState::dirty
+// is atomic because the shard that sets it is not the client's.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "storage/shard_context.h"
+
+namespace emberkv::storage {
+class Database;
+}
+
+namespace emberkv::server {
+
+struct WatchState {
+  std::atomic<bool> dirty{false};
+};
+
+class WatchRegistry : public storage::KeyObserver {
+ public:
+  void Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& state);
+  void Unwatch(int db, std::string_view key, const WatchState* state);
+  bool empty() const { return watched_.empty(); }
+
+  // storage::KeyObserver
+  void KeyChanged(int db, std::string_view key) override;
+  void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with) override;
+
+ private:
+  using Watchers = std::vector<std::weak_ptr<WatchState>>;
+  // Keyed by "<db>:<key>"; small and only as large as what is watched.
+  static std::string Slot(int db, std::string_view key);
+
+  absl::flat_hash_map<std::string, Watchers> watched_;
+};
+
+}  // namespace emberkv::server
