@@ -22,6 +22,7 @@ const CommandTable& CommandTable::Get() {
     RegisterConnectionCommands(*t);
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
+    RegisterPubSubCommands(*t);
     return t;
   }();
   return *table;

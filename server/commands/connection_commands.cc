@@ -11,6 +11,13 @@ namespace {
 
 void ConnPing(ConnContext& c) {
   if (c.args.size() > 2) return c.reply.Error(errors::WrongArity("ping"));
+  if (c.connection.subscriptions() > 0 && !c.reply.resp3()) {
+    // A subscribed RESP2 client gets PING's answer in the shape of a message.
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk("pong");
+    c.reply.Bulk(c.args.size() == 2 ? c.args[1] : "");
+    return;
+  }
   if (c.args.size() == 2) return c.reply.Bulk(c.args[1]);
   c.reply.SimpleString("PONG");
 }

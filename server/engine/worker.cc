@@ -77,6 +77,12 @@ void Worker::RegisterConnection(std::shared_ptr<Connection> connection) {
   ++stats_.connected_clients;
 }
 
+Connection* Worker::FindConnection(Connection* connection, uint64_t id) const {
+  auto it = connections_.find(connection);
+  if (it == connections_.end() || it->second->id() != id) return nullptr;
+  return connection;
+}
+
 void Worker::UnregisterConnection(Connection* connection) {
   auto it = connections_.find(connection);
   if (it == connections_.end()) return;

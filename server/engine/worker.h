@@ -29,6 +29,7 @@
 #include "server/engine/message.h"
 #include "server/engine/mpsc_queue.h"
 #include "server/engine/task.h"
+#include "server/pubsub/pubsub_registry.h"
 #include "server/stats.h"
 #include "server/transaction/lock_table.h"
 #include "server/transaction/watch.h"
@@ -55,6 +56,7 @@ class Worker {
   storage::ShardStore& store() { return store_; }
   LockTable& locks() { return locks_; }
   WatchRegistry& watches() { return watches_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
   WorkerStats& stats() { return stats_; }
 
   // Queues `message` to run on worker `target` (this one included); it leaves
@@ -88,6 +90,9 @@ class Worker {
   // Connections served by this worker; the registry owns them until closed.
   void RegisterConnection(std::shared_ptr<Connection> connection);
   void UnregisterConnection(Connection* connection);
+  // The connection at `connection` if it is still open here and still the
+  // client `id` (a stale pointer from an old message yields nullptr).
+  Connection* FindConnection(Connection* connection, uint64_t id) const;
   const absl::flat_hash_map<Connection*, std::shared_ptr<Connection>>& connections() const {
     return connections_;
   }
@@ -110,6 +115,7 @@ class Worker {
   storage::ShardStore store_;
   LockTable locks_;
   WatchRegistry watches_;
+  PubSubRegistry pubsub_;
   WorkerStats stats_;
 
   MpscQueue inbox_;

@@ -282,6 +282,13 @@ void Connection::Reject(const CommandSpec* spec, std::string_view error) {
 }
 
 namespace {
+// Commands a RESP2 client may send while subscribed.
+bool AllowedWhileSubscribed(const CommandSpec& spec) {
+  std::string_view n = spec.name;
+  return n == "subscribe" || n == "ssubscribe" || n == "psubscribe" || n == "unsubscribe" ||
+         n == "sunsubscribe" || n == "punsubscribe" || n == "ping" || n == "quit" || n == "reset";
+}
+
 // Commands that act at once even between MULTI and EXEC.
 bool ControlsTransaction(const CommandSpec& spec) {
   std::string_view n = spec.name;
@@ -303,6 +310,11 @@ void Connection::Dispatch(std::vector<std::string_view>& args) {
   last_command_ = spec->name;
   if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
   if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
+  if (resp_ == protocol::RespVersion::kResp2 && subscriptions() > 0 && !AllowedWhileSubscribed(*spec)) {
+    return Reject(spec, "ERR Can't execute '" + std::string(spec->name) +
+                            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+                            "in this context");
+  }
   if (in_multi_ && !ControlsTransaction(*spec)) {
     if (spec->flags & kCmdNoMulti) return Reject(spec, "ERR Command not allowed inside a transaction");
     multi_queue_.push_back(QueuedCommand{spec, std::vector<std::string>(args.begin(), args.end())});
@@ -511,10 +523,61 @@ void Connection::Unwatch() {
   watch_state_.reset();
 }
 
+void Connection::DeliverMessage(std::string_view pattern, std::string_view channel,
+                                std::string_view message) {
+  if (closed_) return;
+  protocol::ReplyBuilder reply(&output_, resp_);
+  if (pattern.empty()) {
+    reply.PushHeader(3);
+    reply.Bulk("message");
+  } else {
+    reply.PushHeader(4);
+    reply.Bulk("pmessage");
+    reply.Bulk(pattern);
+  }
+  reply.Bulk(channel);
+  reply.Bulk(message);
+  // Redis's default client-output-buffer-limit for pub/sub clients:
+  // 32 MB at once, or 8 MB for 60 seconds.
+  constexpr size_t kHardLimit = 32 * 1024 * 1024;
+  constexpr size_t kSoftLimit = 8 * 1024 * 1024;
+  constexpr int64_t kSoftSeconds = 60;
+  size_t pending = output_buffer_size();
+  int64_t now = worker_.now_ms();
+  if (pending > kSoftLimit) {
+    if (output_over_soft_limit_since_ms_ == 0) output_over_soft_limit_since_ms_ = now;
+  } else {
+    output_over_soft_limit_since_ms_ = 0;
+  }
+  if (pending > kHardLimit ||
+      (output_over_soft_limit_since_ms_ && now - output_over_soft_limit_since_ms_ > kSoftSeconds * 1000)) {
+    Close();
+    return;
+  }
+  if (!busy()) FlushOutput();
+}
+
+void Connection::UnsubscribeAll() {
+  if (channels_.empty() && patterns_.empty()) return;
+  auto channels = std::make_shared<std::vector<std::string>>(channels_.begin(), channels_.end());
+  auto patterns = std::make_shared<std::vector<std::string>>(patterns_.begin(), patterns_.end());
+  channels_.clear();
+  patterns_.clear();
+  uint64_t id = id_;
+  for (int w = 0; w < worker_.engine().shard_count(); ++w) {
+    worker_.Send(w, MakeMessage([channels, patterns, id] {
+      PubSubRegistry& registry = Worker::Current()->pubsub();
+      for (const std::string& channel : *channels) registry.Unsubscribe(channel, id);
+      for (const std::string& pattern : *patterns) registry.PUnsubscribe(pattern, id);
+    }));
+  }
+}
+
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   Unwatch();
+  UnsubscribeAll();
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
   socket_.close(error);

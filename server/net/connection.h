@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::vector<std::pair<int, std::string>>& watched_keys() const { return watched_keys_; }
   // Forgets every watched key (tells their shards).
   void Unwatch();
+
+  // ---- Pub/Sub ----
+  size_t subscriptions() const { return channels_.size() + patterns_.size(); }
+  std::set<std::string>& channels() { return channels_; }
+  std::set<std::string>& patterns() { return patterns_; }
+  // A published message (pattern empty for a plain subscription), encoded
+  // for this client's protocol and written out at once. A subscriber whose
+  // unsent output passes the pub/sub output limit is disconnected.
+  void DeliverMessage(std::string_view pattern, std::string_view channel, std::string_view message);
+  // Drops every subscription (tells every worker). Used on close and RESET.
+  void UnsubscribeAll();
 
   // Closes the connection once the replies so far are written (QUIT).
   void CloseAfterReply() { close_after_reply_ = true; }
@@ -170,6 +182,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<QueuedCommand> multi_queue_;
   std::shared_ptr<WatchState> watch_state_;
   std::vector<std::pair<int, std::string>> watched_keys_;
+
+  std::set<std::string> channels_;
+  std::set<std::string> patterns_;
+  int64_t output_over_soft_limit_since_ms_ = 0;
 };
 
 }  // namespace emberkv::server

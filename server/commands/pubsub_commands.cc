@@ -1,0 +1,182 @@
+// SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
+//
+// Subscriptions are recorded on every worker before SUBSCRIBE replies, so a
+// PUBLISH that starts after the reply counts and reaches the subscriber.
+// PUBLISH looks up receivers in its own worker's copy of the table and sends
+// one message per receiving worker.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/engine/engine.h"
+#include "server/net/connection.h"
+#include "server/pubsub/pubsub_registry.h"
+
+namespace emberkv::server {
+namespace {
+
+void ReplySubscription(protocol::ReplyBuilder& reply, std::string_view kind, const std::string* name,
+                       size_t count) {
+  reply.PushHeader(3);
+  reply.Bulk(kind);
+  if (name) {
+    reply.Bulk(*name);
+  } else {
+    reply.Null();
+  }
+  reply.Integer(static_cast<int64_t>(count));
+}
+
+// Subscribes the client to `names` (channels or patterns) on every worker.
+Task<void> SubscribeGeneric(CoordContext& c, bool patterns) {
+  Connection* connection = c.connection;
+  if (!connection) co_return;
+  std::vector<std::string> added;
+  std::set<std::string>& mine = patterns ? connection->patterns() : connection->channels();
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    std::string name(c.args[i]);
+    if (mine.insert(name).second) added.push_back(name);
+  }
+  Subscriber self{c.worker.id(), connection, connection->id()};
+  if (!added.empty()) {
+    for (int w = 0; w < c.engine.shard_count(); ++w) {
+      co_await c.worker.RunOn(w, [&](Worker& worker) {
+        for (const std::string& name : added) {
+          if (patterns) {
+            worker.pubsub().PSubscribe(name, self);
+          } else {
+            worker.pubsub().Subscribe(name, self);
+          }
+        }
+      });
+    }
+  }
+  // One confirmation per argument, counting subscriptions as they grow.
+  size_t count = connection->subscriptions() - added.size();
+  std::set<std::string> seen;
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    std::string name(c.args[i]);
+    if (std::find(added.begin(), added.end(), name) != added.end() && seen.insert(name).second) ++count;
+    ReplySubscription(c.reply, patterns ? "psubscribe" : "subscribe", &name, count);
+  }
+}
+
+Task<void> CoordSubscribe(CoordContext& c) { return SubscribeGeneric(c, false); }
+Task<void> CoordPSubscribe(CoordContext& c) { return SubscribeGeneric(c, true); }
+
+void UnsubscribeGeneric(ConnContext& c, bool patterns) {
+  Connection& connection = c.connection;
+  std::set<std::string>& mine = patterns ? connection.patterns() : connection.channels();
+  std::string_view kind = patterns ? "punsubscribe" : "unsubscribe";
+  std::vector<std::string> names;
+  if (c.args.size() == 1) {
+    names.assign(mine.begin(), mine.end());
+    if (names.empty()) {
+      ReplySubscription(c.reply, kind, nullptr, connection.subscriptions());
+      return;
+    }
+  } else {
+    for (size_t i = 1; i < c.args.size(); ++i) names.emplace_back(c.args[i]);
+  }
+  auto removed = std::make_shared<std::vector<std::string>>();
+  for (const std::string& name : names) {
+    if (mine.erase(name)) removed->push_back(name);
+    ReplySubscription(c.reply, kind, &name, connection.subscriptions());
+  }
+  if (removed->empty()) return;
+  // Other workers may still deliver a message or two that was already on its
+  // way; that is fine for pub/sub, and the table converges at once.
+  uint64_t id = connection.id();
+  for (int w = 0; w < c.engine.shard_count(); ++w) {
+    c.worker.Send(w, MakeMessage([removed, id, patterns] {
+      PubSubRegistry& registry = Worker::Current()->pubsub();
+      for (const std::string& name : *removed) {
+        if (patterns) {
+          registry.PUnsubscribe(name, id);
+        } else {
+          registry.Unsubscribe(name, id);
+        }
+      }
+    }));
+  }
+}
+
+void ConnUnsubscribe(ConnContext& c) { UnsubscribeGeneric(c, false); }
+void ConnPUnsubscribe(ConnContext& c) { UnsubscribeGeneric(c, true); }
+
+struct Publication {
+  std::string channel;
+  std::string message;
+};
+
+void Deliver(Worker& from, const Subscriber& to, std::string_view pattern,
+             const std::shared_ptr<const Publication>& publication) {
+  if (to.worker == from.id()) {
+    if (Connection* c = from.FindConnection(to.connection, to.id)) {
+      c->DeliverMessage(pattern, publication->channel, publication->message);
+    }
+    return;
+  }
+  from.Send(to.worker, MakeMessage([to, pattern = std::string(pattern), publication] {
+    if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id)) {
+      c->DeliverMessage(pattern, publication->channel, publication->message);
+    }
+  }));
+}
+
+void ConnPublish(ConnContext& c) {
+  auto publication = std::make_shared<const Publication>(Publication{std::string(c.args[1]), std::string(c.args[2])});
+  size_t receivers = c.worker.pubsub().ForEachReceiver(
+      publication->channel, [&](const Subscriber& s) { Deliver(c.worker, s, "", publication); },
+      [&](std::string_view pattern, const Subscriber& s) { Deliver(c.worker, s, pattern, publication); });
+  c.reply.Integer(static_cast<int64_t>(receivers));
+}
+
+void ConnPubsubChannels(ConnContext& c) {
+  std::vector<std::string> channels = c.worker.pubsub().Channels(c.args.size() > 2 ? c.args[2] : "");
+  c.reply.ArrayHeader(channels.size());
+  for (const std::string& channel : channels) c.reply.Bulk(channel);
+}
+
+void ConnPubsubNumsub(ConnContext& c) {
+  c.reply.ArrayHeader((c.args.size() - 2) * 2);
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    c.reply.Bulk(c.args[i]);
+    c.reply.Integer(static_cast<int64_t>(c.worker.pubsub().NumSubscribers(c.args[i])));
+  }
+}
+
+void ConnPubsubNumpat(ConnContext& c) { c.reply.Integer(static_cast<int64_t>(c.worker.pubsub().NumPatterns())); }
+
+}  // namespace
+
+void RegisterPubSubCommands(CommandTable& table) {
+  const uint32_t kSub = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
+  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
+                 CoordinatedHandler coordinated, std::string_view summary) {
+    CommandSpec spec;
+    spec.name = name;
+    spec.arity = arity;
+    spec.flags = flags;
+    spec.conn = conn;
+    spec.coordinated = coordinated;
+    spec.group = "pubsub";
+    spec.summary = summary;
+    spec.acl_categories = "@pubsub @slow";
+    return spec;
+  };
+  table.Register(add("subscribe", -2, kSub, nullptr, CoordSubscribe, "Listen for messages published to the given channels"));
+  table.Register(add("psubscribe", -2, kSub, nullptr, CoordPSubscribe, "Listen for messages published to channels matching the given patterns"));
+  table.Register(add("unsubscribe", -1, kSub, ConnUnsubscribe, nullptr, "Stop listening for messages posted to the given channels"));
+  table.Register(add("punsubscribe", -1, kSub, ConnPUnsubscribe, nullptr, "Stop listening for messages posted to channels matching the given patterns"));
+  table.Register(add("publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate, ConnPublish, nullptr, "Post a message to a channel"));
+  CommandSpec pubsub = add("pubsub", -2, 0, nullptr, nullptr, "A container for Pub/Sub commands");
+  pubsub.subcommands.push_back(add("pubsub|channels", -2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubChannels, nullptr, "List active channels"));
+  pubsub.subcommands.push_back(add("pubsub|numsub", -2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubNumsub, nullptr, "Get the count of subscribers for channels"));
+  pubsub.subcommands.push_back(add("pubsub|numpat", 2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubNumpat, nullptr, "Get the count of unique patterns pattern subscriptions"));
+  table.Register(std::move(pubsub));
+}
+
+}  // namespace emberkv::server
