@@ -10,6 +10,9 @@ void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
   OpContext context{worker, worker.store().db(db), args, reply, spec, flags};
   size_t before = out->size();
   spec.op(context);
+  // Clients blocked on a key this command filled are served right after it,
+  // before the next command, as in Redis.
+  worker.blocking().ServeReadyKeys(worker);
   WorkerStats& stats = worker.stats();
   ++stats.commands_processed;
   CommandCounters& counters = stats.commands[spec.id];

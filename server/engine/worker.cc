@@ -46,7 +46,7 @@ Worker::Worker(Engine* engine, int id)
       cron_timer_(io_) {
   wakeup_.assign(wakeup_fd_);
   stats_.commands.resize(CommandTable::Get().by_id().size());
-  store_.context().observer = &watches_;
+  store_.context().observer = &key_events_;
   RefreshClock();
 }
 
@@ -187,6 +187,8 @@ void Worker::Run() {
     RefreshClock();
     size_t work = io_.poll();
     work += DrainInbox();
+    // Keys changed by coordinated commands and hops may have waiters.
+    blocking_.ServeReadyKeys(*this);
     FlushOutgoing();
     stats_.loop_busy_ns += MonotonicNs() - start;
     if (work == 0) {

@@ -26,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/engine/message.h"
 #include "server/engine/mpsc_queue.h"
 #include "server/engine/task.h"
@@ -57,6 +58,7 @@ class Worker {
   LockTable& locks() { return locks_; }
   WatchRegistry& watches() { return watches_; }
   PubSubRegistry& pubsub() { return pubsub_; }
+  BlockingRegistry& blocking() { return blocking_; }
   WorkerStats& stats() { return stats_; }
 
   // Queues `message` to run on worker `target` (this one included); it leaves
@@ -116,6 +118,23 @@ class Worker {
   LockTable locks_;
   WatchRegistry watches_;
   PubSubRegistry pubsub_;
+  BlockingRegistry blocking_;
+  // Tells the WATCH and blocking registries about every changed key.
+  class KeyEvents : public storage::KeyObserver {
+   public:
+    explicit KeyEvents(Worker* worker) : worker_(worker) {}
+    void KeyChanged(int db, std::string_view key) override {
+      worker_->watches_.KeyChanged(db, key);
+      worker_->blocking_.KeyChanged(db, key);
+    }
+    void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with) override {
+      worker_->watches_.DatabaseCleared(emptied, replaced_with);
+    }
+
+   private:
+    Worker* worker_;
+  };
+  KeyEvents key_events_{this};
   WorkerStats stats_;
 
   MpscQueue inbox_;

@@ -12,6 +12,7 @@
 #include "server/dispatch/shard_batch.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
+#include "server/blocking/blocking.h"
 #include "server/transaction/watch.h"
 
 namespace emberkv::server {
@@ -578,6 +579,7 @@ void Connection::Close() {
   closed_ = true;
   Unwatch();
   UnsubscribeAll();
+  if (blocked_) CancelBlockedClient(std::move(blocked_), worker_);
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
   socket_.close(error);

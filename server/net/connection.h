@@ -43,6 +43,7 @@
 namespace emberkv::server {
 
 class ShardBatch;
+struct BlockedClient;
 struct WatchState;
 
 // A command queued between MULTI and EXEC, with its own copy of the arguments.
@@ -96,6 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::vector<std::pair<int, std::string>>& watched_keys() const { return watched_keys_; }
   // Forgets every watched key (tells their shards).
   void Unwatch();
+
+  // ---- Blocking commands ----
+  // The wait this client is in (BLPOP & co.), or null; cancelled on close.
+  void set_blocked(std::shared_ptr<BlockedClient> blocked) { blocked_ = std::move(blocked); }
+  bool blocked() const { return blocked_ != nullptr; }
 
   // ---- Pub/Sub ----
   size_t subscriptions() const { return channels_.size() + patterns_.size(); }
@@ -183,6 +189,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<WatchState> watch_state_;
   std::vector<std::pair<int, std::string>> watched_keys_;
 
+  std::shared_ptr<BlockedClient> blocked_;
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
   int64_t output_over_soft_limit_since_ms_ = 0;

@@ -31,15 +31,15 @@ struct WatchState {
   std::atomic<bool> dirty{false};
 };
 
-class WatchRegistry : public storage::KeyObserver {
+class WatchRegistry {
  public:
   void Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& state);
   void Unwatch(int db, std::string_view key, const WatchState* state);
   bool empty() const { return watched_.empty(); }
 
-  // storage::KeyObserver
-  void KeyChanged(int db, std::string_view key) override;
-  void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with) override;
+  // Fed by the worker's storage::KeyObserver.
+  void KeyChanged(int db, std::string_view key);
+  void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with);
 
  private:
   using Watchers = std::vector<std::weak_ptr<WatchState>>;
