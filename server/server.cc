@@ -2,8 +2,12 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 
 #include "server/command_table.h"
 #include "server/engine/engine.h"
@@ -21,17 +25,46 @@ int RunServer(ServerConfig config) {
     return 1;
   }
 
+  // The main thread only waits for a stop request and supervises the stop.
   asio::io_context main_loop(1);
   asio::signal_set signals(main_loop, SIGINT, SIGTERM);
-  auto stop = [&] {
-    engine.worker(0).PostFromAnyThread(MakeMessage([&listener] { listener.Close(); }));
-    engine.Stop();
-    main_loop.stop();
+  asio::steady_timer stop_timer(main_loop);
+  std::chrono::steady_clock::time_point stop_deadline;
+  bool stopping = false;
+
+  std::function<void()> wait_for_clients = [&] {
+    // Done when every client has run what it sent and been closed, or at the
+    // shutdown timeout.
+    if (engine.connected_clients().load() <= 0 || std::chrono::steady_clock::now() >= stop_deadline) {
+      engine.Stop();
+      main_loop.stop();
+      return;
+    }
+    stop_timer.expires_after(std::chrono::milliseconds(2));
+    stop_timer.async_wait([&](const asio::error_code& error) {
+      if (!error) wait_for_clients();
+    });
   };
-  signals.async_wait([&](const asio::error_code& error, int) {
-    if (!error) stop();
-  });
-  engine.set_shutdown_handler([&] { asio::post(main_loop, stop); });
+  auto begin_stop = [&] {
+    if (stopping) return;
+    stopping = true;
+    engine.set_accepting(false);
+    engine.worker(0).PostFromAnyThread(MakeMessage([&listener] { listener.Close(); }));
+    for (int w = 0; w < engine.shard_count(); ++w) {
+      engine.worker(w).PostFromAnyThread(MakeMessage([] { Worker::Current()->DrainConnections(); }));
+    }
+    stop_deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(engine.config().shutdown_timeout_ms);
+    wait_for_clients();
+  };
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& error, int) {
+    if (error) return;
+    if (stopping) std::_Exit(1);  // a second signal: stop at once
+    begin_stop();
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  engine.set_shutdown_handler([&] { asio::post(main_loop, begin_stop); });
 
   engine.worker(0).PostFromAnyThread(MakeMessage([&listener] { listener.Start(); }));
   engine.Start();

@@ -5,8 +5,8 @@
 
 namespace emberkv::server {
 
-void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db) {
-  Item item{spec, static_cast<uint32_t>(arg_spans_.size()), static_cast<uint32_t>(args.size()), db};
+void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db, bool suppressed) {
+  Item item{spec, static_cast<uint32_t>(arg_spans_.size()), static_cast<uint32_t>(args.size()), db, suppressed};
   for (std::string_view arg : args) {
     arg_spans_.emplace_back(static_cast<uint32_t>(arg_bytes_.size()), static_cast<uint32_t>(arg.size()));
     arg_bytes_.append(arg);
@@ -28,6 +28,7 @@ void ShardBatch::RunItem(Worker& worker, Item& item) {
   std::vector<std::string_view> args = ArgsOf(item);
   item.reply_begin = static_cast<uint32_t>(replies_.size());
   RunOpNow(worker, *item.spec, args, item.db, resp_, flags_, &replies_);
+  if (item.suppressed) replies_.resize(item.reply_begin);
   item.reply_end = static_cast<uint32_t>(replies_.size());
 }
 

@@ -28,8 +28,9 @@ class ShardBatch {
   int shard() const { return shard_; }
   size_t size() const { return items_.size(); }
 
-  // Adds a command; its arguments are copied.
-  void Add(const CommandSpec* spec, ArgList args, int db);
+  // Adds a command; its arguments are copied. A suppressed command runs but
+  // its reply is dropped (CLIENT REPLY OFF/SKIP).
+  void Add(const CommandSpec* spec, ArgList args, int db, bool suppressed = false);
 
   // Runs every command on `worker`, the owner of the shard, then calls done()
   // on that worker (at once, or after commands that waited for locks).
@@ -47,6 +48,7 @@ class ShardBatch {
     uint32_t arg_begin;
     uint32_t arg_count;
     int db;
+    bool suppressed;
     uint32_t reply_begin = 0;
     uint32_t reply_end = 0;
     std::unique_ptr<LockRequest> wait;

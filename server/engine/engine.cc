@@ -1,5 +1,6 @@
 #include "server/engine/engine.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace emberkv::server {
@@ -16,6 +17,22 @@ Engine::Engine(ServerConfig config)
 Engine::~Engine() {
   Stop();
   Join();
+}
+
+void Engine::Pause(int64_t until_ms, PauseMode mode, int64_t now_ms) {
+  bool active = now_ms < pause_until_ms_.load(std::memory_order_acquire);
+  int current = active ? pause_mode_.load(std::memory_order_acquire) : 0;
+  pause_mode_.store(std::max(current, static_cast<int>(mode)), std::memory_order_release);
+  int64_t until = active ? std::max(until_ms, pause_until_ms_.load(std::memory_order_acquire)) : until_ms;
+  pause_until_ms_.store(until, std::memory_order_release);
+}
+
+void Engine::Unpause(Worker& from) {
+  pause_until_ms_.store(0, std::memory_order_release);
+  pause_mode_.store(0, std::memory_order_release);
+  for (int w = 0; w < shard_count_; ++w) {
+    from.Send(w, MakeMessage([] { Worker::Current()->ResumePaused(); }));
+  }
 }
 
 void Engine::Start() {

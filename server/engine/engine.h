@@ -23,6 +23,8 @@
 
 namespace emberkv::server {
 
+enum class PauseMode : int { kNone = 0, kWrite = 1, kAll = 2 };
+
 class Engine {
  public:
   explicit Engine(ServerConfig config);
@@ -49,6 +51,23 @@ class Engine {
   }
   void set_shutdown_handler(std::function<void()> handler) { shutdown_handler_ = std::move(handler); }
 
+  // CLIENT PAUSE: which commands wait, as of `now_ms`. Safe from any thread.
+  PauseMode pause_mode(int64_t now_ms) const {
+    if (now_ms >= pause_until_ms_.load(std::memory_order_acquire)) return PauseMode::kNone;
+    return static_cast<PauseMode>(pause_mode_.load(std::memory_order_acquire));
+  }
+  int64_t pause_until_ms() const { return pause_until_ms_.load(std::memory_order_acquire); }
+  // Pauses clients until `until_ms`; an active pause only grows (longer,
+  // stricter), as in Redis.
+  void Pause(int64_t until_ms, PauseMode mode, int64_t now_ms);
+  // Ends the pause and lets every worker resume its held clients; from a
+  // worker's thread.
+  void Unpause(Worker& from);
+
+  // Readiness for /readyz: true from start until shutdown begins.
+  bool accepting() const { return accepting_.load(std::memory_order_acquire); }
+  void set_accepting(bool value) { accepting_.store(value, std::memory_order_release); }
+
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int64_t>& connected_clients() { return connected_clients_; }
   int64_t start_time_ms() const { return start_time_ms_; }
@@ -62,6 +81,9 @@ class Engine {
   std::atomic<int64_t> connected_clients_{0};
   int64_t start_time_ms_ = 0;
   std::function<void()> shutdown_handler_;
+  std::atomic<int64_t> pause_until_ms_{0};
+  std::atomic<int> pause_mode_{0};
+  std::atomic<bool> accepting_{true};
 };
 
 }  // namespace emberkv::server

@@ -43,7 +43,8 @@ Worker::Worker(Engine* engine, int id)
       wakeup_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       wakeup_(io_),
       outgoing_(engine->shard_count()),
-      cron_timer_(io_) {
+      cron_timer_(io_),
+      pause_timer_(io_) {
   wakeup_.assign(wakeup_fd_);
   stats_.commands.resize(CommandTable::Get().by_id().size());
   store_.context().observer = &key_events_;
@@ -81,6 +82,30 @@ Connection* Worker::FindConnection(Connection* connection, uint64_t id) const {
   auto it = connections_.find(connection);
   if (it == connections_.end() || it->second->id() != id) return nullptr;
   return connection;
+}
+
+void Worker::HoldForPause(std::shared_ptr<Connection> connection) {
+  paused_.push_back(connection);
+  int64_t wait_ms = std::max<int64_t>(1, engine_->pause_until_ms() - now_ms());
+  pause_timer_.expires_after(std::chrono::milliseconds(wait_ms));
+  pause_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error) ResumePaused();
+  });
+}
+
+void Worker::ResumePaused() {
+  RefreshClock();
+  std::vector<std::weak_ptr<Connection>> paused = std::move(paused_);
+  paused_.clear();
+  for (auto& weak : paused) {
+    if (auto connection = weak.lock()) connection->ResumeAfterPause();
+  }
+}
+
+void Worker::DrainConnections() {
+  std::vector<std::shared_ptr<Connection>> all;
+  for (auto& [raw, connection] : connections_) all.push_back(connection);
+  for (auto& connection : all) connection->Drain();
 }
 
 void Worker::UnregisterConnection(Connection* connection) {
@@ -174,8 +199,23 @@ void Worker::Cron() {
   size_t expired = store_.ExpireDue(kExpireBudgetPerTick);
   store_.Maintain();
   for (auto& hook : cron_hooks_) hook();
+  CloseIdleConnections();
   int period_ms = 1000 / std::max(1, engine_->config().hz);
   ScheduleCron(expired >= kExpireBudgetPerTick ? 1 : period_ms);
+}
+
+void Worker::CloseIdleConnections() {
+  int timeout_s = engine_->config().timeout;
+  int64_t now = now_ms();
+  if (timeout_s <= 0 || now - last_idle_check_ms_ < 1000) return;
+  last_idle_check_ms_ = now;
+  std::vector<std::shared_ptr<Connection>> idle;
+  for (auto& [raw, connection] : connections_) {
+    // As in Redis, blocked clients and subscribers are never idle.
+    if (connection->blocked() || connection->subscriptions() > 0) continue;
+    if (now - connection->last_interaction_ms() > int64_t{timeout_s} * 1000) idle.push_back(connection);
+  }
+  for (auto& connection : idle) connection->Close();
 }
 
 void Worker::Run() {
@@ -203,6 +243,7 @@ void Worker::Run() {
   }
   // Let handlers of closed sockets and cancelled timers finish.
   cron_timer_.cancel();
+  pause_timer_.cancel();
   wakeup_.close();
   io_.poll();
   DrainInbox();

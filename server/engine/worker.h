@@ -99,6 +99,15 @@ class Worker {
     return connections_;
   }
 
+  // CLIENT PAUSE: a connection whose next command waits for the pause to
+  // end. Resumed when it ends (timer) or on CLIENT UNPAUSE.
+  void HoldForPause(std::shared_ptr<Connection> connection);
+  void ResumePaused();
+
+  // Shutdown: every connection runs what it has read, writes its replies and
+  // closes. From the worker's thread.
+  void DrainConnections();
+
   // Callbacks run by the periodic timer (hz times a second): connection
   // housekeeping registers here.
   void AddCronHook(std::function<void()> hook) { cron_hooks_.push_back(std::move(hook)); }
@@ -110,6 +119,7 @@ class Worker {
   void FlushOutgoing();
   void ScheduleCron(int delay_ms);
   void Cron();
+  void CloseIdleConnections();
 
   Engine* engine_;
   const int id_;
@@ -153,6 +163,9 @@ class Worker {
 
   absl::flat_hash_map<Connection*, std::shared_ptr<Connection>> connections_;
   asio::steady_timer cron_timer_;
+  std::vector<std::weak_ptr<Connection>> paused_;
+  asio::steady_timer pause_timer_;
+  int64_t last_idle_check_ms_ = 0;
   std::vector<std::function<void()>> cron_hooks_;
 };
 

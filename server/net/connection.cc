@@ -1,5 +1,7 @@
 #include "server/net/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <asio/post.hpp>
@@ -14,6 +16,7 @@
 #include "server/errors.h"
 #include "server/blocking/blocking.h"
 #include "server/transaction/watch.h"
+#include "server/util/ascii.h"
 
 namespace emberkv::server {
 namespace {
@@ -52,6 +55,7 @@ struct Connection::Round {
   int in_flight = 0;                  // batches sent, not yet back
   bool recording = false;             // whether `order` is being kept
   const CommandSpec* barrier = nullptr;  // waiting for the batches
+  bool barrier_suppressed = false;       // its reply is not to be sent (CLIENT REPLY)
 
   void Reset() {
     for (auto& batch : batches) batch.reset();
@@ -73,6 +77,15 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
   asio::error_code error;
   socket_.native_non_blocking(true, error);
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  if (int interval = worker.engine().config().tcp_keepalive; interval > 0) {
+    // As Redis's anetKeepAlive: probe after `interval` idle seconds, then
+    // every interval/3, and give up after three unanswered probes.
+    int on = 1, count = 3, every = std::max(1, interval / 3);
+    setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof(interval));
+    setsockopt(fd_, IPPROTO_TCP, TCP_KEEPINTVL, &every, sizeof(every));
+    setsockopt(fd_, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  }
   auto peer = socket_.remote_endpoint(error);
   if (!error) peer_address_ = EndpointText(peer);
   auto local = socket_.local_endpoint(error);
@@ -86,10 +99,14 @@ Connection::~Connection() = default;
 
 void Connection::Start() {
   worker_.RegisterConnection(shared_from_this());
+  if (!worker_.engine().accepting()) {  // arrived while the server stops
+    Close();
+    return;
+  }
   ArmRead();
 }
 
-bool Connection::busy() const { return round_->in_flight > 0 || barrier_running_; }
+bool Connection::busy() const { return round_->in_flight > 0 || barrier_running_ || held_; }
 
 bool Connection::RequiresAuth() const {
   return !authenticated_ && !worker_.engine().config().requirepass.empty();
@@ -181,6 +198,12 @@ void Connection::Pump() {
       ProcessInput(input_.view(), true);
       continue;
     }
+    if (draining_) {
+      // Shutting down: what was read has run; close once it is written.
+      close_after_reply_ = true;
+      FlushOutput();
+      return;
+    }
     if (!readable_) {
       if (!read_armed_) ArmRead();
       return;
@@ -261,6 +284,11 @@ void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) 
 
 template <class Write>
 void Connection::WithLocalReply(Write&& write) {
+  if (suppress_) {  // CLIENT REPLY OFF or SKIP
+    std::string discarded;
+    write(&discarded);
+    return;
+  }
   if (!round_->recording) {
     write(&output_);
     return;
@@ -299,15 +327,64 @@ bool ControlsTransaction(const CommandSpec& spec) {
 }  // namespace
 
 void Connection::Dispatch(std::vector<std::string_view>& args) {
+  suppress_ = reply_off_ || skip_current_;
+  skip_current_ = false;
   const CommandTable& table = CommandTable::Get();
   const CommandSpec* spec = table.Find(args[0]);
-  WorkerStats& stats = worker_.stats();
-  if (!spec) return Reject(nullptr, errors::UnknownCommand(args[0], ArgList(args).subspan(1)));
-  if (!spec->subcommands.empty() && args.size() >= 2) {
-    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
-    if (!sub) return Reject(nullptr, errors::UnknownSubcommand(args[1], spec->name));
-    spec = sub;
+  if (!spec) {
+    // Redis's defence against cross-protocol scripting: an HTTP request sent
+    // to the RESP port ("POST /", "Host: ...") closes the connection.
+    if (EqualsIgnoreCase(args[0], "POST") || EqualsIgnoreCase(args[0], "Host:")) {
+      Close();
+      return;
+    }
+    Reject(nullptr, errors::UnknownCommand(args[0], ArgList(args).subspan(1)));
+  } else if (!spec->subcommands.empty() && args.size() >= 2 &&
+             !CommandTable::FindSubcommand(*spec, args[1])) {
+    Reject(nullptr, errors::UnknownSubcommand(args[1], spec->name));
+  } else {
+    if (!spec->subcommands.empty() && args.size() >= 2) spec = CommandTable::FindSubcommand(*spec, args[1]);
+    DispatchChecked(spec, args);
   }
+  // CLIENT REPLY SKIP drops the reply of the command after it.
+  if (skip_next_) {
+    skip_current_ = true;
+    skip_next_ = false;
+  }
+}
+
+bool Connection::HeldByPause(const CommandSpec& spec) const {
+  const Engine& engine = worker_.engine();
+  PauseMode mode = engine.pause_mode(worker_.now_ms());
+  if (mode == PauseMode::kNone) return false;
+  if (mode == PauseMode::kAll) return true;
+  // WRITE: commands that may change data. EXEC counts if it would write.
+  if (spec.flags & (kCmdWrite | kCmdMayReplicate)) return true;
+  if (spec.name == "exec") {
+    for (const QueuedCommand& queued : multi_queue_) {
+      if (queued.spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
+    }
+  }
+  return false;
+}
+
+void Connection::ResumeAfterPause() {
+  if (!held_ || closed_) return;
+  if (HeldByPause(*held_->spec)) {  // paused again meanwhile
+    worker_.HoldForPause(shared_from_this());
+    return;
+  }
+  std::unique_ptr<QueuedCommand> held = std::move(held_);
+  std::vector<std::string_view> args(held->args.begin(), held->args.end());
+  bool saved = suppress_;
+  DispatchChecked(held->spec, args);
+  suppress_ = saved;
+  if (!busy()) EndRound();
+  Pump();
+}
+
+void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::string_view>& args) {
+  WorkerStats& stats = worker_.stats();
   last_command_ = spec->name;
   if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
   if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
@@ -322,14 +399,25 @@ void Connection::Dispatch(std::vector<std::string_view>& args) {
     ReplyLocal("+QUEUED\r\n");
     return;
   }
+  if (HeldByPause(*spec)) {
+    // CLIENT PAUSE: keep the command until the pause ends; nothing after it
+    // is read meanwhile.
+    held_ = std::make_unique<QueuedCommand>(QueuedCommand{spec, std::vector<std::string>(args.begin(), args.end())});
+    worker_.HoldForPause(shared_from_this());
+    return;
+  }
   if (spec->conn) {
-    WithLocalReply([&](std::string* out) {
-      protocol::ReplyBuilder reply(out, resp_);
-      ConnContext context{worker_, worker_.engine(), *this, args, reply, *spec};
-      spec->conn(context);
-      ++stats.commands_processed;
-      ++stats.commands[spec->id].calls;
-    });
+    std::string out;
+    protocol::ReplyBuilder reply(&out, resp_);
+    ConnContext context{worker_, worker_.engine(), *this, args, reply, *spec};
+    spec->conn(context);
+    ++stats.commands_processed;
+    ++stats.commands[spec->id].calls;
+    if (!out.empty() && out[0] == '-') ++stats.commands[spec->id].failed_calls;
+    // Decided after the handler: CLIENT REPLY ON answers although replies
+    // were off when it arrived.
+    suppress_ = reply_off_ || (suppress_ && !(spec->name == "client|reply"));
+    ReplyLocal(out);
     return;
   }
   if (spec->op) {
@@ -366,12 +454,13 @@ void Connection::SendToShard(int shard, const CommandSpec* spec, std::vector<std
   round_->recording = true;
   std::unique_ptr<ShardBatch>& batch = round_->batches[shard];
   if (!batch) batch = std::make_unique<ShardBatch>(shard, resp_, flags_);
-  batch->Add(spec, args, db_);
+  batch->Add(spec, args, db_, suppress_);
   round_->order.push_back(static_cast<int16_t>(shard));
 }
 
 void Connection::StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args) {
   round_->barrier = spec;
+  round_->barrier_suppressed = suppress_;
   barrier_args_.assign(args.begin(), args.end());
 }
 
@@ -397,6 +486,7 @@ void Connection::EndRound() {
 
   // Run the barrier now that everything before it has finished.
   const CommandSpec* spec = round_->barrier;
+  const bool suppressed = round_->barrier_suppressed;
   round_->barrier = nullptr;
   barrier_running_ = true;
   struct BarrierState {
@@ -414,12 +504,13 @@ void Connection::EndRound() {
   state->reply = std::make_unique<protocol::ReplyBuilder>(&state->out, resp_);
   state->context.reset(new CoordContext{worker_, worker_.engine(), this, db_, state->views,
                                         *state->reply, *spec, flags_});
-  Spawn(spec->coordinated(*state->context), [self = shared_from_this(), state, spec]() {
+  Spawn(spec->coordinated(*state->context), [self = shared_from_this(), state, spec, suppressed]() {
     WorkerStats& stats = self->worker_.stats();
     ++stats.commands_processed;
     ++stats.commands[spec->id].calls;
+    if (!state->out.empty() && state->out[0] == '-') ++stats.commands[spec->id].failed_calls;
     self->barrier_running_ = false;
-    if (!self->closed_) self->output_.append(state->out);
+    if (!self->closed_ && !suppressed) self->output_.append(state->out);
     // Finished at once: the caller (parsing) simply goes on. Later: resume.
     if (!state->inside_spawn) self->Pump();
   });
@@ -491,6 +582,27 @@ void Connection::OnWritten(const asio::error_code& error, size_t bytes) {
     return;
   }
   // Reading may have paused on the output bound.
+  Pump();
+}
+
+void Connection::SetReplyMode(ReplyMode mode) {
+  switch (mode) {
+    case ReplyMode::kOn:
+      reply_off_ = false;
+      skip_next_ = false;
+      break;
+    case ReplyMode::kOff:
+      reply_off_ = true;
+      break;
+    case ReplyMode::kSkip:
+      if (!reply_off_) skip_next_ = true;
+      break;
+  }
+}
+
+void Connection::Drain() {
+  draining_ = true;
+  readable_ = false;
   Pump();
 }
 

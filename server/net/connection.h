@@ -114,6 +114,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Drops every subscription (tells every worker). Used on close and RESET.
   void UnsubscribeAll();
 
+  // ---- CLIENT REPLY ----
+  enum class ReplyMode { kOn, kOff, kSkip };
+  void SetReplyMode(ReplyMode mode);
+
+  // ---- CLIENT PAUSE ----
+  // Runs the command held back by a pause, if any, now that it has ended.
+  void ResumeAfterPause();
+  bool paused() const { return held_ != nullptr; }
+
+  // ---- Shutdown ----
+  // Reads nothing more: runs what was already read, writes the replies,
+  // then closes.
+  void Drain();
+
   // Closes the connection once the replies so far are written (QUIT).
   void CloseAfterReply() { close_after_reply_ = true; }
   // Closes the connection now (CLIENT KILL, shutdown).
@@ -139,6 +153,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <class Write>
   void WithLocalReply(Write&& write);
   void StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args);
+  void DispatchChecked(const CommandSpec* spec, std::vector<std::string_view>& args);
+  bool HeldByPause(const CommandSpec& spec) const;
   void SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args);
   void EndRound();
   void OnBatchDone();
@@ -188,6 +204,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<QueuedCommand> multi_queue_;
   std::shared_ptr<WatchState> watch_state_;
   std::vector<std::pair<int, std::string>> watched_keys_;
+
+  // CLIENT REPLY state: OFF drops every reply until ON; SKIP drops the next
+  // command's reply. `suppress_` applies to the command being dispatched.
+  bool reply_off_ = false;
+  bool skip_next_ = false;
+  bool skip_current_ = false;
+  bool suppress_ = false;
+
+  // A command held back by CLIENT PAUSE, with its own copy of the arguments.
+  std::unique_ptr<QueuedCommand> held_;
+  bool draining_ = false;
 
   std::shared_ptr<BlockedClient> blocked_;
   std::set<std::string> channels_;
