@@ -204,6 +204,17 @@ void Worker::Cron() {
   ScheduleCron(expired >= kExpireBudgetPerTick ? 1 : period_ms);
 }
 
+size_t Worker::FlushPendingWrites() {
+  if (pending_writes_.empty()) return 0;
+  // Writing may make a connection read and schedule more: that waits for the
+  // next turn.
+  writing_now_.swap(pending_writes_);
+  size_t count = writing_now_.size();
+  for (auto& connection : writing_now_) connection->WriteNow();
+  writing_now_.clear();
+  return count;
+}
+
 void Worker::CloseIdleConnections() {
   int timeout_s = engine_->config().timeout;
   int64_t now = now_ms();
@@ -229,13 +240,14 @@ void Worker::Run() {
     work += DrainInbox();
     // Keys changed by coordinated commands and hops may have waiters.
     blocking_.ServeReadyKeys(*this);
+    work += FlushPendingWrites();
     FlushOutgoing();
     stats_.loop_busy_ns += MonotonicNs() - start;
     if (work == 0) {
       // Announce the sleep before the last look at the inbox: a sender that
       // pushes after the look sees the flag and wakes us.
       sleeping_.store(true, std::memory_order_seq_cst);
-      if (inbox_.Empty() && !stopping_.load(std::memory_order_seq_cst)) {
+      if (inbox_.Empty() && pending_writes_.empty() && !stopping_.load(std::memory_order_seq_cst)) {
         io_.run_one();
       }
       sleeping_.store(false, std::memory_order_relaxed);

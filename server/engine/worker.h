@@ -99,6 +99,11 @@ class Worker {
     return connections_;
   }
 
+  // A connection with replies to send at the end of this loop turn.
+  void ScheduleWrite(std::shared_ptr<Connection> connection) {
+    pending_writes_.push_back(std::move(connection));
+  }
+
   // CLIENT PAUSE: a connection whose next command waits for the pause to
   // end. Resumed when it ends (timer) or on CLIENT UNPAUSE.
   void HoldForPause(std::shared_ptr<Connection> connection);
@@ -120,6 +125,7 @@ class Worker {
   void ScheduleCron(int delay_ms);
   void Cron();
   void CloseIdleConnections();
+  size_t FlushPendingWrites();
 
   Engine* engine_;
   const int id_;
@@ -164,6 +170,8 @@ class Worker {
   absl::flat_hash_map<Connection*, std::shared_ptr<Connection>> connections_;
   asio::steady_timer cron_timer_;
   std::vector<std::weak_ptr<Connection>> paused_;
+  std::vector<std::shared_ptr<Connection>> pending_writes_;
+  std::vector<std::shared_ptr<Connection>> writing_now_;
   asio::steady_timer pause_timer_;
   int64_t last_idle_check_ms_ = 0;
   std::vector<std::function<void()>> cron_hooks_;

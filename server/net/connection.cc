@@ -550,6 +550,23 @@ void Connection::FlushOutput() {
     if (close_after_reply_ && !busy()) Close();
     return;
   }
+  // Replies leave at the end of the worker's loop turn, all connections'
+  // together (as Redis does before it sleeps): the client is woken once for
+  // everything it gets in this turn, and two rounds' replies share a send.
+  if (!write_scheduled_) {
+    write_scheduled_ = true;
+    worker_.ScheduleWrite(shared_from_this());
+  }
+}
+
+void Connection::WriteNow() {
+  write_scheduled_ = false;
+  if (writing_ || closed_) return;
+  if (output_.empty()) {
+    if (close_after_reply_ && !busy()) Close();
+    return;
+  }
+  bool was_over_limit = OutputOverLimit();
   ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
     Close();
@@ -561,6 +578,8 @@ void Connection::FlushOutput() {
     output_.clear();
     if (output_.capacity() > 4 * kReadChunk) std::string().swap(output_);
     if (close_after_reply_ && !busy()) Close();
+    // Reading may have paused on the output bound.
+    if (was_over_limit && !closed_) Pump();
     return;
   }
   // The socket is full: hand the rest to asio, which waits for room.

@@ -60,6 +60,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection& operator=(const Connection&) = delete;
 
   void Start();
+  // Writes pending replies now (the worker calls it at the end of a turn).
+  void WriteNow();
 
   // ---- Client state, for commands ----
   uint64_t id() const { return id_; }
@@ -159,6 +161,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void EndRound();
   void OnBatchDone();
   void MergeRound();
+  // Schedules the pending replies for the end of the worker's loop turn.
   void FlushOutput();
   void OnWritten(const asio::error_code& error, size_t bytes);
   bool OutputOverLimit() const;
@@ -181,6 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t read_buffer_size_ = 512;        // the size the next read will use
   bool input_pending_ = false;  // input_ may hold whole commands not yet parsed
   bool writing_ = false;
+  bool write_scheduled_ = false;
   bool closed_ = false;
   bool close_after_reply_ = false;
 
