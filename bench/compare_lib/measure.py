@@ -1,0 +1,275 @@
+"""The measurements of bench/compare. Each function runs one kind of
+measurement over the given servers, alternating them (A B A B ...) so that
+the machine's drift hits all of them alike, and returns plain dicts that
+report.py turns into tables.
+
+Every external command that produces a figure is recorded (see Recorder),
+so that docs/benchmarks.md can print exactly what was run.
+"""
+
+import glob
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import time
+
+from . import servers
+
+
+class Recorder:
+    """Runs commands, remembers one example of each kind for the report, and
+    names the command that was running when something went wrong."""
+
+    def __init__(self, verbose=True):
+        self.examples = {}  # kind -> command line
+        self.verbose = verbose
+        self.last_command = None
+
+    def run(self, kind, command, timeout):
+        self.examples.setdefault(kind, command)
+        self.last_command = command
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("timed out after %ss: %s" % (timeout, " ".join(command)))
+        if out.returncode != 0:
+            raise RuntimeError("failed (status %d): %s\n%s%s" % (out.returncode, " ".join(command),
+                                                                  out.stdout[-2000:], out.stderr[-2000:]))
+        return out.stdout
+
+    def log(self, text):
+        if self.verbose:
+            print(text, flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def paired_ratio(rounds, a, b, field):
+    """Median over rounds of a's figure divided by b's in the same round."""
+    ratios = [r[a][field] / r[b][field] for r in rounds if r[b][field]]
+    return median(ratios)
+
+
+# ---- throughput and CPU: redis-benchmark ----
+
+def redis_benchmark_command(port, requests, pipeline, clients=50):
+    return ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set,get",
+            "-r", "1000000", "-d", "16", "-c", str(clients), "-n", str(requests),
+            "-P", str(pipeline), "--csv"]
+
+
+def parse_redis_benchmark(csv_text):
+    rps = {}
+    for line in csv_text.splitlines():
+        cells = [c.strip('"') for c in line.split(",")]
+        if len(cells) > 1 and cells[0] in ("SET", "GET"):
+            rps[cells[0]] = float(cells[1])
+    if set(rps) != {"SET", "GET"}:
+        raise RuntimeError("redis-benchmark printed no SET and GET figures:\n" + csv_text)
+    return rps
+
+
+def throughput_run(rec, server, requests, pipeline):
+    """One redis-benchmark run (SET then GET) on a flushed server, with the
+    server's CPU time read from /proc around it."""
+    server.flush()
+    cpu_before = server.cpu_seconds()
+    started = time.time()
+    out = rec.run("redis-benchmark -P %d" % pipeline,
+                  redis_benchmark_command(server.port, requests, pipeline), timeout=600)
+    wall = time.time() - started
+    cpu = server.cpu_seconds() - cpu_before
+    server.check_alive()
+    rps = parse_redis_benchmark(out)
+    total = 2 * requests
+    return {"SET": rps["SET"], "GET": rps["GET"], "cpu_s": cpu, "wall_s": wall,
+            "cpu_us_per_request": cpu / total * 1e6}
+
+
+def throughput(rec, order, settings):
+    """Rounds of redis-benchmark at each pipeline depth, servers in `order`
+    (name -> running server) one after another in each round."""
+    results = {}
+    for pipeline in (1, 16):
+        requests = settings["rb_requests"][pipeline]
+        rounds = []
+        for r in range(settings["rounds"]):
+            row = {}
+            for name, server in order.items():
+                row[name] = throughput_run(rec, server, requests, pipeline)
+                rec.log("  -P %-2d round %d %-12s SET %9.0f  GET %9.0f  cpu %.2f us/req"
+                        % (pipeline, r + 1, name, row[name]["SET"], row[name]["GET"],
+                           row[name]["cpu_us_per_request"]))
+            rounds.append(row)
+        results["P%d" % pipeline] = {"pipeline": pipeline, "requests": requests, "rounds": rounds}
+    return results
+
+
+# ---- latency at a fixed rate: our load generator, open loop ----
+
+def loadgen(rec, tools, kind, port, args, protocol="resp", timeout=3600):
+    command = [tools["loadgen"], "--port", str(port), "--protocol", protocol, "--quiet"] + args
+    out = rec.run(kind, command, timeout=timeout)
+    result = json.loads(out.strip().splitlines()[-1])
+    if not result.get("ok"):
+        raise RuntimeError("loadgen reported a problem: %s\ncommand: %s" % (out, " ".join(command)))
+    return result
+
+
+def fill_args(keys, ttl=0):
+    args = ["--mode", "fill", "--keys", str(keys), "--key-prefix", "key:", "--key-digits", "10",
+            "--value-size", "16", "--pipeline", "64", "--connections", "4"]
+    if ttl:
+        args += ["--ttl", str(ttl)]
+    return args
+
+
+def latency_args(settings):
+    return ["--mode", "open", "--rate", str(settings["latency_rate"]),
+            "--duration", str(settings["latency_duration"]), "--warmup", str(settings["latency_warmup"]),
+            "--connections", "10", "--threads", "1", "--pipeline", "1",
+            "--keys", str(settings["latency_keys"]), "--get-ratio", "0.9", "--value-size", "16"]
+
+
+def latency(rec, tools, order, settings):
+    for name, server in order.items():
+        server.flush()
+        loadgen(rec, tools, "loadgen fill before the latency runs", server.port,
+                fill_args(settings["latency_keys"]))
+    rounds = []
+    for r in range(settings["latency_rounds"]):
+        row = {}
+        for name, server in order.items():
+            row[name] = loadgen(rec, tools, "loadgen open loop", server.port, latency_args(settings))
+            server.check_alive()
+            rec.log("  round %d %-12s %6.0f req/s  p50 %7.1f  p99 %7.1f  p99.9 %7.1f us  (send lag p99 %.1f us)"
+                    % (r + 1, name, row[name]["achieved_rate"], row[name]["p50_us"], row[name]["p99_us"],
+                       row[name]["p999_us"], row[name]["send_lag_p99_us"]))
+        rounds.append(row)
+    return {"rounds": rounds}
+
+
+# ---- resident memory per key ----
+
+def key_count(server):
+    if server.protocol == "memcache":
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"stats\r\n")
+            data = b""
+            while not data.endswith(b"END\r\n"):
+                data += s.recv(65536)
+        return int(re.search(rb"STAT curr_items (\d+)", data).group(1))
+    reply = servers.ask(server.port, b"DBSIZE\r\n")
+    return int(reply.lstrip(":"))
+
+
+def memory(rec, tools, factories, settings):
+    """(RSS after the fill - RSS before it) / keys, each server started fresh
+    for each case; "before" is read settings["idle_wait_s"] after the first
+    answer, "after" settings["settle_s"] after the fill's last reply."""
+    keys = settings["memory_keys"]
+    results = {}
+    for ttl in (0, 3600):
+        case = "ttl" if ttl else "no_ttl"
+        results[case] = {}
+        for name, factory in factories.items():
+            server = factory().start()
+            try:
+                time.sleep(settings["idle_wait_s"])
+                before = server.rss_kb()
+                kind = "loadgen memory fill, %s%s" % (server.protocol, ", TTL" if ttl else "")
+                loadgen(rec, tools, kind, server.port, fill_args(keys, ttl), server.protocol)
+                time.sleep(settings["settle_s"])
+                after = server.rss_kb()
+                stored = key_count(server)
+                server.check_alive()
+            finally:
+                server.stop()
+            if stored != keys:
+                raise RuntimeError("%s holds %d keys after a fill of %d" % (name, stored, keys))
+            results[case][name] = {"rss_before_kb": before, "rss_after_kb": after,
+                                   "bytes_per_key": (after - before) * 1024.0 / keys}
+            rec.log("  %-7s %-12s idle %7d KiB  filled %8d KiB  %6.1f bytes/key"
+                    % (case, name, before, after, results[case][name]["bytes_per_key"]))
+    return {"keys": keys, "cases": results}
+
+
+# ---- start-up ----
+
+def startup(rec, tools, commands, settings):
+    """Exec to first answer, alternating the servers run by run."""
+    samples = {name: [] for name in commands}
+    rss = {name: [] for name in commands}
+    for _ in range(settings["startup_runs"]):
+        for name, (protocol, command) in commands.items():
+            probe = [tools["startup_probe"], "--runs", "1", "--protocol", protocol, "--"] + command
+            result = json.loads(rec.run("startup_probe, " + name, probe, timeout=120))
+            samples[name].append(result["median_ms"])
+            rss[name].append(result["median_rss_kb"])
+    results = {name: {"median_ms": median(samples[name]), "min_ms": min(samples[name]),
+                      "max_ms": max(samples[name]), "rss_at_ready_kb": median(rss[name]),
+                      "runs": len(samples[name])} for name in commands}
+    for name, r in results.items():
+        rec.log("  %-12s %.2f ms (min %.2f, max %.2f), %d KiB at first answer"
+                % (name, r["median_ms"], r["min_ms"], r["max_ms"], r["rss_at_ready_kb"]))
+    return results
+
+
+# ---- instructions per request under callgrind ----
+
+def _callgrind_total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("no summary line in " + path)
+
+
+def callgrind(rec, factories, out_dir, settings):
+    """Instructions per request for a fixed pipelined workload. Counters are
+    zeroed once the server answers and dumped when the workload ends, so
+    start-up and shutdown are excluded; the instructions an idle server runs
+    in the same time (its timers) are measured right after and subtracted."""
+    requests = settings["callgrind_requests"]
+    results = {}
+    for name, factory in factories.items():
+        directory = os.path.join(out_dir, "callgrind-" + name)
+        os.makedirs(directory, exist_ok=True)
+        wrapper = ["valgrind", "--tool=callgrind",
+                   "--callgrind-out-file=" + os.path.join(directory, "callgrind.out")]
+        server = factory(wrapper).start(timeout=180)
+        rec.examples.setdefault("server under callgrind, " + name, server.command)
+        try:
+            pid = str(server.proc.pid)
+            rec.run("callgrind_control", ["callgrind_control", "-z", pid], timeout=120)
+            started = time.time()
+            rec.run("redis-benchmark under callgrind",
+                    redis_benchmark_command(server.port, requests, 16, clients=4), timeout=3600)
+            busy_s = time.time() - started
+            rec.run("callgrind_control", ["callgrind_control", "-d", pid], timeout=120)
+            rec.run("callgrind_control", ["callgrind_control", "-z", pid], timeout=120)
+            idle_started = time.time()
+            time.sleep(min(busy_s, settings["callgrind_idle_s"]))
+            rec.run("callgrind_control", ["callgrind_control", "-d", pid], timeout=120)
+            idle_s = time.time() - idle_started
+            server.check_alive()
+        finally:
+            server.stop(timeout=120)
+        dumps = sorted(glob.glob(os.path.join(directory, "callgrind.out.*")),
+                       key=lambda p: int(p.rsplit(".", 1)[1]))
+        if len(dumps) < 2:
+            raise RuntimeError("callgrind wrote %d dumps for %s, expected 2" % (len(dumps), name))
+        busy, idle = _callgrind_total(dumps[0]), _callgrind_total(dumps[1])
+        background = idle * busy_s / idle_s if idle_s > 0 else 0
+        total = 2 * requests
+        results[name] = {"instructions": busy, "idle_instructions_scaled": background,
+                         "requests": total, "busy_s": busy_s,
+                         "per_request": (busy - background) / total}
+        rec.log("  %-12s %.0f instructions per request (%d requests, %.0f idle instructions subtracted)"
+                % (name, results[name]["per_request"], total, background))
+    return results
