@@ -31,9 +31,13 @@ void ReplyValueOrNull(protocol::ReplyBuilder& reply, OpStatus status, std::strin
   }
 }
 
+// The status is taken before the value is passed on: in one call expression
+// the order of argument evaluation is unspecified, and `value` may be read
+// (as an empty view) before the lookup fills it.
 void OpGet(OpContext& c) {
   std::string_view value;
-  ReplyValueOrNull(c.reply, strings::Get(c.db, c.args[1], &value), value);
+  OpStatus status = strings::Get(c.db, c.args[1], &value);
+  ReplyValueOrNull(c.reply, status, value);
 }
 
 // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL], parsed
@@ -139,7 +143,8 @@ void OpGetSet(OpContext& c) {
 
 void OpGetDel(OpContext& c) {
   std::string value;
-  ReplyValueOrNull(c.reply, strings::GetDel(c.db, c.args[1], &value), value);
+  OpStatus status = strings::GetDel(c.db, c.args[1], &value);
+  ReplyValueOrNull(c.reply, status, value);
 }
 
 void OpGetEx(OpContext& c) {
@@ -177,7 +182,8 @@ void OpGetEx(OpContext& c) {
     expiry = ExpiryChange::At(*deadline);
   }
   std::string value;
-  ReplyValueOrNull(c.reply, strings::GetEx(c.db, c.args[1], expiry, &value), value);
+  OpStatus status = strings::GetEx(c.db, c.args[1], expiry, &value);
+  ReplyValueOrNull(c.reply, status, value);
 }
 
 void ReplyCounter(OpContext& c, storage::OpResult<int64_t> result) {
