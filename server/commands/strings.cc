@@ -172,6 +172,12 @@ void OpGetEx(OpContext& c) {
       return c.reply.Error(errors::kSyntax);
     }
   }
+  // Redis looks the key up before it validates the time: a missing key is
+  // nil and a key of another type WRONGTYPE, whatever the time argument.
+  std::string_view current;
+  if (OpStatus found = strings::Get(c.db, c.args[1], &current); found != OpStatus::kOk) {
+    return ReplyValueOrNull(c.reply, found, current);
+  }
   if (kind == kPersist) {
     expiry = ExpiryChange::Clear();
   } else if (kind != kNone) {
