@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+
 #include "storage/shard_store.h"
 
 using namespace emberkv::storage;
@@ -86,4 +88,16 @@ TEST_CASE("APPEND, SETRANGE and GETRANGE") {
   CHECK(out.empty());
   strings::GetRange(f.db, "a", 0, 1000, &out);
   CHECK(out == "hello world");
+}
+
+TEST_CASE("SETRANGE refuses offsets past 512 MB, even where offset + length overflows") {
+  Fixture f;
+  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength, "a").status == OpStatus::kStringTooLong);
+  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength - 1, "ab").status == OpStatus::kStringTooLong);
+  CHECK(strings::SetRange(f.db, "r", INT64_MAX, "a").status == OpStatus::kStringTooLong);
+  CHECK(strings::SetRange(f.db, "r", INT64_MAX - 1, "abc").status == OpStatus::kStringTooLong);
+  strings::Set(f.db, "s", "v", {});
+  CHECK(strings::SetRange(f.db, "s", INT64_MAX, "a").status == OpStatus::kStringTooLong);
+  CHECK(f.Get("s") == "v");
+  CHECK(f.db.size() == 1);
 }
