@@ -13,6 +13,27 @@ std::optional<int64_t> IntArg(std::string_view arg, protocol::ReplyBuilder& repl
   return std::nullopt;
 }
 
+std::optional<int> Int32Arg(std::string_view arg, protocol::ReplyBuilder& reply,
+                            std::string_view error) {
+  std::optional<int64_t> value = IntArg(arg, reply, error);
+  if (!value) return std::nullopt;
+  if (*value < INT32_MIN || *value > INT32_MAX) {
+    reply.Error(error.empty() ? errors::kIntOutOfRange : error);
+    return std::nullopt;
+  }
+  return static_cast<int>(*value);
+}
+
+std::optional<int> DbIndexArg(std::string_view arg, int databases, protocol::ReplyBuilder& reply) {
+  std::optional<int> index = Int32Arg(arg, reply);
+  if (!index) return std::nullopt;
+  if (*index < 0 || *index >= databases) {
+    reply.Error(errors::kDbIndexOutOfRange);
+    return std::nullopt;
+  }
+  return index;
+}
+
 std::optional<int64_t> ExpireDeadlineArg(std::string_view arg, TimeUnit unit, bool absolute,
                                          int64_t now_ms, std::string_view command,
                                          protocol::ReplyBuilder& reply) {

@@ -18,6 +18,18 @@ inline bool Is(std::string_view arg, std::string_view word) { return EqualsIgnor
 std::optional<int64_t> IntArg(std::string_view arg, protocol::ReplyBuilder& reply,
                               std::string_view error = {});
 
+// An int argument as Redis's getIntFromObjectOrReply reads it: not an
+// integer gives "value is not an integer or out of range", an integer outside
+// int's range "value is out of range, value must between -2147483648 and
+// 2147483647". A non-empty `error` replaces both texts (as SWAPDB's "invalid
+// first DB index").
+std::optional<int> Int32Arg(std::string_view arg, protocol::ReplyBuilder& reply,
+                            std::string_view error = {});
+
+// A database number for SELECT, MOVE and COPY ... DB: an int as above, then
+// "DB index is out of range" unless 0 <= index < databases.
+std::optional<int> DbIndexArg(std::string_view arg, int databases, protocol::ReplyBuilder& reply);
+
 enum class TimeUnit { kSeconds, kMilliseconds };
 
 // An expiry argument of SET/GETEX/SETEX turned into a Unix deadline in ms,

@@ -25,12 +25,9 @@ void ConnPing(ConnContext& c) {
 void ConnEcho(ConnContext& c) { c.reply.Bulk(c.args[1]); }
 
 void ConnSelect(ConnContext& c) {
-  std::optional<int64_t> index = IntArg(c.args[1], c.reply);
+  std::optional<int> index = DbIndexArg(c.args[1], c.engine.config().databases, c.reply);
   if (!index) return;
-  if (*index < 0 || *index >= c.engine.config().databases) {
-    return c.reply.Error(errors::kDbIndexOutOfRange);
-  }
-  c.connection.set_db(static_cast<int>(*index));
+  c.connection.set_db(*index);
   c.reply.Ok();
 }
 

@@ -164,18 +164,8 @@ Task<void> CoordRenameNx(CoordContext& c) { return RenameAcrossShards(c, true); 
 
 // ---- MOVE, COPY ----
 
-std::optional<int> DbIndexArg(std::string_view arg, Engine& engine, protocol::ReplyBuilder& reply) {
-  std::optional<int64_t> index = IntArg(arg, reply);
-  if (!index) return std::nullopt;
-  if (*index < 0 || *index >= engine.config().databases) {
-    reply.Error(errors::kDbIndexOutOfRange);
-    return std::nullopt;
-  }
-  return static_cast<int>(*index);
-}
-
 void OpMove(OpContext& c) {
-  std::optional<int> target = DbIndexArg(c.args[2], c.worker.engine(), c.reply);
+  std::optional<int> target = DbIndexArg(c.args[2], c.worker.engine().config().databases, c.reply);
   if (!target) return;
   if (*target == c.db.index()) return c.reply.Error(errors::kSameObject);
   c.reply.Integer(keys::Move(c.db, c.worker.store().db(*target), c.args[1]) ? 1 : 0);
@@ -193,7 +183,7 @@ std::optional<CopyOptions> ParseCopy(ArgList args, int current_db, Engine& engin
     if (Is(args[i], "REPLACE")) {
       options.replace = true;
     } else if (Is(args[i], "DB") && i + 1 < args.size()) {
-      std::optional<int> db = DbIndexArg(args[++i], engine, reply);
+      std::optional<int> db = DbIndexArg(args[++i], engine.config().databases, reply);
       if (!db) return std::nullopt;
       options.destination_db = *db;
     } else {
@@ -392,9 +382,9 @@ Task<void> CoordFlushAll(CoordContext& c) {
 }
 
 Task<void> CoordSwapDb(CoordContext& c) {
-  std::optional<int64_t> a = IntArg(c.args[1], c.reply, "ERR invalid first DB index");
+  std::optional<int> a = Int32Arg(c.args[1], c.reply, "ERR invalid first DB index");
   if (!a) co_return;
-  std::optional<int64_t> b = IntArg(c.args[2], c.reply, "ERR invalid second DB index");
+  std::optional<int> b = Int32Arg(c.args[2], c.reply, "ERR invalid second DB index");
   if (!b) co_return;
   int databases = c.engine.config().databases;
   if (*a < 0 || *a >= databases || *b < 0 || *b >= databases) {
@@ -402,7 +392,7 @@ Task<void> CoordSwapDb(CoordContext& c) {
   }
   MultiShardLock lock = MultiShardLock::AllShards(c);
   co_await lock.Acquire([&](Worker& shard, const std::vector<int>&) {
-    shard.store().SwapDatabases(static_cast<int>(*a), static_cast<int>(*b));
+    shard.store().SwapDatabases(*a, *b);
   });
   lock.Release();
   c.reply.Ok();
