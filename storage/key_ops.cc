@@ -167,10 +167,10 @@ void CollectKeys(Database& db, std::string_view pattern, std::vector<std::string
 
 uint64_t Scan(Database& db, uint64_t cursor, size_t count, const ScanFilter& filter,
               std::vector<std::string>* out) {
-  bool any_key = filter.pattern.empty() || filter.pattern == "*";
+  bool any_key = !filter.pattern || *filter.pattern == "*";
   return db.Scan(cursor, count, [&](const Entry& entry) {
     if (filter.has_type && entry.type() != filter.type) return;
-    if (!any_key && !GlobMatch(filter.pattern, entry.key())) return;
+    if (!any_key && !GlobMatch(*filter.pattern, entry.key())) return;
     out->emplace_back(entry.key());
   });
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,7 +64,8 @@ void CollectKeys(Database& db, std::string_view pattern, std::vector<std::string
 
 // One step of SCAN within this database (cursor is a position in hash space).
 struct ScanFilter {
-  std::string_view pattern;  // empty: any
+  // nullopt: any key. MATCH "" is a pattern that only the empty key matches.
+  std::optional<std::string_view> pattern;
   bool has_type = false;
   ValueType type = ValueType::kString;
 };

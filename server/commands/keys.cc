@@ -256,9 +256,11 @@ Task<void> CoordKeys(CoordContext& c) {
 // when returned.
 constexpr int kCursorShardShift = 56;
 
+// As Redis's parseScanCursorOrReply: strtoul's rules, so a sign is accepted
+// and an empty string reads as 0, but no leading blank and nothing after.
 bool ParseCursor(std::string_view text, uint64_t* cursor) {
   std::string copy(text);
-  if (copy.empty() || std::isspace(static_cast<unsigned char>(copy[0]))) return false;
+  if (std::isspace(static_cast<unsigned char>(copy[0]))) return false;
   errno = 0;
   char* end;
   unsigned long long value = std::strtoull(copy.c_str(), &end, 10);

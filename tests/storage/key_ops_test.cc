@@ -72,3 +72,20 @@ TEST_CASE("KEYS and SCAN with patterns and types") {
   keys::Scan(db, 0, 100000, {.pattern = {}, .has_type = true, .type = ValueType::kHash}, &typed);
   CHECK(typed.empty());
 }
+
+TEST_CASE("SCAN: MATCH \"\" matches only the empty key, no MATCH matches all") {
+  ShardStore store(1);
+  Database& db = store.db(0);
+  strings::Set(db, "", "empty", {});
+  strings::Set(db, "a", "x", {});
+  strings::Set(db, "b", "x", {});
+  std::vector<std::string> with_empty_pattern;
+  keys::Scan(db, 0, 1000, {.pattern = ""}, &with_empty_pattern);
+  CHECK(with_empty_pattern == std::vector<std::string>{""});
+  std::vector<std::string> without_pattern;
+  keys::Scan(db, 0, 1000, {}, &without_pattern);
+  CHECK(without_pattern.size() == 3);
+  std::vector<std::string> star;
+  keys::Scan(db, 0, 1000, {.pattern = "*"}, &star);
+  CHECK(star.size() == 3);
+}
