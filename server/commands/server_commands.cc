@@ -27,14 +27,30 @@ void ConnTime(ConnContext& c) {
   c.reply.Bulk(std::to_string(tv.tv_usec));
 }
 
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], checked as Redis does: every
+// word known, ABORT alone, not both NOSAVE and SAVE; anything else is a
+// syntax error and the server keeps running.
 void ConnShutdown(ConnContext& c) {
+  bool nosave = false, save = false, other = false, abort = false;
   for (size_t i = 1; i < c.args.size(); ++i) {
     std::string_view opt = c.args[i];
-    if (Is(opt, "ABORT")) return c.reply.Error("ERR No shutdown in progress.");
-    if (!Is(opt, "NOSAVE") && !Is(opt, "SAVE") && !Is(opt, "NOW") && !Is(opt, "FORCE")) {
+    if (Is(opt, "NOSAVE")) {
+      nosave = true;
+    } else if (Is(opt, "SAVE")) {
+      save = true;
+    } else if (Is(opt, "NOW") || Is(opt, "FORCE")) {
+      other = true;
+    } else if (Is(opt, "ABORT")) {
+      abort = true;
+    } else {
       return c.reply.Error(errors::kSyntax);
     }
   }
+  if ((abort && (nosave || save || other)) || (nosave && save)) {
+    return c.reply.Error(errors::kSyntax);
+  }
+  // Nothing is ever in progress here: a shutdown happens at once.
+  if (abort) return c.reply.Error("ERR No shutdown in progress.");
   // Like Redis, a successful SHUTDOWN sends no reply: the connection closes.
   c.engine.RequestShutdown();
 }
