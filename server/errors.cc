@@ -1,8 +1,28 @@
 #include "server/errors.h"
 
+#include <algorithm>
+
 #include "server/util/ascii.h"
 
 namespace emberkv::server::errors {
+namespace {
+
+// What Redis's printf("%.Ns") takes of an argument: up to the first NUL byte,
+// at most `max` bytes.
+std::string_view AsCString(std::string_view arg, size_t max) {
+  return arg.substr(0, std::min(arg.find('\0'), max));
+}
+
+// Redis's rejectCommandFormat turns CR and LF into blanks: an error reply is
+// one line, whatever the client sent.
+std::string OneLine(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return text;
+}
+
+}  // namespace
 
 std::string WrongArity(std::string_view command_name) {
   return "ERR wrong number of arguments for '" + std::string(command_name) + "' command";
@@ -10,20 +30,24 @@ std::string WrongArity(std::string_view command_name) {
 
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args) {
   // Redis 7.0: the name cut at 128 bytes, then arguments quoted, each
-  // followed by a blank, until their text passes 128 bytes.
-  std::string message = "ERR unknown command '" + std::string(name.substr(0, 128)) +
+  // followed by a blank, until their text passes 128 bytes; each cut at a
+  // NUL byte as C strings are.
+  std::string message = "ERR unknown command '" + std::string(AsCString(name, 128)) +
                         "', with args beginning with: ";
   std::string listed;
   for (std::string_view arg : args) {
     if (listed.size() >= 128) break;
-    listed += "'" + std::string(arg.substr(0, 128 - listed.size())) + "' ";
+    std::string_view part = AsCString(arg, 128 - listed.size());
+    listed.push_back('\'');
+    listed.append(part);
+    listed.append("' ");
   }
-  return message + listed;
+  return OneLine(message + listed);
 }
 
 std::string UnknownSubcommand(std::string_view sub, std::string_view container) {
-  return "ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
-         AsciiUppered(container) + " HELP.";
+  return OneLine("ERR unknown subcommand '" + std::string(AsCString(sub, 128)) + "'. Try " +
+                 AsciiUppered(container) + " HELP.");
 }
 
 std::string InvalidExpireTime(std::string_view command_name) {
