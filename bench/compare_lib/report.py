@@ -80,7 +80,7 @@ def write_markdown(data, path, chart_name):
     v = data["versions"]
     s = data["settings"]
     cmds = data["commands"]
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime())
+    when = data.get("date") or time.strftime("%Y-%m-%d %H:%M %Z")
     took = ("%.0f s" % data["elapsed_s"]) if data["elapsed_s"] < 120 else ("%.0f minutes" % (data["elapsed_s"] / 60))
     out = []
     w = out.append
@@ -132,9 +132,10 @@ def write_markdown(data, path, chart_name):
                  fmt(cg["emberkv-t1"]["per_request"])])
     w(table(["measure", "emberkv (2 threads)", "Redis", "memcached", "emberkv / Redis",
              "emberkv (1 thread)"], rows) + "\n")
-    w("Higher is better for requests/s; lower is better for everything else. The memory, "
-      "start-up and callgrind ratios come from single measurements (they barely move with the "
-      "machine's load); the others are medians of per-round ratios.\n")
+    w("Higher is better for requests/s; lower is better for everything else. Memory and "
+      "instructions per request are single measurements (they barely move with the machine's "
+      "load); start-up times are medians of alternating starts; the other ratios are medians of "
+      "per-round ratios.\n")
 
     w("## Machine and versions\n")
     w(table(["", ""], [
@@ -207,8 +208,8 @@ def write_markdown(data, path, chart_name):
     lag = lat["send_lag_p99_us"]
     if max(lag["emberkv"], lag["redis"]) > 0.5 * min(lat["p99_us"]["emberkv"], lat["p99_us"]["redis"]):
         w("**In this run that is the case:** the generator's own send lag p99 (%s and %s µs) is more "
-          "than half the p99 latency, so the tails above say more about the machine's load than "
-          "about either server; p50 is the figure to read.\n" % (fmt(lag["emberkv"], 1), fmt(lag["redis"], 1)))
+          "than half the p99 latency, so these percentiles say more about the machine's load than "
+          "about either server.\n" % (fmt(lag["emberkv"], 1), fmt(lag["redis"], 1)))
 
     w("## Memory per key\n")
     w("Each server is started fresh for each case and filled by the same command, %s keys of "
