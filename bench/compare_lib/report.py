@@ -196,6 +196,13 @@ def write_markdown(data, path, chart_name):
       "of the server shows in full (no coordinated omission). After a fill of %s keys, %d "
       "round(s), the servers alternating:\n" % (fmt(s["latency_keys"]), s["latency_rounds"]))
     w("```\n%s\n```\n" % shell(cmds.get("loadgen open loop", [])))
+    slowest = min(tp["P1"][test][name] for test in ("SET", "GET") for name in ("emberkv", "redis"))
+    share = 100.0 * s["latency_rate"] / slowest
+    w("%s requests/s is %.0f%% of the slowest median `-P 1` rate measured above in this run "
+      "(%s requests/s with 50 clients)%s\n"
+      % (fmt(s["latency_rate"]), share, fmt(slowest),
+         ", well below saturation." if share <= 35 else
+         ": **not far enough below saturation in this run**; the machine was too busy for this rate."))
     rows = []
     for field, label in (("p50_us", "p50 (µs)"), ("p99_us", "p99 (µs)"), ("p999_us", "p99.9 (µs)"),
                          ("max_us", "max (µs)"), ("achieved_rate", "achieved requests/s"),
