@@ -52,7 +52,7 @@ ParamImpl Int64Param(std::string_view name, bool runtime, int64_t ServerConfig::
 }
 
 ParamImpl MemoryParam(std::string_view name, bool runtime, uint64_t ServerConfig::*field) {
-  return {{name, runtime},
+  return {{name, runtime, ParamKind::kMemory},
           [field](const ServerConfig& c) { return std::to_string(c.*field); },
           [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
             std::optional<uint64_t> bytes = ParseMemory(v);
@@ -121,7 +121,7 @@ ParamImpl FixedParam(std::string_view name, std::string_view value,
 const std::vector<ParamImpl>& Params() {
   static const std::vector<ParamImpl> params = [] {
     std::vector<ParamImpl> p;
-    p.push_back({{"bind", false},
+    p.push_back({{"bind", false, ParamKind::kList},
                  [](const ServerConfig& c) { return absl::StrJoin(c.bind, " "); },
                  [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
                    std::vector<std::string> addresses = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());

@@ -41,9 +41,14 @@ struct ServerConfig {
   int EffectiveThreads() const;
 };
 
+// How a value is written back to a config file (CONFIG REWRITE): memory
+// sizes in Redis's units (100mb), lists as several arguments (bind a b).
+enum class ParamKind { kScalar, kMemory, kList };
+
 struct ConfigParam {
   std::string_view name;
   bool runtime_settable;
+  ParamKind kind = ParamKind::kScalar;
 };
 
 // All parameters, in the order CONFIG GET * lists them.

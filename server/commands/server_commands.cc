@@ -10,6 +10,7 @@
 
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
+#include "server/commands/config_rewrite.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/info.h"
@@ -163,6 +164,7 @@ void RegisterServerCommands(CommandTable& table) {
     set.summary = "Set configuration parameters to the given values";
     set.acl_categories = "@admin @slow @dangerous";
     spec.subcommands.push_back(std::move(set));
+    spec.subcommands.push_back(ConfigRewriteCommand());
     table.Register(std::move(spec));
   }
   {

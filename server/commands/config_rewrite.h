@@ -1,0 +1,13 @@
+// CONFIG REWRITE, a subcommand of the "config" container: writes the running
+// configuration back to the file the server was started with, as Redis does
+// (server/config_file.h has the rules).
+#pragma once
+
+#include "server/command.h"
+
+namespace emberkv::server {
+
+// The command's table entry ("config|rewrite"), for the container to add.
+CommandSpec ConfigRewriteCommand();
+
+}  // namespace emberkv::server
