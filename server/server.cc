@@ -4,6 +4,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,11 +32,17 @@ int RunServer(ServerConfig config) {
   asio::steady_timer stop_timer(main_loop);
   std::chrono::steady_clock::time_point stop_deadline;
   bool stopping = false;
+  // Set on worker 0 once the listener is closed. Until then a client may
+  // still be accepted (and counted), so a count of zero does not yet mean
+  // that nobody is left: stopping the workers then would strand clients
+  // accepted later on workers that no longer run.
+  std::atomic<bool> listener_closed{false};
 
   std::function<void()> wait_for_clients = [&] {
     // Done when every client has run what it sent and been closed, or at the
     // shutdown timeout.
-    if (engine.connected_clients().load() <= 0 || std::chrono::steady_clock::now() >= stop_deadline) {
+    bool all_gone = listener_closed.load(std::memory_order_acquire) && engine.connected_clients().load() <= 0;
+    if (all_gone || std::chrono::steady_clock::now() >= stop_deadline) {
       engine.Stop();
       main_loop.stop();
       return;
@@ -49,7 +56,10 @@ int RunServer(ServerConfig config) {
     if (stopping) return;
     stopping = true;
     engine.set_accepting(false);
-    engine.worker(0).PostFromAnyThread(MakeMessage([&listener] { listener.Close(); }));
+    engine.worker(0).PostFromAnyThread(MakeMessage([&listener, &listener_closed] {
+      listener.Close();
+      listener_closed.store(true, std::memory_order_release);
+    }));
     for (int w = 0; w < engine.shard_count(); ++w) {
       engine.worker(w).PostFromAnyThread(MakeMessage([] { Worker::Current()->DrainConnections(); }));
     }
