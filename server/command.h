@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/command_docs.h"
 #include "server/engine/task.h"
 
 namespace emberkv::storage {
@@ -124,6 +125,13 @@ struct CommandSpec {
   std::string_view since;
   std::string_view complexity;
   std::string_view acl_categories;  // space separated, e.g. "@read @string @fast"
+  std::string_view tips;            // space separated, e.g. "nondeterministic_output"
+  std::vector<KeySpec> key_specs;   // see command_docs.h
+  std::vector<ArgDoc> arguments;
+  std::vector<HistoryEntry> history;
+  uint8_t doc_flags = 0;            // DocFlag
+  std::string_view deprecated_since;
+  std::string_view replaced_by;
   std::vector<CommandSpec> subcommands;
 
   int id = -1;  // index in the table, set on registration
@@ -134,6 +142,33 @@ struct CommandSpec {
   std::vector<int> KeyIndices(ArgList args) const;
   bool ArityOk(size_t argc) const {
     return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+
+  // Documentation setters, chained after a family's registration call.
+  CommandSpec& Docs(std::string_view since_version, std::string_view complexity_text,
+                    std::vector<ArgDoc> args = {}) {
+    since = since_version;
+    complexity = complexity_text;
+    arguments = std::move(args);
+    return *this;
+  }
+  CommandSpec& Keys(std::vector<KeySpec> specs) {
+    key_specs = std::move(specs);
+    return *this;
+  }
+  CommandSpec& History(std::vector<HistoryEntry> entries) {
+    history = std::move(entries);
+    return *this;
+  }
+  CommandSpec& Tips(std::string_view text) {
+    tips = text;
+    return *this;
+  }
+  CommandSpec& Deprecated(std::string_view since_version, std::string_view replacement) {
+    doc_flags |= kDocDeprecated;
+    deprecated_since = since_version;
+    replaced_by = replacement;
+    return *this;
   }
 };
 

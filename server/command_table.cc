@@ -23,6 +23,7 @@ const CommandTable& CommandTable::Get() {
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
+    RegisterIntrospectionCommands(*t);
     return t;
   }();
   return *table;
@@ -34,11 +35,13 @@ void CommandTable::AssignIds(CommandSpec* spec) {
   for (CommandSpec& sub : spec->subcommands) AssignIds(&sub);
 }
 
-void CommandTable::Register(CommandSpec spec) {
+CommandSpec& CommandTable::Register(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  CommandSpec& registered = *owned;
   AssignIds(owned.get());
   by_name_[owned->name] = owned.get();
   commands_.push_back(std::move(owned));
+  return registered;
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {

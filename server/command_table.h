@@ -20,7 +20,9 @@ class CommandTable {
   // The table with every command emberkv supports.
   static const CommandTable& Get();
 
-  void Register(CommandSpec spec);
+  // Adds a command; returns it so that registration can chain its
+  // documentation (only documentation may change after this).
+  CommandSpec& Register(CommandSpec spec);
 
   // Case-insensitive lookup of a command name; nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
@@ -46,5 +48,6 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
+void RegisterIntrospectionCommands(CommandTable& table);
 
 }  // namespace emberkv::server

@@ -40,7 +40,7 @@ void ConnQuit(ConnContext& c) {
 
 void RegisterConnectionCommands(CommandTable& table) {
   auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler handler,
-                 std::string_view summary, std::string_view acl) {
+                 std::string_view summary, std::string_view acl) -> CommandSpec& {
     CommandSpec spec;
     spec.name = name;
     spec.arity = arity;
@@ -49,12 +49,17 @@ void RegisterConnectionCommands(CommandTable& table) {
     spec.group = "connection";
     spec.summary = summary;
     spec.acl_categories = acl;
-    table.Register(std::move(spec));
+    return table.Register(std::move(spec));
   };
-  add("ping", -1, kCmdFast | kCmdSentinel, ConnPing, "Ping the server", "@fast @connection");
-  add("echo", 2, kCmdFast, ConnEcho, "Echo the given string", "@fast @connection");
-  add("select", 2, kCmdLoading | kCmdStale | kCmdFast, ConnSelect, "Change the selected database for the current connection", "@fast @connection");
-  add("quit", -1, kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, ConnQuit, "Close the connection", "@fast @connection");
+  add("ping", -1, kCmdFast | kCmdSentinel, ConnPing, "Ping the server", "@fast @connection")
+      .Docs("1.0.0", "O(1)", {arg::String("message").Optional()})
+      .Tips("request_policy:all_shards response_policy:all_succeeded");
+  add("echo", 2, kCmdLoading | kCmdStale | kCmdFast, ConnEcho, "Echo the given string", "@fast @connection")
+      .Docs("1.0.0", "O(1)", {arg::String("message")});
+  add("select", 2, kCmdLoading | kCmdStale | kCmdFast, ConnSelect, "Change the selected database for the current connection", "@fast @connection")
+      .Docs("1.0.0", "O(1)", {arg::Integer("index")});
+  add("quit", -1, kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, ConnQuit, "Close the connection", "@fast @connection")
+      .Docs("1.0.0", "O(1)");
 }
 
 }  // namespace emberkv::server

@@ -125,7 +125,9 @@ void RegisterServerCommands(CommandTable& table) {
     spec.group = "server";
     spec.summary = "Return the current server time";
     spec.acl_categories = "@fast";
-    table.Register(std::move(spec));
+    table.Register(std::move(spec))
+        .Docs("2.6.0", "O(1)")
+        .Tips("nondeterministic_output");
   }
   {
     CommandSpec spec;
@@ -137,7 +139,13 @@ void RegisterServerCommands(CommandTable& table) {
     spec.group = "server";
     spec.summary = "Synchronously save the dataset to disk and then shut down the server";
     spec.acl_categories = "@admin @slow @dangerous";
-    table.Register(std::move(spec));
+    table.Register(std::move(spec))
+        .Docs("1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", {
+                arg::OneOf("nosave_save", {arg::PureToken("nosave", "NOSAVE"), arg::PureToken("save", "SAVE")}).Optional(),
+                arg::PureToken("now", "NOW").Since("7.0.0").Optional(),
+                arg::PureToken("force", "FORCE").Since("7.0.0").Optional(),
+                arg::PureToken("abort", "ABORT").Since("7.0.0").Optional()})
+        .History({{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}});
   }
   {
     CommandSpec spec;
@@ -176,7 +184,10 @@ void RegisterServerCommands(CommandTable& table) {
     spec.group = "server";
     spec.summary = "Get information and statistics about the server";
     spec.acl_categories = "@slow @dangerous";
-    table.Register(std::move(spec));
+    table.Register(std::move(spec))
+        .Docs("1.0.0", "O(1)", {arg::String("section").Optional().Multiple()})
+        .History({{"7.0.0", "Added support for taking multiple section arguments."}})
+        .Tips("nondeterministic_output request_policy:all_shards response_policy:special");
   }
 }
 
