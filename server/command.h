@@ -64,6 +64,7 @@ enum CommandFlag : uint32_t {
 // Per-client settings that commands consult.
 struct ClientFlags {
   bool no_touch = false;  // CLIENT NO-TOUCH: reads do not refresh the access clock
+  bool no_evict = false;  // CLIENT NO-EVICT: the client's own memory is not evicted
 };
 
 // A command running on the shard that owns its keys.

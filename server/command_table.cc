@@ -23,6 +23,7 @@ const CommandTable& CommandTable::Get() {
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
+    RegisterClientCommands(*t);
     RegisterIntrospectionCommands(*t);
     return t;
   }();

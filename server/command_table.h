@@ -48,6 +48,7 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
+void RegisterClientCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);
 
 }  // namespace emberkv::server

@@ -104,6 +104,7 @@ void ConnConfigSet(ConnContext& c) {
   for (size_t i = 2; i + 1 < c.args.size(); i += 2) {
     SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);
   }
+  c.engine.set_auth_required(!c.engine.config().requirepass.empty());
   c.reply.Ok();
 }
 

@@ -7,6 +7,7 @@ namespace emberkv::server {
 
 Engine::Engine(ServerConfig config)
     : config_(std::move(config)), shard_count_(config_.EffectiveThreads()) {
+  auth_required_.store(!config_.requirepass.empty());
   start_time_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();

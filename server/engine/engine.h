@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -31,6 +32,13 @@ class Engine {
   ~Engine();
 
   ServerConfig& config() { return config_; }
+  // Held by the rare commands that read or change the configuration's
+  // strings (CONFIG GET/SET, AUTH, HELLO, INFO) from different workers.
+  std::mutex& config_mutex() { return config_mutex_; }
+  // Whether requirepass is set, for the check every command makes; CONFIG
+  // SET keeps it in step with requirepass. Safe from any thread.
+  bool auth_required() const { return auth_required_.load(std::memory_order_relaxed); }
+  void set_auth_required(bool value) { auth_required_.store(value, std::memory_order_relaxed); }
   int shard_count() const { return shard_count_; }
   Worker& worker(int index) { return *workers_[index]; }
 
@@ -74,6 +82,8 @@ class Engine {
 
  private:
   ServerConfig config_;
+  std::mutex config_mutex_;
+  std::atomic<bool> auth_required_{false};
   const int shard_count_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

@@ -91,6 +91,9 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
   auto local = socket_.local_endpoint(error);
   if (!error) local_address_ = EndpointText(local);
   created_ms_ = last_interaction_ms_ = worker.now_ms();
+  // As Redis's default user: a client that connects while no password is
+  // set stays authenticated if one is set later.
+  authenticated_ = !worker.engine().auth_required();
   parser_ = protocol::RequestParser(protocol::ParserLimits{
       .max_bulk_len = worker.engine().config().proto_max_bulk_len});
 }
@@ -109,7 +112,7 @@ void Connection::Start() {
 bool Connection::busy() const { return round_->in_flight > 0 || barrier_running_ || held_; }
 
 bool Connection::RequiresAuth() const {
-  return !authenticated_ && !worker_.engine().config().requirepass.empty();
+  return !authenticated_ && worker_.engine().auth_required();
 }
 
 bool Connection::OutputOverLimit() const { return output_buffer_size() > kOutputPauseBytes; }

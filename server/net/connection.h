@@ -82,6 +82,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string_view last_command() const { return last_command_; }
   size_t query_buffer_size() const { return input_.size(); }
   size_t output_buffer_size() const { return output_.size() + sending_.size(); }
+  int fd() const { return fd_; }
+  size_t queued_commands() const { return multi_queue_.size(); }
   std::string lib_name;
   std::string lib_version;
 
