@@ -24,6 +24,7 @@ const CommandTable& CommandTable::Get() {
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
     RegisterClientCommands(*t);
+    RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);
     return t;
   }();

@@ -49,6 +49,7 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
+void RegisterConfigCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);
 
 }  // namespace emberkv::server

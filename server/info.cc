@@ -179,6 +179,20 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     field("emberkv_external_bytes", total.memory.external_bytes);
     field("emberkv_index_bytes", total.memory.overhead_bytes);
   }
+  if (Wants(sections, "persistence", true)) {
+    // No persistence: what clients look for on connect (loading:0) and the
+    // figures of a server that never saved.
+    section("Persistence");
+    field("loading", 0);
+    field("async_loading", 0);
+    field("rdb_changes_since_last_save", 0);
+    field("rdb_bgsave_in_progress", 0);
+    field("rdb_last_save_time", engine.start_time_ms() / 1000);
+    field("rdb_last_bgsave_status", "ok");
+    field("aof_enabled", 0);
+    field("aof_rewrite_in_progress", 0);
+    field("aof_last_bgrewrite_status", "ok");
+  }
   if (Wants(sections, "stats", true)) {
     section("Stats");
     field("total_connections_received", total.stats.connections_received);
@@ -213,6 +227,10 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     section("CPU");
     field("used_cpu_sys", absl::StrFormat("%.6f", self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6));
     field("used_cpu_user", absl::StrFormat("%.6f", self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6));
+  }
+  if (Wants(sections, "cluster", true)) {
+    section("Cluster");
+    field("cluster_enabled", 0);
   }
   if (Wants(sections, "keyspace", true)) {
     section("Keyspace");

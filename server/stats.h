@@ -27,6 +27,16 @@ struct WorkerStats {
   uint64_t wakeups_sent = 0;      // eventfd writes
   uint64_t loop_busy_ns = 0;      // time spent outside epoll_wait
   std::vector<CommandCounters> commands;  // indexed by CommandSpec::id
+
+  // CONFIG RESETSTAT: zeroes every counter. Gauges (figures that are not
+  // counts since start, like connected_clients) must be kept here.
+  void ResetCounters() {
+    uint64_t clients = connected_clients;
+    size_t command_count = commands.size();
+    *this = WorkerStats{};
+    connected_clients = clients;
+    commands.assign(command_count, CommandCounters{});
+  }
 };
 
 }  // namespace emberkv::server

@@ -1,4 +1,4 @@
-// Server commands: TIME, SHUTDOWN, CONFIG, INFO.
+// Server commands: TIME, SHUTDOWN, INFO. (CONFIG is in config_commands.cc.)
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -10,7 +10,6 @@
 
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
-#include "server/commands/config_rewrite.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/info.h"
@@ -56,58 +55,6 @@ void ConnShutdown(ConnContext& c) {
   c.engine.RequestShutdown();
 }
 
-void ConnConfigGet(ConnContext& c) {
-  std::vector<std::pair<std::string, std::string>> matches;
-  for (size_t i = 2; i < c.args.size(); ++i) {
-    std::string pattern = AsciiLowered(c.args[i]);
-    for (const ConfigParam& param : ConfigParams()) {
-      if (!storage::GlobMatch(pattern, param.name, /*nocase=*/true)) continue;
-      bool seen = false;
-      for (auto& m : matches) seen |= m.first == param.name;
-      if (seen) continue;
-      matches.emplace_back(std::string(param.name), *GetConfigParam(c.engine.config(), param.name));
-    }
-  }
-  c.reply.MapHeader(matches.size());
-  for (auto& [name, value] : matches) {
-    c.reply.Bulk(name);
-    c.reply.Bulk(value);
-  }
-}
-
-void ConnConfigSet(ConnContext& c) {
-  if (c.args.size() % 2 != 0) return c.reply.Error(errors::WrongArity("config|set"));
-  // Validate everything on a copy first: CONFIG SET is all or nothing.
-  ServerConfig copy = c.engine.config();
-  for (size_t i = 2; i + 1 < c.args.size(); i += 2) {
-    bool runtime = false;
-    bool known = false;
-    for (const ConfigParam& param : ConfigParams()) {
-      if (EqualsIgnoreCase(param.name, c.args[i])) {
-        known = true;
-        runtime = param.runtime_settable;
-      }
-    }
-    if (!known) {
-      return c.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                           std::string(c.args[i]) + "'");
-    }
-    if (!runtime) {
-      return c.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(c.args[i]) + "') - can't set immutable config");
-    }
-    if (std::optional<std::string> error = SetConfigParam(copy, c.args[i], c.args[i + 1])) {
-      return c.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(c.args[i]) + "') - " + *error);
-    }
-  }
-  for (size_t i = 2; i + 1 < c.args.size(); i += 2) {
-    SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);
-  }
-  c.engine.set_auth_required(!c.engine.config().requirepass.empty());
-  c.reply.Ok();
-}
-
 Task<void> CoordInfo(CoordContext& c) {
   std::vector<std::string_view> sections(c.args.begin() + 1, c.args.end());
   std::string text = co_await BuildInfo(c, sections);
@@ -147,34 +94,6 @@ void RegisterServerCommands(CommandTable& table) {
                 arg::PureToken("force", "FORCE").Since("7.0.0").Optional(),
                 arg::PureToken("abort", "ABORT").Since("7.0.0").Optional()})
         .History({{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}});
-  }
-  {
-    CommandSpec spec;
-    spec.name = "config";
-    spec.arity = -2;
-    spec.group = "server";
-    spec.summary = "A container for server configuration commands";
-    spec.acl_categories = "@slow";
-    CommandSpec get;
-    get.name = "config|get";
-    get.arity = -3;
-    get.flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-    get.conn = ConnConfigGet;
-    get.group = "server";
-    get.summary = "Get the values of configuration parameters";
-    get.acl_categories = "@admin @slow @dangerous";
-    spec.subcommands.push_back(std::move(get));
-    CommandSpec set;
-    set.name = "config|set";
-    set.arity = -4;
-    set.flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-    set.conn = ConnConfigSet;
-    set.group = "server";
-    set.summary = "Set configuration parameters to the given values";
-    set.acl_categories = "@admin @slow @dangerous";
-    spec.subcommands.push_back(std::move(set));
-    spec.subcommands.push_back(ConfigRewriteCommand());
-    table.Register(std::move(spec));
   }
   {
     CommandSpec spec;
