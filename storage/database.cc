@@ -10,6 +10,12 @@
 namespace emberkv::storage {
 namespace {
 
+// Stale wheel references are tolerated up to this many beyond twice the keys
+// with a deadline; past that, every new reference pays for examining
+// kWheelCompactionPerSchedule old ones, and the timer for more.
+constexpr size_t kWheelSlack = 4096;
+constexpr size_t kWheelCompactionPerSchedule = 4;
+
 // Room left for growth of an external string that is being appended to:
 // double it up to 1 MiB, then 1 MiB at a time (as Redis's sds does).
 size_t GreedyCapacity(size_t length) {
@@ -20,7 +26,10 @@ size_t GreedyCapacity(size_t length) {
 }  // namespace
 
 Database::Database(ShardContext* context, int index)
-    : context_(context), index_(index), index_table_(&HashOfHandle, this), wheel_(context->now_ms) {}
+    : context_(context),
+      index_(index),
+      index_table_(&HashOfHandle, this, &context->table_bytes),
+      wheel_(context->now_ms, &context->table_bytes) {}
 
 Database::~Database() { Clear(); }
 
@@ -61,7 +70,10 @@ bool Database::Find(const Key& key, Slot* slot, LookupMode mode) {
     return false;
   }
   if (mode != LookupMode::kWrite) ++context_->counters.keyspace_hits;
-  if (mode == LookupMode::kRead) EntryAt(*slot).set_access(context_->access_clock);
+  if (mode == LookupMode::kRead) {
+    Entry entry = EntryAt(*slot);
+    entry.set_access(context_->access.OnAccess(entry.access()));
+  }
   return true;
 }
 
@@ -75,6 +87,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
   EntryShape old_shape;
   int64_t old_deadline = 0;
   std::string_view old_value;
+  uint8_t old_access = 0;
   void* old_key_blob = nullptr;
   void* old_value_blob = nullptr;
   if (exists) {
@@ -83,6 +96,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
     old_shape = old.shape();
     old_deadline = old.expiry_ms();
     old_value = old.string_value();
+    old_access = old.access();
     if (old.key_external()) old_key_blob = old.key_pointer();
     if (old.value_external()) old_value_blob = old.value_pointer();
   }
@@ -112,12 +126,15 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
                         old_shape.HeaderSize() == shape.HeaderSize() &&
                         SlabArena::ChunkSize(old_shape.Size()) == SlabArena::ChunkSize(shape.Size());
   Handle handle = slot->handle;
+  // A write counts as an access (Redis refreshes the LRU clock of a key that
+  // is overwritten, and keeps and bumps its LFU counter).
+  const uint8_t access = exists ? context_->access.OnAccess(old_access)
+                                : context_->access.OnCreate(context_->arena.live_chunks());
   Entry entry;
   if (in_place) {
     // Same chunk and same offsets: rewrite the header; inline value bytes
     // stay where they are.
     char* data = arena.Resolve(handle);
-    uint8_t access = static_cast<uint8_t>(data[1]);
     entry = Entry::Init(data, shape, ValueType::kString, key.bytes, static_cast<char*>(old_key_blob),
                         deadline, access);
   } else {
@@ -132,7 +149,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
       std::memcpy(key_blob, key.bytes.data(), key.bytes.size());
     }
     entry = Entry::Init(arena.Resolve(handle), shape, ValueType::kString, key.bytes, key_blob,
-                        deadline, context_->access_clock);
+                        deadline, access);
     if (!shape.value_external && kept) std::memcpy(entry.value_data(), old_value.data(), kept);
     if (exists) {
       if (old_key_blob && !shape.key_external) FreeExternal(old_key_blob);
@@ -151,7 +168,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
     // The wheel keeps weak references: an unmoved entry whose deadline only
     // got later is found again when its old slot fires.
     if (!exists || handle != slot->handle || !old_deadline || deadline < old_deadline) {
-      wheel_.Schedule(handle, deadline);
+      ScheduleExpiry(handle, deadline);
     }
   }
   slot->handle = handle;
@@ -174,14 +191,14 @@ bool Database::CreateObject(const Key& key, ValueType type, ValueObject* object,
     std::memcpy(key_blob, key.bytes.data(), key.bytes.size());
   }
   Entry entry = Entry::Init(arena.Resolve(handle), shape, type, key.bytes, key_blob, expiry_ms,
-                            context_->access_clock);
+                            context_->access.OnCreate(context_->arena.live_chunks()));
   entry.set_value_pointer(object);
   context_->external_bytes += object->MemoryUsage();
   KeyIndex::Position position = index_table_.Insert(key.hash, handle);
   if (slot) *slot = Slot{handle, position};
   if (expiry_ms) {
     ++expires_;
-    wheel_.Schedule(handle, expiry_ms);
+    ScheduleExpiry(handle, expiry_ms);
   }
   NotifyChanged(key.bytes);
   return true;
@@ -201,7 +218,7 @@ void Database::SetExpiry(const Key& key, Slot* slot, int64_t deadline_ms) {
   int64_t old_deadline = entry.expiry_ms();
   if (old_shape.has_expiry == shape.has_expiry && shape.has_expiry) {
     entry.set_expiry_ms(deadline_ms);
-    if (deadline_ms < old_deadline) wheel_.Schedule(slot->handle, deadline_ms);
+    if (deadline_ms < old_deadline) ScheduleExpiry(slot->handle, deadline_ms);
     NotifyChanged(key.bytes);
     return;
   }
@@ -222,7 +239,7 @@ void Database::SetExpiry(const Key& key, Slot* slot, int64_t deadline_ms) {
   slot->handle = handle;
   if (deadline_ms) {
     ++expires_;
-    wheel_.Schedule(handle, deadline_ms);
+    ScheduleExpiry(handle, deadline_ms);
   } else {
     --expires_;
   }
@@ -290,6 +307,118 @@ size_t Database::ExpireDue(size_t budget) {
   uint64_t before = context_->counters.expired_keys;
   wheel_.Advance(context_->now_ms, budget, [this](Handle handle) { OnWheelFire(handle); });
   return static_cast<size_t>(context_->counters.expired_keys - before);
+}
+
+void Database::ScheduleExpiry(Handle handle, int64_t deadline_ms) {
+  wheel_.Schedule(handle, deadline_ms);
+  // Every new reference may leave an old one stale; examining a few old ones
+  // per new one keeps their number bounded at a constant cost per write.
+  if (WheelNeedsCompaction()) CompactWheel(kWheelCompactionPerSchedule);
+}
+
+bool Database::WheelNeedsCompaction() const { return wheel_.size() > 2 * expires_ + kWheelSlack; }
+
+size_t Database::CompactWheel(size_t budget) {
+  const SlabArena& arena = context_->arena;
+  if (wheel_kept_pass_ != wheel_.compaction_pass()) {
+    wheel_kept_pass_ = wheel_.compaction_pass();
+    wheel_kept_.Clear();
+  }
+  return wheel_.Compact(budget, [&](Handle handle, int64_t fire_ms) {
+    if (!arena.IsLiveChunk(handle)) return false;  // deleted since
+    Entry entry(arena.Resolve(handle));
+    // A reference firing after the deadline is redundant: whoever set that
+    // deadline scheduled one that fires earlier.
+    if (!entry.has_expiry() || fire_ms > entry.expiry_ms()) return false;
+    uint64_t hash = HashKey(entry.key());
+    KeyIndex::Position position;
+    if (!index_table_.Find(hash, [&](Handle h) { return h == handle; }, &position)) return false;
+    // A chunk freed and taken by another entry with a deadline in the same
+    // slot leaves references that look current: keep one per handle. (One
+    // kept earlier in this pass is in the slot's list; the entry now at the
+    // handle either is the one it was kept for, or came after the pass began
+    // and scheduled its own reference into the list.)
+    return wheel_kept_.Insert(handle);
+  });
+}
+
+void Database::Maintain() {
+  index_table_.Migrate(16);
+  // A 64th of the wheel per timer tick: a pass every few seconds.
+  if (WheelNeedsCompaction()) CompactWheel(std::max<size_t>(kWheelSlack, wheel_.size() / 64));
+}
+
+bool Database::LocateHandle(Handle handle, Slot* slot, uint64_t* hash) const {
+  const SlabArena& arena = context_->arena;
+  if (!arena.IsLiveChunk(handle)) return false;
+  *hash = HashKey(Entry(arena.Resolve(handle)).key());
+  if (!index_table_.Find(*hash, [&](Handle h) { return h == handle; }, &slot->position)) return false;
+  slot->handle = handle;
+  return true;
+}
+
+size_t Database::EntryBytes(const Entry& entry) const {
+  size_t bytes = SlabArena::ChunkSize(entry.size());
+  if (entry.key_external()) bytes += malloc_usable_size(entry.key_pointer());
+  if (entry.value_external()) {
+    bytes += entry.type() == ValueType::kString
+                 ? malloc_usable_size(entry.value_pointer())
+                 : static_cast<ValueObject*>(entry.value_pointer())->MemoryUsage();
+  }
+  return bytes;
+}
+
+size_t Database::EvictHandle(Handle handle) {
+  Slot slot;
+  uint64_t hash;
+  if (!LocateHandle(handle, &slot, &hash)) return 0;
+  Entry entry = EntryAt(slot);
+  size_t bytes = EntryBytes(entry);
+  Key key(entry.key(), hash);
+  if (IsExpired(entry)) {
+    ExpireEntry(key, slot);
+  } else {
+    ++context_->counters.evicted_keys;
+    Erase(key, slot);
+  }
+  return bytes;
+}
+
+bool Database::Relocate(Handle from, Handle to) {
+  // Both chunks hold the same bytes now; the index still names `from`.
+  Entry entry(context_->arena.Resolve(to));
+  uint64_t hash = HashKey(entry.key());
+  KeyIndex::Position position;
+  if (!index_table_.Find(hash, [&](Handle h) { return h == from; }, &position)) return false;
+  index_table_.Set(position, to);
+  // The wheel's reference to `from` goes stale; the entry needs a new one.
+  if (entry.has_expiry()) ScheduleExpiry(to, entry.expiry_ms());
+  return true;
+}
+
+size_t Database::EvictSoonestDeadline(size_t budget) {
+  constexpr size_t kCandidates = 16;
+  struct Candidate {
+    int64_t deadline;
+    Handle handle;
+  };
+  Candidate candidates[kCandidates];
+  size_t found = 0;
+  wheel_.VisitSoonest(budget, [&](Handle handle) {
+    Slot slot;
+    uint64_t hash;
+    if (!LocateHandle(handle, &slot, &hash)) return TimingWheel::Visit::kDrop;
+    Entry entry = EntryAt(slot);
+    if (!entry.has_expiry()) return TimingWheel::Visit::kDrop;
+    candidates[found++] = Candidate{entry.expiry_ms(), handle};
+    return found == kCandidates ? TimingWheel::Visit::kStop : TimingWheel::Visit::kKeep;
+  });
+  if (found == 0) return 0;
+  // Slots fire in deadline order, but a coarse slot spans a range: take the
+  // soonest of what was found.
+  Candidate* best = std::min_element(candidates, candidates + found,
+                                     [](const Candidate& a, const Candidate& b) { return a.deadline < b.deadline; });
+  return EvictHandle(best->handle);
 }
 
 bool Database::RandomKey(uint64_t random, std::string* key) {

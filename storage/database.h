@@ -5,6 +5,11 @@
 // Every lookup checks expiry lazily; the timing wheel reclaims the rest (see
 // ExpireDue). Writes report changed keys to the shard's KeyObserver.
 //
+// For eviction and compaction (storage/evictor.h) a database also offers its
+// entries by handle: a sweep over the index, removal of the entry at a
+// handle, repointing an entry the arena moved, and the soonest deadlines.
+// Those run between commands only, when no Slot is held.
+//
 // A Slot names a located entry. It stays valid until the next write to this
 // database, except through the methods that take it by pointer, which keep
 // it up to date when the entry moves.
@@ -18,6 +23,7 @@
 #include <string_view>
 
 #include "storage/entry.h"
+#include "storage/handle_set.h"
 #include "storage/hash.h"
 #include "storage/key_index.h"
 #include "storage/shard_context.h"
@@ -121,11 +127,38 @@ class Database {
   // When ExpireDue next has work (INT64_MAX: never).
   int64_t NextExpiryTime() const { return wheel_.size() ? wheel_.NextFireTime() : INT64_MAX; }
 
-  // Moves some of a pending index resize (from the shard's timer).
-  void Maintain() { index_table_.Migrate(16); }
+  // Moves some of a pending index resize and drops stale wheel references
+  // if they have piled up (from the shard's timer).
+  void Maintain();
 
   // Bytes of the index and the wheel (entries are counted by the arena).
   size_t overhead_bytes() const { return index_table_.memory_bytes() + wheel_.memory_bytes(); }
+  // References in the timing wheel, stale ones included (>= expires()).
+  size_t wheel_references() const { return wheel_.size(); }
+
+  // ---- Eviction and compaction support ----
+  // The next chunk of this database's eviction sweep: calls fn(handle) for
+  // each of its entries and returns true, or returns false (visiting
+  // nothing) when the sweep has come round to the start again.
+  template <class Fn>
+  bool SweepNext(Fn&& fn);
+  uint32_t sweep_length() const { return index_table_.sweep_length(); }
+  // A random entry's handle, or kNullHandle when empty.
+  Handle RandomHandle(uint64_t random) const { return index_table_.RandomEntry(random); }
+  // Removes the entry at `handle` as evicted (counted; watchers are told),
+  // or as expired if its deadline has passed. Returns the arena and external
+  // bytes it held, 0 if no entry of this database is at `handle`.
+  size_t EvictHandle(Handle handle);
+  // The arena copied the entry at `from` to `to`: points the index (and the
+  // wheel) at `to`. False when `from` is not an entry of this database.
+  bool Relocate(Handle from, Handle to);
+  // volatile-ttl: evicts the entry with the soonest deadline among the first
+  // few live ones the wheel offers (in firing order), looking at no more
+  // than `budget` wheel references; drops stale ones on the way. Returns the
+  // bytes freed (0: nothing found within the budget).
+  size_t EvictSoonestDeadline(size_t budget);
+  // Drops up to about `budget` stale wheel references. Returns those examined.
+  size_t CompactWheel(size_t budget);
 
  private:
   static uint64_t HashOfHandle(const void* self, Handle handle);
@@ -133,6 +166,15 @@ class Database {
     return entry.has_expiry() && entry.expiry_ms() <= context_->now_ms;
   }
   void ExpireEntry(const Key& key, const Slot& slot);
+  // Schedules a deadline in the wheel, compacting it a little if stale
+  // references have piled up.
+  void ScheduleExpiry(Handle handle, int64_t deadline_ms);
+  bool WheelNeedsCompaction() const;
+  // Whether `handle` is a live entry of this database; fills *slot and *key
+  // (whose bytes point into the entry).
+  bool LocateHandle(Handle handle, Slot* slot, uint64_t* hash) const;
+  // Bytes an entry holds in the arena and outside it.
+  size_t EntryBytes(const Entry& entry) const;
   void FreeExternalParts(const Entry& entry);
   // Offers a fired wheel handle: expires it, schedules it again, or drops it.
   void OnWheelFire(Handle handle);
@@ -144,7 +186,28 @@ class Database {
   KeyIndex index_table_;
   TimingWheel wheel_;
   size_t expires_ = 0;
+  // Handles kept by the current wheel compaction pass (see CompactWheel).
+  HandleSet wheel_kept_;
+  uint64_t wheel_kept_pass_ = 0;
+  uint32_t sweep_hand_ = 0;         // next chunk of the eviction sweep
+  uint32_t sweep_length_seen_ = 0;  // index sweep length when the hand last moved
 };
+
+template <class Fn>
+bool Database::SweepNext(Fn&& fn) {
+  uint32_t length = index_table_.sweep_length();
+  if (length != sweep_length_seen_) {
+    // The index was resized: keep the hand at the same place in hash order.
+    sweep_hand_ = KeyIndex::RescaleSweepPosition(sweep_hand_, sweep_length_seen_, length);
+    sweep_length_seen_ = length;
+  }
+  if (sweep_hand_ >= length) {
+    sweep_hand_ = 0;
+    return false;
+  }
+  index_table_.VisitSweepChunk(sweep_hand_++, fn);
+  return true;
+}
 
 template <class Fn>
 uint64_t Database::Scan(uint64_t cursor, size_t count, Fn&& fn) {

@@ -1,5 +1,7 @@
 #include "storage/key_index.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -15,6 +17,9 @@ constexpr uint32_t kMigrateAtOnceChunks = 64;
 // Chunks moved per insert or erase while a migration runs. With growth by
 // 1.5x, two per insert finish long before the new table fills.
 constexpr size_t kMigrateChunksPerWrite = 2;
+// Tables at least this big come straight from the kernel (malloc would keep
+// a freed one in its own caches, and raise its mmap threshold past it).
+constexpr size_t kMapTableBytes = 64 * 1024;
 
 }  // namespace
 
@@ -26,13 +31,30 @@ KeyIndex::~KeyIndex() {
 KeyIndex::Table KeyIndex::Allocate(uint32_t chunks) {
   Table table;
   table.size = chunks;
-  table.chunks = static_cast<Chunk*>(::operator new(sizeof(Chunk) * chunks, std::align_val_t(64)));
-  std::memset(static_cast<void*>(table.chunks), 0, sizeof(Chunk) * chunks);
+  size_t bytes = sizeof(Chunk) * chunks;
+  if (bytes >= kMapTableBytes) {
+    // Fresh anonymous pages are zero already; the kernel aligns them.
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    table.chunks = static_cast<Chunk*>(memory);
+  } else {
+    table.chunks = static_cast<Chunk*>(::operator new(bytes, std::align_val_t(64)));
+    std::memset(static_cast<void*>(table.chunks), 0, bytes);
+  }
+  if (memory_counter_) *memory_counter_ += bytes;
   return table;
 }
 
 void KeyIndex::Release(Table& table) {
-  if (table.chunks) ::operator delete(table.chunks, std::align_val_t(64));
+  if (table.chunks) {
+    size_t bytes = sizeof(Chunk) * table.size;
+    if (bytes >= kMapTableBytes) {
+      munmap(table.chunks, bytes);
+    } else {
+      ::operator delete(table.chunks, std::align_val_t(64));
+    }
+    if (memory_counter_) *memory_counter_ -= bytes;
+  }
   table = Table{};
 }
 

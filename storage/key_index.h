@@ -23,6 +23,14 @@
 // the owner supplies a function that recomputes an entry's hash (needed when
 // moving entries and for SCAN).
 //
+// Tables of 64 KiB and more are mapped from the kernel directly, so that a
+// table given up after a resize leaves resident memory at once. The bytes of
+// both tables are added to the owner's counter, if it gives one, as tables
+// come and go (memory accounting costs nothing per operation).
+//
+// Eviction sweeps the index chunk by chunk (sweep_length, VisitSweepChunk):
+// in hash order, so a sweep position stays meaningful across resizes.
+//
 // Thread safety: none; one index belongs to one shard's thread.
 #pragma once
 
@@ -49,7 +57,8 @@ class KeyIndex {
     uint8_t table = 0;  // 0: the current table, 1: the one being drained
   };
 
-  KeyIndex(HashFn hash_of, const void* context) : hash_of_(hash_of), context_(context) {}
+  KeyIndex(HashFn hash_of, const void* context, size_t* memory_counter = nullptr)
+      : hash_of_(hash_of), context_(context), memory_counter_(memory_counter) {}
   ~KeyIndex();
   KeyIndex(const KeyIndex&) = delete;
   KeyIndex& operator=(const KeyIndex&) = delete;
@@ -91,6 +100,18 @@ class KeyIndex {
 
   // Some entry chosen with `random` (roughly uniformly), or kNullHandle.
   Handle RandomEntry(uint64_t random) const;
+
+  // The sweep visits the chunks of the current table, then those of the one
+  // being drained: positions 0 .. sweep_length() - 1.
+  uint32_t sweep_length() const { return current_.size + old_.size; }
+  // The position in a table of `chunks` chunks that covers the same part of
+  // hash space as `position` did in a table of `old_length` (after a resize).
+  static uint32_t RescaleSweepPosition(uint32_t position, uint32_t old_length, uint32_t new_length) {
+    return old_length ? static_cast<uint32_t>(uint64_t{position} * new_length / old_length) : 0;
+  }
+  // Calls fn(handle) for each entry in chunk `position` of the sweep.
+  template <class Fn>
+  void VisitSweepChunk(uint32_t position, Fn&& fn) const;
 
  private:
   struct alignas(64) Chunk {
@@ -134,13 +155,14 @@ class KeyIndex {
   void ScanRange(const Table& table, uint64_t lo, uint64_t hi, bool hi_is_end, Fn& fn,
                  size_t* reported) const;
 
-  static Table Allocate(uint32_t chunks);
-  static void Release(Table& table);
+  Table Allocate(uint32_t chunks);
+  void Release(Table& table);
   void StartResize(uint32_t chunks);
   void MaybeResizeAfterErase();
 
   HashFn hash_of_;
   const void* context_;
+  size_t* memory_counter_;  // the owner's byte count, or nullptr
   Table current_;
   Table old_;              // being drained into current_, or empty
   uint32_t drained_ = 0;   // chunks of old_ already moved
@@ -191,6 +213,17 @@ void KeyIndex::ForEach(Fn&& fn) const {
         if (chunk.tags[s]) fn(chunk.handles[s]);
       }
     }
+  }
+}
+
+template <class Fn>
+void KeyIndex::VisitSweepChunk(uint32_t position, Fn&& fn) const {
+  const Table& table = position < current_.size ? current_ : old_;
+  if (position >= current_.size) position -= current_.size;
+  if (position >= table.size) return;
+  const Chunk& chunk = table.chunks[position];
+  for (int s = 0; s < kSlotsPerChunk; ++s) {
+    if (chunk.tags[s]) fn(chunk.handles[s]);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "storage/eviction_policy.h"
 #include "storage/slab_arena.h"
 
 namespace emberkv::storage {
@@ -40,11 +41,17 @@ struct ShardContext {
   int64_t now_ms = 0;
   // Bytes outside the arena: long keys and values, collection objects.
   size_t external_bytes = 0;
+  // Bytes of the databases' index tables and timing wheels (kept up to date
+  // by the tables themselves as they grow and shrink).
+  size_t table_bytes = 0;
+  // Bytes the server holds on this shard's thread outside storage (client
+  // connection buffers); counted against the shard's memory limit.
+  size_t client_bytes = 0;
   ShardCounters counters;
   KeyObserver* observer = nullptr;
-  // Stamped into an entry's access byte when it is created or read; the
-  // eviction policy decides what the clock means.
-  uint8_t access_clock = 0;
+  // What goes into an entry's access byte when it is created, read or
+  // written: an LRU stamp or an LFU counter (see eviction_policy.h).
+  AccessTracker access;
 };
 
 }  // namespace emberkv::storage

@@ -21,7 +21,8 @@ Database& ShardStore::db(int index) {
 size_t ShardStore::ExpireDue(size_t budget) {
   size_t expired = 0;
   for (auto& db : databases_) {
-    if (db && db->expires() > 0) expired += db->ExpireDue(budget);
+    if (expired >= budget) break;
+    if (db && db->wheel_references() > 0) expired += db->ExpireDue(budget - expired);
   }
   return expired;
 }
@@ -38,6 +39,7 @@ void ShardStore::Maintain() {
   for (auto& db : databases_) {
     if (db) db->Maintain();
   }
+  evictor_.Maintain(context_.now_ms);
 }
 
 void ShardStore::SwapDatabases(int a, int b) {
@@ -66,14 +68,21 @@ size_t ShardStore::KeyCount() const {
   return keys;
 }
 
+size_t ShardStore::ExpiresCount() const {
+  size_t expires = 0;
+  for (const auto& db : databases_) {
+    if (db) expires += db->expires();
+  }
+  return expires;
+}
+
 MemoryFigures ShardStore::Memory() const {
   MemoryFigures figures;
   figures.entry_bytes = context_.arena.allocated_bytes();
-  figures.arena_page_bytes = context_.arena.page_bytes();
+  figures.arena_page_bytes = context_.arena.resident_bytes();
   figures.external_bytes = context_.external_bytes;
-  for (const auto& db : databases_) {
-    if (db) figures.overhead_bytes += db->overhead_bytes();
-  }
+  figures.overhead_bytes = context_.table_bytes;
+  figures.client_bytes = context_.client_bytes;
   return figures;
 }
 

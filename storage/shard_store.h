@@ -1,7 +1,8 @@
 // Everything one shard owns: its databases (created when first used, so an
 // unused database costs nothing), the arena their entries share, the clock
-// and the counters. The server gives each event-loop thread one ShardStore
-// and routes every key to the store that owns it.
+// and the counters, and the evictor that keeps it under its memory limit.
+// The server gives each event-loop thread one ShardStore and routes every
+// key to the store that owns it.
 //
 // Thread safety: none; a store belongs to one thread.
 #pragma once
@@ -12,16 +13,18 @@
 #include <vector>
 
 #include "storage/database.h"
+#include "storage/evictor.h"
 #include "storage/shard_context.h"
 
 namespace emberkv::storage {
 
 struct MemoryFigures {
   size_t entry_bytes = 0;      // arena chunks handed out
-  size_t arena_page_bytes = 0; // arena pages in use (entries plus fragmentation)
+  size_t arena_page_bytes = 0; // arena pages resident (entries plus fragmentation)
   size_t external_bytes = 0;   // long strings and collection objects
   size_t overhead_bytes = 0;   // indexes and timing wheels
-  size_t used() const { return arena_page_bytes + external_bytes + overhead_bytes; }
+  size_t client_bytes = 0;     // connection buffers (see ShardContext)
+  size_t used() const { return arena_page_bytes + external_bytes + overhead_bytes + client_bytes; }
 };
 
 class ShardStore {
@@ -45,18 +48,44 @@ class ShardStore {
   size_t ExpireDue(size_t budget);
   // When ExpireDue next has work to do (INT64_MAX when never).
   int64_t NextExpiryTime() const;
-  // Incremental housekeeping (index resizes) for the shard's timer.
+  // Incremental housekeeping for the shard's timer: index resizes, stale
+  // wheel references, the eviction sweep's idle work.
   void Maintain();
+
+  // ---- Memory limit (see storage/evictor.h) ----
+  void SetMemoryPolicy(const MemoryPolicy& policy) { evictor_.Configure(policy); }
+  const MemoryPolicy& memory_policy() const { return evictor_.policy(); }
+  // The shard's limit in bytes; 0: none (then Reclaim is never needed).
+  size_t memory_limit() const { return evictor_.limit(); }
+  // Makes room if the shard is over its limit; before each command (with
+  // the default budget) and from the timer (with a larger one).
+  Evictor::Result ReclaimMemory(size_t budget = Evictor::kCommandBudget) {
+    return evictor_.limit() ? evictor_.Reclaim(budget) : Evictor::Result::kOk;
+  }
+  // What counts against the limit: resident arena pages, external bytes,
+  // tables, client buffers. O(1).
+  size_t UsedMemory() const {
+    return context_.arena.resident_bytes() + context_.external_bytes + context_.table_bytes +
+           context_.client_bytes;
+  }
+  // The same with the arena's chunks instead of its pages.
+  size_t LiveMemory() const {
+    return context_.arena.allocated_bytes() + context_.external_bytes + context_.table_bytes +
+           context_.client_bytes;
+  }
+  const Evictor& evictor() const { return evictor_; }
 
   void SwapDatabases(int a, int b);
   void FlushAll();
 
   size_t KeyCount() const;
+  size_t ExpiresCount() const;
   MemoryFigures Memory() const;
 
  private:
   ShardContext context_;
   std::vector<std::unique_ptr<Database>> databases_;
+  Evictor evictor_{this};
 };
 
 }  // namespace emberkv::storage

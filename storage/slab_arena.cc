@@ -87,6 +87,7 @@ uint32_t SlabArena::TakeEmptyPage() {
 
 void SlabArena::ReleaseEmptyPage(uint32_t index) {
   Page& page = pages_[index];
+  --class_pages_[page.size_class];
   page.size_class = kNoClass;
   page.live = 0;
   page.free_head = kNoChunk;
@@ -120,6 +121,7 @@ Handle SlabArena::Allocate(size_t size) {
     index = TakeEmptyPage();
     if (index == 0) return kNullHandle;
     pages_[index].size_class = static_cast<uint8_t>(cls);
+    ++class_pages_[cls];
     LinkPartial(index);
   }
   Page& page = pages_[index];
@@ -134,6 +136,8 @@ Handle SlabArena::Allocate(size_t size) {
     page.bump = static_cast<uint16_t>(page.bump + chunk / kGranularity);
   }
   ++page.live;
+  ++class_live_[cls];
+  ++live_chunks_;
   allocated_bytes_ += chunk;
   if (!HasRoom(page)) UnlinkPartial(index);
   return (index << kOffsetBits) | offset;
@@ -150,6 +154,8 @@ void SlabArena::Free(Handle handle, size_t size) {
   std::memcpy(chunk + 2, &page.free_head, sizeof(page.free_head));
   page.free_head = offset;
   --page.live;
+  --class_live_[page.size_class];
+  --live_chunks_;
   allocated_bytes_ -= kClassSize[page.size_class];
   if (page.live == 0) {
     if (!was_full) UnlinkPartial(index);
@@ -172,6 +178,35 @@ bool SlabArena::IsLiveChunk(Handle handle) const {
   if (offset % kClassSize[page.size_class] != 0) return false;
   if (offset >= static_cast<size_t>(page.bump) * kGranularity) return false;
   return static_cast<uint8_t>(page.base[offset]) != kFreeChunkMarker;
+}
+
+}  // namespace emberkv::storage
+
+namespace emberkv::storage {
+
+uint32_t SlabArena::FindSparsePage() const {
+  // Pages with free chunks are on their class's partial list; the sparsest
+  // of the first few is taken (the list is not ordered, and walking all of
+  // it could be long).
+  constexpr int kCandidatesPerClass = 8;
+  uint32_t best = 0;
+  size_t best_live = SIZE_MAX;
+  for (size_t cls = 0; cls < kNumClasses; ++cls) {
+    size_t per_page = kPageSize / kClassSize[cls];
+    size_t free_chunks = class_pages_[cls] * per_page - class_live_[cls];
+    // The page's live chunks fit elsewhere iff the class has a page's worth
+    // of free chunks: free_elsewhere = free - (per_page - live) >= live.
+    if (class_pages_[cls] < 2 || free_chunks < per_page) continue;
+    int seen = 0;
+    for (uint32_t index = partial_head_[cls]; index && seen < kCandidatesPerClass;
+         index = pages_[index].next, ++seen) {
+      if (pages_[index].live < best_live) {
+        best_live = pages_[index].live;
+        best = index;
+      }
+    }
+  }
+  return best;
 }
 
 }  // namespace emberkv::storage

@@ -10,6 +10,11 @@
 // chunk is freed goes back to the kernel (madvise) and FLUSHALL gives memory
 // back instead of leaving it in an allocator's free lists.
 //
+// Pages of a class that emptied out unevenly (eviction frees chunks all over
+// the place) can be compacted: EvacuatePage moves a sparse page's chunks into
+// the holes of the class's other pages and releases it, with the owner
+// repointing its references (see docs/eviction.md, "Fragmentation").
+//
 // A handle is (page index << 14) | (offset in the page / 4): 2^18 pages of
 // 64 KiB, so one arena addresses up to 16 GiB. Handle 0 is never returned.
 //
@@ -18,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace emberkv::storage {
@@ -57,11 +63,15 @@ class SlabArena {
 
   // Bytes in chunks handed out (what entries occupy, with rounding).
   size_t allocated_bytes() const { return allocated_bytes_; }
-  // Bytes of pages that hold at least one chunk or are kept for reuse: the
-  // arena's share of resident memory. The difference to allocated_bytes() is
-  // fragmentation.
+  // Chunks handed out.
+  size_t live_chunks() const { return live_chunks_; }
+  // Bytes of pages that hold at least one chunk.
   size_t page_bytes() const { return pages_in_use_ * kPageSize; }
   size_t pages_in_use() const { return pages_in_use_; }
+  // page_bytes() plus the empty pages kept resident for reuse: the arena's
+  // share of resident memory. The difference to allocated_bytes() is
+  // fragmentation (holes, unused page tails, retained pages).
+  size_t resident_bytes() const { return (pages_in_use_ + resident_empty_.size()) * kPageSize; }
 
   // Whether `handle` (perhaps stale) names a chunk that is currently handed
   // out: on a page of some class, at a chunk boundary, not freed. A freed
@@ -72,6 +82,19 @@ class SlabArena {
 
   // Returns every empty page to the kernel, e.g. after FLUSHALL.
   void ReleaseEmptyPages();
+
+  // ---- Compaction ----
+  // A page worth evacuating: one whose live chunks fit into the free chunks
+  // of the other pages of its size class, the sparsest of a few candidates
+  // (fewest chunks to move). 0 when no class has a page's worth of free
+  // chunks. Cost: a pass over the classes and a few pages of each.
+  uint32_t FindSparsePage() const;
+  // Moves every live chunk of `page` into other pages of its class and
+  // releases it. relocate(from, to) is called after each chunk is copied and
+  // must repoint every owner reference from `from` to `to`; if it returns
+  // false the chunk stays (and the page with it). Returns the chunks moved.
+  template <class Relocate>
+  size_t EvacuatePage(uint32_t page, Relocate&& relocate);
 
  private:
   static constexpr uint32_t kOffsetMask = (1u << kOffsetBits) - 1;
@@ -102,8 +125,53 @@ class SlabArena {
   std::vector<uint32_t> resident_empty_;  // emptied recently, still resident; oldest first
   std::vector<uint32_t> released_empty_;  // returned to the kernel, or never touched
   uint32_t partial_head_[kNumClasses] = {};
+  uint32_t class_pages_[kNumClasses] = {};  // pages holding chunks of the class
+  size_t class_live_[kNumClasses] = {};     // chunks handed out, per class
   size_t allocated_bytes_ = 0;
+  size_t live_chunks_ = 0;
   size_t pages_in_use_ = 0;
 };
+
+template <class Relocate>
+size_t SlabArena::EvacuatePage(uint32_t index, Relocate&& relocate) {
+  const size_t cls = pages_[index].size_class;
+  const size_t chunk = kClassSize[cls];
+  const uint16_t units = static_cast<uint16_t>(chunk / kGranularity);
+  // A page with a free chunk is on its class's list of pages with room;
+  // taking it off keeps Allocate from handing out chunks of it meanwhile.
+  if (HasRoom(pages_[index])) UnlinkPartial(index);
+  size_t moved = 0;
+  for (uint16_t offset = 0; offset < pages_[index].bump && pages_[index].live > 0; offset += units) {
+    if (static_cast<uint8_t>(pages_[index].base[offset * kGranularity]) == kFreeChunkMarker) continue;
+    // Allocate may grow pages_ (if the class ran out of room after all), so
+    // the page is looked up again rather than held by reference.
+    Handle to = Allocate(chunk);
+    if (to == kNullHandle) break;
+    Page& page = pages_[index];
+    char* from_data = page.base + offset * kGranularity;
+    std::memcpy(Resolve(to), from_data, chunk);
+    Handle from = (index << kOffsetBits) | offset;
+    if (!relocate(from, to)) {
+      Free(to, chunk);
+      continue;
+    }
+    // Free the old chunk into the page's own list; the page is off the
+    // partial list, so there is no list bookkeeping.
+    from_data[0] = static_cast<char>(kFreeChunkMarker);
+    std::memcpy(from_data + 2, &page.free_head, sizeof(page.free_head));
+    page.free_head = offset;
+    --page.live;
+    --class_live_[cls];
+    --live_chunks_;
+    allocated_bytes_ -= chunk;
+    ++moved;
+  }
+  if (pages_[index].live == 0) {
+    ReleaseEmptyPage(index);
+  } else if (HasRoom(pages_[index])) {
+    LinkPartial(index);
+  }
+  return moved;
+}
 
 }  // namespace emberkv::storage

@@ -10,6 +10,8 @@ TimingWheel::~TimingWheel() {
     Block* next = free_blocks_->next;
     delete free_blocks_;
     free_blocks_ = next;
+    --blocks_allocated_;
+    if (memory_counter_) *memory_counter_ -= kBlockBytes;
   }
 }
 
@@ -22,6 +24,7 @@ TimingWheel::Block* TimingWheel::NewBlock() {
     return block;
   }
   ++blocks_allocated_;
+  if (memory_counter_) *memory_counter_ += kBlockBytes;
   return new Block();
 }
 
@@ -29,6 +32,7 @@ void TimingWheel::FreeBlock(Block* block) {
   // Keep a few spare blocks; give the rest back.
   if (blocks_allocated_ > 64 && free_blocks_ != nullptr) {
     --blocks_allocated_;
+    if (memory_counter_) *memory_counter_ -= kBlockBytes;
     delete block;
     return;
   }
@@ -78,6 +82,14 @@ int64_t TimingWheel::NextSlotTime(int level) const {
   return static_cast<int64_t>((current + steps) << shift);
 }
 
+void TimingWheel::SpliceIntoDue(Block* head) {
+  if (!head) return;
+  Block* tail = head;
+  while (tail->next) tail = tail->next;
+  tail->next = due_.head;
+  due_.head = head;
+}
+
 void TimingWheel::CollectDue(int level) {
   int shift = kSlotBits * level;
   uint64_t now = static_cast<uint64_t>(now_);
@@ -86,12 +98,23 @@ void TimingWheel::CollectDue(int level) {
   if (!(occupied_[level] & (uint64_t{1} << slot))) return;
   occupied_[level] &= ~(uint64_t{1} << slot);
   List& list = slots_[level][slot];
-  // Splice the slot's blocks in front of due_.
-  Block* tail = list.head;
-  while (tail->next) tail = tail->next;
-  tail->next = due_.head;
-  due_.head = list.head;
+  // Splice the slot's blocks (and those Compact took off it) in front of due_.
+  if (IsPending(level, slot)) {
+    SpliceIntoDue(pending_);
+    pending_ = nullptr;
+    ++compaction_pass_;
+  }
+  SpliceIntoDue(list.head);
   list.head = nullptr;
+}
+
+int64_t TimingWheel::FireTime(int level, int slot) const {
+  // As NextSlotTime: the slot after the current one is one step away, the
+  // current one a whole turn.
+  int shift = kSlotBits * level;
+  uint64_t current = static_cast<uint64_t>(now_) >> shift;
+  uint64_t steps = ((static_cast<uint64_t>(slot) - current - 1) & (kSlots - 1)) + 1;
+  return static_cast<int64_t>((current + steps) << shift);
 }
 
 int64_t TimingWheel::NextFireTime() const {
@@ -116,6 +139,10 @@ void TimingWheel::Clear() {
     for (List& list : level) drop(list);
   }
   drop(due_);
+  List pending{pending_};
+  drop(pending);
+  pending_ = nullptr;
+  ++compaction_pass_;
   for (uint64_t& bits : occupied_) bits = 0;
   size_ = 0;
 }

@@ -14,13 +14,23 @@
 // another chunk or given a later deadline leaves its old handle behind, and
 // the owner recognizes it when the slot fires (the arena can tell a stale
 // handle). So rescheduling to a later deadline costs nothing, and nothing in
-// an entry points back into the wheel. Handles sit in 64-byte blocks of 15,
-// so a scheduled key costs about 4.3 bytes.
+// an entry points back into the wheel. Handles sit in 72-byte blocks of 15
+// (80 with malloc's header), so a scheduled key costs about 5.3 bytes.
+//
+// Stale references are dropped when their slot fires; when keys are
+// rewritten much faster than their deadlines come, they would pile up, so
+// the owner can also filter slots through Compact, incrementally. A reference
+// that fires after its entry's deadline is redundant (whoever set a deadline
+// earlier than a reference's slot scheduled a new reference), which lets
+// Compact drop duplicates too. VisitSoonest offers references in firing
+// order, for volatile-ttl eviction.
 //
 // Thread safety: none; a wheel belongs to one shard's thread.
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -35,7 +45,9 @@ class TimingWheel {
   static constexpr int kSlotBits = 6;
   static constexpr int kSlots = 1 << kSlotBits;
 
-  explicit TimingWheel(int64_t now_ms) : now_(now_ms) {}
+  // `memory_counter`, if given, follows memory_bytes().
+  explicit TimingWheel(int64_t now_ms, size_t* memory_counter = nullptr)
+      : now_(now_ms), memory_counter_(memory_counter) {}
   ~TimingWheel();
   TimingWheel(const TimingWheel&) = delete;
   TimingWheel& operator=(const TimingWheel&) = delete;
@@ -54,9 +66,27 @@ class TimingWheel {
   // the wheel is empty); the owner's timer sleeps until then.
   int64_t NextFireTime() const;
 
+  // References held, stale ones included.
   size_t size() const { return size_; }
-  size_t memory_bytes() const { return blocks_allocated_ * sizeof(Block); }
+  size_t memory_bytes() const { return blocks_allocated_ * kBlockBytes; }
   void Clear();
+
+  // Passes up to about `budget` references, slot by slot, through
+  // keep(handle, fire_ms) (fire_ms: when the reference's slot fires) and
+  // drops those it rejects. Resumes where the previous call stopped; a full
+  // pass visits every slot once. Returns the references examined.
+  template <class Keep>
+  size_t Compact(size_t budget, Keep&& keep);
+  // Changes whenever Compact starts on another slot or a slot it was working
+  // on fires: what keep() learned about the slot's references is void then.
+  uint64_t compaction_pass() const { return compaction_pass_; }
+
+  enum class Visit : uint8_t { kKeep, kDrop, kStop };
+  // Offers up to `budget` references to visit(handle), slot by slot in the
+  // order the slots fire (those already due are left to Advance); kDrop
+  // removes the reference, kStop ends the visit. Returns those offered.
+  template <class Fn>
+  size_t VisitSoonest(size_t budget, Fn&& visit);
 
  private:
   struct Block {
@@ -65,6 +95,8 @@ class TimingWheel {
     Block* next = nullptr;  // older blocks of the same list
   };
   static_assert(sizeof(Block) <= 80);
+  // What a block costs: malloc rounds 72 bytes plus its header to 80.
+  static constexpr size_t kBlockBytes = 80;
 
   struct List {
     Block* head = nullptr;  // the newest block, the only one not full
@@ -78,6 +110,12 @@ class TimingWheel {
   int64_t NextSlotTime(int level) const;
   // Takes the list of the slot that `level` reaches at time now_, if any.
   void CollectDue(int level);
+  void SpliceIntoDue(Block* head);
+  // When slot `slot` of `level` fires next.
+  int64_t FireTime(int level, int slot) const;
+  bool IsPending(int level, int slot) const {
+    return pending_ && pending_level_ == level && pending_slot_ == slot;
+  }
 
   int64_t now_;
   List slots_[kLevels][kSlots];
@@ -86,6 +124,15 @@ class TimingWheel {
   size_t size_ = 0;
   Block* free_blocks_ = nullptr;
   size_t blocks_allocated_ = 0;
+  size_t* memory_counter_;
+  // Compaction: the blocks of the slot being filtered, taken off the slot
+  // (whose occupied bit stays set), and the cursor over all slots.
+  Block* pending_ = nullptr;
+  int pending_level_ = 0;
+  int pending_slot_ = 0;
+  int64_t pending_fire_ = 0;
+  int compact_cursor_ = 0;  // level * kSlots + slot of the next slot to take
+  uint64_t compaction_pass_ = 1;
 };
 
 template <class Fire>
@@ -122,6 +169,102 @@ size_t TimingWheel::Advance(int64_t now_ms, size_t budget, Fire&& fire) {
     // millisecond are collected from level 0 in the same step.
     for (int level = kLevels - 1; level >= 0; --level) CollectDue(level);
   }
+}
+
+template <class Keep>
+size_t TimingWheel::Compact(size_t budget, Keep&& keep) {
+  size_t examined = 0;
+  int empty_slots = 0;
+  while (examined < budget) {
+    if (!pending_) {
+      if (empty_slots == kLevels * kSlots) break;  // nothing anywhere
+      int level = compact_cursor_ / kSlots;
+      int slot = compact_cursor_ % kSlots;
+      compact_cursor_ = (compact_cursor_ + 1) % (kLevels * kSlots);
+      List& list = slots_[level][slot];
+      if (list.empty()) {
+        ++empty_slots;
+        continue;
+      }
+      empty_slots = 0;
+      ++compaction_pass_;
+      pending_ = list.head;
+      list.head = nullptr;
+      pending_level_ = level;
+      pending_slot_ = slot;
+      pending_fire_ = FireTime(level, slot);
+    }
+    Block* block = pending_;
+    pending_ = block->next;
+    List& list = slots_[pending_level_][pending_slot_];
+    for (uint32_t i = 0; i < block->count; ++i) {
+      Handle handle = block->items[i];
+      ++examined;
+      if (keep(handle, pending_fire_)) {
+        Push(list, handle);
+      } else {
+        --size_;
+      }
+    }
+    FreeBlock(block);
+    if (!pending_ && list.empty()) occupied_[pending_level_] &= ~(uint64_t{1} << pending_slot_);
+  }
+  return examined;
+}
+
+template <class Fn>
+size_t TimingWheel::VisitSoonest(size_t budget, Fn&& visit) {
+  struct Due {
+    int64_t at;
+    int level;
+    int slot;
+  };
+  Due order[kLevels * kSlots];
+  int n = 0;
+  for (int level = 0; level < kLevels; ++level) {
+    for (uint64_t bits = occupied_[level]; bits; bits &= bits - 1) {
+      int slot = std::countr_zero(bits);
+      order[n++] = Due{FireTime(level, slot), level, slot};
+    }
+  }
+  std::sort(order, order + n, [](const Due& a, const Due& b) { return a.at < b.at; });
+  size_t offered = 0;
+  for (int i = 0; i < n && offered < budget; ++i) {
+    List& list = slots_[order[i].level][order[i].slot];
+    Block** link = &list.head;
+    bool stop = false;
+    while (*link && !stop && offered < budget) {
+      Block* block = *link;
+      uint32_t kept = 0;
+      uint32_t k = 0;
+      for (; k < block->count; ++k) {
+        if (stop || offered >= budget) {
+          block->items[kept++] = block->items[k];
+          continue;
+        }
+        ++offered;
+        Visit verdict = visit(block->items[k]);
+        if (verdict == Visit::kDrop) {
+          --size_;
+          continue;
+        }
+        if (verdict == Visit::kStop) stop = true;
+        block->items[kept++] = block->items[k];
+      }
+      block->count = kept;
+      if (kept == 0) {
+        *link = block->next;
+        FreeBlock(block);
+      } else {
+        link = &block->next;
+      }
+    }
+    if (list.empty() && !IsPending(order[i].level, order[i].slot)) {
+      occupied_[order[i].level] &= ~(uint64_t{1} << order[i].slot);
+    }
+    if (stop) break;
+  }
+  return offered;
 }
 
 }  // namespace emberkv::storage
