@@ -49,7 +49,10 @@ bool ParseLongDouble(std::string_view s, long double* out) {
   errno = 0;
   char* end;
   long double value = std::strtold(buf, &end);
+  // Every byte must be consumed: a NUL inside the value ends strtold early,
+  // and "\0abc" would otherwise read as 0 (Redis's string2ld checks this too).
   if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
+      static_cast<size_t>(end - buf) != s.size() ||
       (errno == ERANGE && (value == HUGE_VALL || value == -HUGE_VALL || value == 0)) ||
       std::isnan(value)) {
     return false;

@@ -26,6 +26,10 @@ TEST_CASE("floats parse and print like INCRBYFLOAT") {
   CHECK_FALSE(ParseLongDouble(" 1", &ld));
   CHECK_FALSE(ParseLongDouble("nan", &ld));
   CHECK_FALSE(ParseLongDouble("1x", &ld));
+  CHECK_FALSE(ParseLongDouble(std::string_view("\0", 1), &ld));
+  CHECK_FALSE(ParseLongDouble(std::string_view("\0\0abc", 5), &ld));
+  CHECK_FALSE(ParseLongDouble(std::string_view("1.5\0", 4), &ld));
+  CHECK_FALSE(ParseLongDouble(std::string_view("2\0003", 3), &ld));
   CHECK(FormatLongDoubleHuman(10.5L) == "10.5");
   CHECK(FormatLongDoubleHuman(3.0L) == "3");
   CHECK(FormatLongDoubleHuman(1.1L) == "1.1");
