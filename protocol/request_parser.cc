@@ -107,6 +107,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
       scan_from_ = command.size();
       return ParseStatus::kNeedMore;
     }
+    // The limit holds however the bytes arrived (Redis checks it only while
+    // the line is incomplete, so a long line in one packet would pass there).
+    if (cr > limits_.max_inline_len) return Fail(ProtocolError::kTooBigMbulkCountString);
     if (cr + 1 >= command.size()) {  // the LF has not arrived yet
       scan_from_ = cr;
       return ParseStatus::kNeedMore;
@@ -138,6 +141,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
         scan_from_ = command.size();
         return ParseStatus::kNeedMore;
       }
+      if (cr - pos_ > limits_.max_inline_len) return Fail(ProtocolError::kTooBigBulkCountString);
       if (cr + 1 >= command.size()) {
         scan_from_ = cr;
         return ParseStatus::kNeedMore;
@@ -185,6 +189,7 @@ ParseStatus RequestParser::ParseInline(std::string_view command) {
     scan_from_ = command.size();
     return ParseStatus::kNeedMore;
   }
+  if (lf > limits_.max_inline_len) return Fail(ProtocolError::kTooBigInlineRequest);
   size_t end = (lf > 0 && command[lf - 1] == '\r') ? lf - 1 : lf;
   std::optional<std::vector<std::string>> split = SplitInlineArgs(command.substr(0, end));
   if (!split) return Fail(ProtocolError::kUnbalancedQuotes);

@@ -9,7 +9,10 @@
 // with the arguments seen, like Redis's `min(count, 1024)` initial argv).
 //
 // Errors carry Redis 7's exact texts; after an error the connection must be
-// closed once the error reply is written (see ParseStatus::kError).
+// closed once the error reply is written (see ParseStatus::kError). One
+// deliberate difference: a line longer than the inline limit is refused
+// whether it arrived in pieces or at once (Redis refuses it only while it is
+// incomplete), so the outcome never depends on how the network split it.
 //
 // Thread safety: one parser per connection, used by that connection's thread only.
 #pragma once

@@ -135,6 +135,14 @@ TEST_CASE("protocol errors carry Redis's texts") {
   CHECK(error_of("*1\r\n$16384\r\n", true).empty());
 }
 
+TEST_CASE("a line past the inline limit is refused however it arrives") {
+  std::string line = "SET k " + std::string(70000, 'v') + "\r\n";
+  CHECK(Feed(line, {}).error == "ERR Protocol error: too big inline request");
+  CHECK(Feed(line, {100, 40000}).error == "ERR Protocol error: too big inline request");
+  std::string header = "*1" + std::string(70000, '0') + "\r\n";
+  CHECK(Feed(header, {}).error == "ERR Protocol error: too big mbulk count string");
+}
+
 TEST_CASE("commands before a protocol error are delivered") {
   Outcome out = FeedWhole("*1\r\n$4\r\nPING\r\n*x\r\n");
   REQUIRE(out.commands.size() == 1);
