@@ -1,0 +1,54 @@
+"""The scenario through Node.js client libraries installed from the npm
+registry at the versions pinned in node/package-lock.json (the suite runs
+`npm ci`): for ioredis and node-redis, an older major version that speaks
+RESP2 and the newest, which speaks RESP3 by default. The scenario reports
+the protocol each library used (CLIENT INFO's resp field), and the test
+checks it is the one expected."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
+
+# package alias -> the protocol it speaks with its default options
+LIBRARIES = {
+    "ioredis-v5": 2,   # ioredis 5.x: RESP2 only
+    "ioredis-v6": 3,   # ioredis 6.x: HELLO 3 by default (protocol: 3)
+    "redis-v4": 2,     # node-redis 4.x (@redis/client 1.x): RESP2 only
+    "redis-v6": 3,     # node-redis 6.x: RESP3 by default (RESP: 3)
+}
+
+
+@pytest.fixture(scope="module")
+def node_modules():
+    path = os.path.join(HERE, "node_modules")
+    if not os.path.isdir(path):
+        pytest.fail("run `npm ci` in tests/clients/node first (tests/suites/30-clients does)")
+    return path
+
+
+@pytest.mark.parametrize("package", sorted(LIBRARIES))
+def test_scenario(node_modules, target, package):
+    server, password = target
+    args = ["node", os.path.join(HERE, "scenario.js"), package, str(server.port)] + ([password] if password else [])
+    result = subprocess.run(args, capture_output=True, text=True, timeout=180, cwd=HERE)
+    lines = result.stdout.strip().splitlines()
+    assert lines, result.stderr
+    report = json.loads(lines[-1])
+    assert report["ok"], report.get("error")
+    assert result.returncode == 0
+    assert report["resp"] == LIBRARIES[package]
+    # Both libraries announce themselves with CLIENT SETINFO.
+    assert report["libName"] in ("ioredis", "node-redis")
+
+
+def test_pinned_versions_are_installed(node_modules):
+    with open(os.path.join(HERE, "package.json")) as f:
+        wanted = json.load(f)["dependencies"]
+    for alias, spec in wanted.items():
+        with open(os.path.join(node_modules, alias, "package.json")) as f:
+            installed = json.load(f)["version"]
+        assert spec.endswith("@" + installed), (alias, spec, installed)
