@@ -70,7 +70,7 @@ bool Database::Find(const Key& key, Slot* slot, LookupMode mode) {
     return false;
   }
   if (mode != LookupMode::kWrite) ++context_->counters.keyspace_hits;
-  if (mode == LookupMode::kRead) {
+  if (mode == LookupMode::kRead && context_->reads_touch) {
     Entry entry = EntryAt(*slot);
     entry.set_access(context_->access.OnAccess(entry.access()));
   }

@@ -52,6 +52,9 @@ struct ShardContext {
   // What goes into an entry's access byte when it is created, read or
   // written: an LRU stamp or an LFU counter (see eviction_policy.h).
   AccessTracker access;
+  // Cleared while a command of a CLIENT NO-TOUCH client runs: its reads
+  // (LookupMode::kRead) then leave entries' access bytes as they were.
+  bool reads_touch = true;
 };
 
 }  // namespace emberkv::storage

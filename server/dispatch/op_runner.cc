@@ -9,7 +9,12 @@ void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
   protocol::ReplyBuilder reply(out, resp);
   OpContext context{worker, worker.store().db(db), args, reply, spec, flags};
   size_t before = out->size();
+  // CLIENT NO-TOUCH: the command's reads leave the access clock alone,
+  // except TOUCH's.
+  storage::ShardContext& shard = worker.store().context();
+  shard.reads_touch = !flags.no_touch || spec.name == "touch";
   spec.op(context);
+  shard.reads_touch = true;
   // Clients blocked on a key this command filled are served right after it,
   // before the next command, as in Redis.
   worker.blocking().ServeReadyKeys(worker);

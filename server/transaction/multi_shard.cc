@@ -94,7 +94,17 @@ Task<void> MultiShardLock::Acquire(ShardFunction on_locked) {
   for (const ShardKeys& part : plan_) {
     const std::vector<int>& indices = part.arg_indices;
     std::function<void(Worker&)> run;
-    if (on_locked) run = [&on_locked, &indices](Worker& shard) { on_locked(shard, indices); };
+    // CLIENT NO-TOUCH: the command's reads leave the access clock alone,
+    // except TOUCH's.
+    const bool touch = !ctx_->flags.no_touch || ctx_->spec.name == "touch";
+    if (on_locked) {
+      run = [&on_locked, &indices, touch](Worker& shard) {
+        storage::ShardContext& context = shard.store().context();
+        context.reads_touch = touch;
+        on_locked(shard, indices);
+        context.reads_touch = true;
+      };
+    }
     if (ctx_->locks_held) {
       if (run) co_await ctx_->worker.RunOn(part.shard, [&run](Worker& shard) {
         shard.RefreshClock();

@@ -113,3 +113,23 @@ TEST_CASE("expired keys are reclaimed by the wheel and counted") {
   CHECK(store.context().counters.expired_keys == 10000);
   CHECK(store.context().arena.pages_in_use() == 0);
 }
+
+TEST_CASE("reads leave access bytes alone while reads_touch is off (CLIENT NO-TOUCH)") {
+  ShardStore store(16);
+  store.set_now_ms(1000);
+  store.context().access.set_lfu(true, 0);  // LFU with factor 0: every read counts
+  Database& db = store.db(0);
+  Put(db, "k", "v");
+  Database::Slot slot;
+  auto access = [&] {
+    REQUIRE(db.Find("k", &slot, LookupMode::kReadNoTouch));
+    return db.EntryAt(slot).access();
+  };
+  const uint8_t before = access();
+  store.context().reads_touch = false;
+  REQUIRE(db.Find("k", &slot, LookupMode::kRead));
+  CHECK(access() == before);
+  store.context().reads_touch = true;
+  REQUIRE(db.Find("k", &slot, LookupMode::kRead));
+  CHECK(access() == before + 1);
+}
