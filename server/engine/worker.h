@@ -145,6 +145,8 @@ class Worker {
     }
     void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with) override {
       worker_->watches_.DatabaseCleared(emptied, replaced_with);
+      // SWAPDB: clients blocked in either database may find their keys now.
+      if (replaced_with) worker_->blocking_.DatabaseChanged(emptied.index());
     }
 
    private:

@@ -708,6 +708,30 @@ void Connection::UnsubscribeAll() {
   }
 }
 
+void Connection::set_blocked(std::shared_ptr<BlockedClient> blocked) {
+  blocked_ = std::move(blocked);
+  if (blocked_) WatchWhileBlocked();
+}
+
+void Connection::WatchWhileBlocked() {
+  if (watching_ || read_armed_ || closed_) return;
+  watching_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& error) {
+    self->watching_ = false;
+    if (self->closed_ || !self->blocked_) return;  // unblocked meanwhile: Pump reads
+    if (error) {
+      self->Close();
+      return;
+    }
+    // As Redis does for a blocked client: read what came (a hang-up closes
+    // the connection, which ends the wait), keep it for after the wait.
+    self->ReadInto(self->input_);
+    if (self->closed_) return;
+    self->input_pending_ = true;
+    self->WatchWhileBlocked();
+  });
+}
+
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;

@@ -104,7 +104,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // ---- Blocking commands ----
   // The wait this client is in (BLPOP & co.), or null; cancelled on close.
-  void set_blocked(std::shared_ptr<BlockedClient> blocked) { blocked_ = std::move(blocked); }
+  // While it waits the socket is still watched, so that a client that hangs
+  // up ends its wait at once (what it sends meanwhile is kept for later).
+  void set_blocked(std::shared_ptr<BlockedClient> blocked);
   bool blocked() const { return blocked_ != nullptr; }
 
   // ---- Pub/Sub ----
@@ -149,6 +151,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // reads when the socket has data, until it must wait for something.
   void Pump();
   void ReadOnce();
+  void WatchWhileBlocked();
   void ProcessInput(std::string_view data, bool data_is_input_buffer);
   void Dispatch(std::vector<std::string_view>& args);
   void ReplyLocal(std::string_view reply);
@@ -223,6 +226,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool draining_ = false;
 
   std::shared_ptr<BlockedClient> blocked_;
+  bool watching_ = false;  // an async wait for readability while blocked
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
   int64_t output_over_soft_limit_since_ms_ = 0;
