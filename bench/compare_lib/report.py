@@ -1,6 +1,8 @@
 """Turns bench/compare's results into docs/benchmarks.md, the PNG chart
 (gnuplot) and a short summary for the terminal. Works from the results dict
-alone (also as loaded back from bench/results/<run>/results.json)."""
+alone (also as loaded back from bench/results/<run>/results.json). Sections
+of an existing page between <!-- NAME:begin --> and <!-- NAME:end --> markers
+are hand-written and kept, at the end of the new page."""
 
 import os
 import re
@@ -279,8 +281,21 @@ def write_markdown(data, path, chart_name):
     w("```\n" + "\n".join(shell(c) for c in cmds.values()) + "\n```\n")
     w("Phase durations (s): " + ", ".join("%s %s" % kv for kv in data["phases_s"].items()) + ".\n")
 
+    page = "\n".join(out) + "".join("\n" + block + "\n" for block in kept_sections(path))
     with open(path, "w") as f:
-        f.write("\n".join(out))
+        f.write(page)
+
+
+# Sections of the page written by hand (figures measured some other way) sit
+# between <!-- NAME:begin ... --> and <!-- NAME:end --> and survive a rerun.
+_KEPT = re.compile(r"<!-- ([\w-]+):begin\b.*?-->.*?<!-- \1:end -->", re.DOTALL)
+
+
+def kept_sections(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [match.group(0) for match in _KEPT.finditer(f.read())]
 
 
 # ---- the chart ----
