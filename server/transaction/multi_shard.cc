@@ -118,7 +118,11 @@ Task<void> MultiShardLock::Acquire(ShardFunction on_locked) {
     for (std::string_view key : part.keys) request->keys.emplace_back(key);
     LockRequest* raw = request.get();
     requests_.push_back(std::move(request));
-    co_await LockHop{&ctx_->worker, part.shard, raw, std::move(run)};
+    // A named awaiter, not a temporary: GCC 12 destroys a temporary
+    // aggregate in a co_await expression twice, which freed `run`'s heap
+    // copy twice (MSET across shards aborted with a double free).
+    LockHop hop{&ctx_->worker, part.shard, raw, std::move(run)};
+    co_await hop;
   }
 }
 
