@@ -30,6 +30,8 @@ from harness import EMBERKV_BIN, SANITIZED, EmberServer
 
 # Sanitized builds are several times slower at everything.
 SLACK_S = 2.0 if SANITIZED else 0.5
+# Long enough for every connection to have had replies before the stop.
+TRAFFIC_S = 2.0 if SANITIZED else 0.5
 
 
 class PipeliningClient:
@@ -101,7 +103,7 @@ class PipeliningClient:
             self.replies.append((self.sent[index], int(line[1:])))
 
 
-def run_traffic_and_stop(server, stop, connections=100, keys=8, before_stop_s=0.5, deadline_s=15):
+def run_traffic_and_stop(server, stop, connections=100, keys=8, before_stop_s=TRAFFIC_S, deadline_s=30):
     """Drives `connections` pipelining clients, calls stop() after
     `before_stop_s`, and returns (clients, seconds from stop() to the
     process's exit, exit code)."""
