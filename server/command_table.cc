@@ -23,6 +23,10 @@ const CommandTable& CommandTable::Get() {
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
+    RegisterHashCommands(*t);
+    RegisterSetCommands(*t);
+    RegisterZSetCommands(*t);
+    RegisterObjectCommands(*t);
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);

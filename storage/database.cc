@@ -252,10 +252,17 @@ void Database::FreeExternalParts(const Entry& entry) {
   if (entry.type() == ValueType::kString) {
     FreeExternal(entry.value_pointer());
   } else {
-    ValueObject* object = static_cast<ValueObject*>(entry.value_pointer());
-    context_->external_bytes -= object->MemoryUsage();
-    delete object;
+    DisposeObject(static_cast<ValueObject*>(entry.value_pointer()));
   }
+}
+
+void Database::DisposeObject(ValueObject* object) {
+  if (object->CostlyToDelete()) {
+    context_->lazy_free.push_back(object);  // its bytes are subtracted as they are freed
+    return;
+  }
+  context_->external_bytes -= object->MemoryUsage();
+  delete object;
 }
 
 void Database::Erase(const Key& key, const Slot& slot) {

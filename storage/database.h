@@ -96,6 +96,9 @@ class Database {
   // (RENAME and MOVE carry it elsewhere).
   ValueObject* EraseKeepingObject(const Key& key, const Slot& slot);
 
+  // A collection grew or shrank in place by `delta` bytes (its MemoryUsage()).
+  void AdjustExternalBytes(ptrdiff_t delta) { context_->external_bytes += delta; }
+
   // Tells the observer that the value at `key` changed in place (collections).
   void NotifyChanged(std::string_view key) {
     if (context_->observer) context_->observer->KeyChanged(index_, key);
@@ -180,6 +183,8 @@ class Database {
   void OnWheelFire(Handle handle);
   char* AllocateExternal(size_t bytes, size_t* capacity);
   void FreeExternal(void* pointer);
+  // Deletes a collection object now, or hands it to the lazy-free list.
+  void DisposeObject(ValueObject* object);
 
   ShardContext* context_;
   int index_;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "storage/eviction_policy.h"
 #include "storage/slab_arena.h"
@@ -23,6 +24,7 @@ struct ShardCounters {
 
 // Told about every key that changes (written, deleted, expired), for WATCH.
 class Database;
+class ValueObject;
 
 class KeyObserver {
  public:
@@ -41,6 +43,10 @@ struct ShardContext {
   int64_t now_ms = 0;
   // Bytes outside the arena: long keys and values, collection objects.
   size_t external_bytes = 0;
+  // Deleted collections too big to free at once, released a slice at a time
+  // (ShardStore::ReleaseLazyFree); their bytes stay in external_bytes until
+  // they are actually freed.
+  std::vector<ValueObject*> lazy_free;
   // Bytes of the databases' index tables and timing wheels (kept up to date
   // by the tables themselves as they grow and shrink).
   size_t table_bytes = 0;

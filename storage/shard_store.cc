@@ -10,6 +10,8 @@ ShardStore::~ShardStore() {
   // Databases free their entries into the arena, which must outlive them.
   context_.observer = nullptr;
   databases_.clear();
+  for (ValueObject* object : context_.lazy_free) delete object;
+  context_.lazy_free.clear();
 }
 
 Database& ShardStore::db(int index) {
@@ -39,7 +41,27 @@ void ShardStore::Maintain() {
   for (auto& db : databases_) {
     if (db) db->Maintain();
   }
+  if (!context_.lazy_free.empty()) ReleaseLazyFree(kLazyFreeBudget);
   evictor_.Maintain(context_.now_ms);
+}
+
+size_t ShardStore::ReleaseLazyFree(size_t budget) {
+  size_t freed = 0;
+  std::vector<ValueObject*>& pending = context_.lazy_free;
+  while (!pending.empty() && freed < budget) {
+    ValueObject* object = pending.back();
+    size_t before = object->MemoryUsage();
+    size_t parts = object->ReleaseSome(budget - freed);
+    freed += parts;
+    context_.external_bytes -= before - object->MemoryUsage();
+    if (parts == 0) {
+      context_.external_bytes -= object->MemoryUsage();
+      delete object;
+      pending.pop_back();
+      ++freed;
+    }
+  }
+  return freed;
 }
 
 void ShardStore::SwapDatabases(int a, int b) {

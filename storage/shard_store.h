@@ -51,6 +51,13 @@ class ShardStore {
   // Incremental housekeeping for the shard's timer: index resizes, stale
   // wheel references, the eviction sweep's idle work.
   void Maintain();
+  // Frees about `budget` parts of deleted big collections (see
+  // ValueObject::CostlyToDelete). Returns the parts freed; Maintain() calls
+  // it with kLazyFreeBudget, so a million-member set goes in well under a
+  // second of timer ticks without stalling the shard.
+  size_t ReleaseLazyFree(size_t budget);
+  static constexpr size_t kLazyFreeBudget = 64 * 1024;
+  size_t lazy_free_pending() const { return context_.lazy_free.size(); }
 
   // ---- Memory limit (see storage/evictor.h) ----
   void SetMemoryPolicy(const MemoryPolicy& policy) { evictor_.Configure(policy); }

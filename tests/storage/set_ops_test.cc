@@ -1,0 +1,90 @@
+#include "storage/set_ops.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "storage/shard_store.h"
+#include "storage/string_ops.h"
+
+using namespace emberkv::storage;
+
+namespace {
+struct Fixture {
+  ShardStore store{1};
+  Database& db = store.db(0);
+  Fixture() { store.set_now_ms(1'000'000); }
+};
+std::vector<std::string_view> Args(std::initializer_list<std::string_view> list) { return list; }
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+}  // namespace
+
+TEST_CASE("SADD, SREM, SPOP and SMOVE") {
+  Fixture f;
+  std::mt19937_64 rng(1);
+  auto m = Args({"1", "2", "3", "x"});
+  CHECK(sets::Add(f.db, "s", m).value == 4);
+  CHECK(sets::Card(f.db, "s").value == 4);
+  CHECK(sets::IsMember(f.db, "s", "x").value);
+  auto gone = Args({"1", "9"});
+  CHECK(sets::Remove(f.db, "s", gone).value == 1);
+  CHECK(sets::Move(f.db, "s", "t", "2").value);
+  CHECK(!sets::Move(f.db, "s", "t", "2").value);
+  CHECK(sets::Card(f.db, "t").value == 1);
+  auto popped = sets::Pop(f.db, "s", 10, rng);
+  CHECK(Sorted(popped.value) == std::vector<std::string>{"3", "x"});
+  Database::Slot slot;
+  CHECK(!f.db.Find("s", &slot));
+  strings::Set(f.db, "str", "v", {});
+  CHECK(sets::Move(f.db, "t", "str", "2").status == OpStatus::kWrongType);
+}
+
+TEST_CASE("SRANDMEMBER counts") {
+  Fixture f;
+  std::mt19937_64 rng(2);
+  auto m = Args({"a", "b", "c", "d", "e"});
+  sets::Add(f.db, "s", m);
+  auto distinct = sets::RandomMembers(f.db, "s", 3, rng).value;
+  CHECK(distinct.size() == 3);
+  std::sort(distinct.begin(), distinct.end());
+  CHECK(std::unique(distinct.begin(), distinct.end()) == distinct.end());
+  CHECK(sets::RandomMembers(f.db, "s", 10, rng).value.size() == 5);
+  CHECK(sets::RandomMembers(f.db, "s", -10, rng).value.size() == 10);
+}
+
+TEST_CASE("Set algebra and STORE") {
+  Fixture f;
+  std::vector<std::vector<std::string>> in = {{"a", "b", "c"}, {"b", "c", "d"}, {"c", "b"}};
+  CHECK(Sorted(sets::Intersect(in)) == std::vector<std::string>{"b", "c"});
+  CHECK(sets::Intersect(in, 1).size() == 1);
+  CHECK(Sorted(sets::Union(in)) == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(Sorted(sets::Difference(in)) == std::vector<std::string>{"a"});
+  CHECK(sets::Store(f.db, "d", {"1", "2", "3"}).value == 3);
+  const SetValue* set;
+  REQUIRE(sets::Read(f.db, "d", &set) == OpStatus::kOk);
+  CHECK(set->EncodingName() == "intset");
+  CHECK(sets::Store(f.db, "d", {}).value == 0);
+  Database::Slot slot;
+  CHECK(!f.db.Find("d", &slot));
+}
+
+TEST_CASE("Deleting a big set goes through the lazy-free list") {
+  Fixture f;
+  for (int i = 0; i < 20000; ++i) {
+    std::string m = "member:" + std::to_string(i);
+    auto one = Args({m});
+    sets::Add(f.db, "big", one);
+  }
+  size_t used = f.store.context().external_bytes;
+  CHECK(used > 20000 * 16);
+  Database::Slot slot;
+  REQUIRE(f.db.Find("big", &slot));
+  f.db.Erase("big", slot);
+  CHECK(f.store.lazy_free_pending() == 1);
+  CHECK(f.store.context().external_bytes > 0);
+  while (f.store.lazy_free_pending() > 0) f.store.ReleaseLazyFree(1000);
+  CHECK(f.store.context().external_bytes == 0);
+}
