@@ -11,7 +11,15 @@
 
 namespace emberkv::server {
 
-inline bool Is(std::string_view arg, std::string_view word) { return EqualsIgnoreCase(arg, word); }
+// Argument text as Redis's C code sees it when it compares or prints an
+// option: up to the first NUL byte.
+inline std::string_view AsCString(std::string_view arg) { return arg.substr(0, arg.find('\0')); }
+
+// Whether an option word is `word`, as Redis's strcasecmp decides: "NX\0..."
+// is NX.
+inline bool Is(std::string_view arg, std::string_view word) {
+  return EqualsIgnoreCase(AsCString(arg), word);
+}
 
 // An integer argument, or replies "value is not an integer or out of range"
 // (or `error` if given) and returns nullopt.

@@ -85,7 +85,7 @@ void ExpireGeneric(OpContext& c, TimeUnit unit, bool absolute) {
     } else if (Is(opt, "LT")) {
       flags.lt = true;
     } else {
-      return c.reply.Error("ERR Unsupported option " + std::string(opt));
+      return c.reply.Error("ERR Unsupported option " + std::string(AsCString(opt)));
     }
   }
   if (flags.nx && (flags.xx || flags.gt || flags.lt)) {

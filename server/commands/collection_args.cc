@@ -1,0 +1,106 @@
+#include "server/commands/collection_args.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "server/commands/arg_parsing.h"
+#include "server/errors.h"
+#include "storage/glob.h"
+#include "storage/numbers.h"
+
+namespace emberkv::server {
+
+std::mt19937_64& CollectionRng() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return rng;
+}
+
+bool ScanArgs::Matches(std::string_view element) const {
+  return pattern.empty() || pattern == "*" || storage::GlobMatch(pattern, element);
+}
+
+std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::ReplyBuilder& reply) {
+  ScanArgs scan;
+  // Redis reads the cursor with strtoull: "-1" wraps around, as there.
+  std::string text(args[first]);
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long cursor = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    reply.Error(errors::kInvalidCursor);
+    return std::nullopt;
+  }
+  scan.cursor = cursor;
+  for (size_t i = first + 1; i < args.size(); ++i) {
+    bool has_value = i + 1 < args.size();
+    if (Is(args[i], "COUNT") && has_value) {
+      std::optional<int64_t> count = IntArg(args[++i], reply);
+      if (!count) return std::nullopt;
+      if (*count < 1) {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+      scan.count = static_cast<size_t>(*count);
+    } else if (Is(args[i], "MATCH") && has_value) {
+      scan.pattern = args[++i];
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  return scan;
+}
+
+std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuilder& reply) {
+  std::optional<int64_t> count = IntArg(arg, reply);
+  if (!count) return std::nullopt;
+  if (*count == INT64_MIN) {
+    reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    return std::nullopt;
+  }
+  if (*count < -kMaxRandomCount) {
+    reply.Error("ERR value is out of range, a negative count may ask for at most " +
+                std::to_string(kMaxRandomCount) + " elements");
+    return std::nullopt;
+  }
+  return count;
+}
+
+namespace {
+
+std::vector<int> KeysAfterNumkeys(ArgList args, size_t at, bool with_destination) {
+  std::vector<int> keys;
+  if (at >= args.size()) return keys;
+  int64_t numkeys;
+  if (!storage::ParseInt64(args[at], &numkeys) || numkeys < 1 ||
+      numkeys > static_cast<int64_t>(args.size() - at - 1)) {
+    return keys;
+  }
+  if (with_destination) keys.push_back(1);
+  for (int64_t i = 0; i < numkeys; ++i) keys.push_back(static_cast<int>(at + 1 + i));
+  return keys;
+}
+
+}  // namespace
+
+std::vector<int> KeysAfterNumkeys1(ArgList args) { return KeysAfterNumkeys(args, 1, false); }
+std::vector<int> KeysWithDestinationAndNumkeys2(ArgList args) { return KeysAfterNumkeys(args, 2, true); }
+
+std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilder& reply,
+                                  std::string_view zero_error) {
+  std::optional<int64_t> numkeys = IntArg(args[at], reply);
+  if (!numkeys) return std::nullopt;
+  if (*numkeys < 1) {
+    reply.Error(zero_error.empty() ? std::string_view("ERR numkeys should be greater than 0") : zero_error);
+    return std::nullopt;
+  }
+  if (*numkeys > static_cast<int64_t>(args.size() - at - 1)) {
+    reply.Error("ERR Number of keys can't be greater than number of args");
+    return std::nullopt;
+  }
+  return numkeys;
+}
+
+}  // namespace emberkv::server

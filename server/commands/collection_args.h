@@ -1,0 +1,48 @@
+// Argument parsing and replies shared by the hash, set and sorted-set
+// families: HSCAN/SSCAN/ZSCAN options, the counts of the RAND commands, the
+// numkeys syntax, and a random source per worker thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "server/command.h"
+
+namespace emberkv::server {
+
+// The random source of the RAND and POP commands (one per thread).
+std::mt19937_64& CollectionRng();
+
+// "<cursor> [MATCH pattern] [COUNT count]" from args[first].
+struct ScanArgs {
+  uint64_t cursor = 0;
+  std::string_view pattern;  // empty: every element
+  size_t count = 10;
+  bool Matches(std::string_view element) const;
+};
+// Replies Redis's error and returns nullopt on bad arguments.
+std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::ReplyBuilder& reply);
+
+// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER. Redis accepts any
+// count and builds the whole reply; a negative count asks for that many
+// members with repetition, so emberkv refuses more than kMaxRandomCount of
+// them (an announced count must not make the server allocate).
+inline constexpr int64_t kMaxRandomCount = 1024 * 1024;
+std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuilder& reply);
+
+// Key finders for "numkeys key [key ...]" at args[at] (SINTERCARD, ZUNION,
+// ...) and "destination numkeys key [key ...]" (ZUNIONSTORE, ...). Empty on
+// bad syntax; the handler then replies the error.
+std::vector<int> KeysAfterNumkeys1(ArgList args);
+std::vector<int> KeysWithDestinationAndNumkeys2(ArgList args);
+// The numkeys argument at args[at]: Redis's errors ("numkeys should be
+// greater than 0", "Number of keys can't be greater than number of args")
+// unless `custom_zero_error` is given for 0.
+std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilder& reply,
+                                  std::string_view zero_error = {});
+
+}  // namespace emberkv::server

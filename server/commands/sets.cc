@@ -1,0 +1,348 @@
+// Set commands: SADD, SREM, SPOP, SRANDMEMBER, SSCAN, ... on one key as
+// OpHandlers on the owning shard, and the multi-key SMOVE, SINTER, SUNION,
+// SDIFF (with their STORE forms) and SINTERCARD, which also have coordinated
+// forms: when their keys span shards they lock every key (exclusively when
+// they write), gather the members, compute on the client's worker and write
+// the result on the destination's shard before letting go, so that nobody
+// sees a half-done SUNIONSTORE or an SMOVE's member in both sets or neither.
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/commands/collection_args.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+#include "server/transaction/multi_shard.h"
+#include "storage/set_ops.h"
+
+namespace emberkv::server {
+namespace {
+
+using storage::OpStatus;
+using storage::SetValue;
+namespace sets = storage::sets;
+
+void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  reply.Integer(result.value);
+}
+
+void ReplyMembers(protocol::ReplyBuilder& reply, const std::vector<std::string>& members, bool as_set) {
+  if (as_set) {
+    reply.SetHeader(members.size());
+  } else {
+    reply.ArrayHeader(members.size());
+  }
+  for (const std::string& m : members) reply.Bulk(m);
+}
+
+void OpSAdd(OpContext& c) { ReplyInteger(c.reply, sets::Add(c.db, c.args[1], c.args.subspan(2))); }
+void OpSRem(OpContext& c) { ReplyInteger(c.reply, sets::Remove(c.db, c.args[1], c.args.subspan(2))); }
+void OpSCard(OpContext& c) { ReplyInteger(c.reply, sets::Card(c.db, c.args[1])); }
+
+void OpSIsMember(OpContext& c) {
+  storage::OpResult<bool> result = sets::IsMember(c.db, c.args[1], c.args[2]);
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  c.reply.Integer(result.value ? 1 : 0);
+}
+
+void OpSMIsMember(OpContext& c) {
+  const SetValue* set = nullptr;
+  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  c.reply.ArrayHeader(c.args.size() - 2);
+  for (size_t i = 2; i < c.args.size(); ++i) c.reply.Integer(set && set->Contains(c.args[i]) ? 1 : 0);
+}
+
+void OpSMembers(OpContext& c) {
+  const SetValue* set;
+  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  if (status == OpStatus::kNotFound) return c.reply.SetHeader(0);
+  c.reply.SetHeader(set->size());
+  set->ForEach([&](std::string_view m) { c.reply.Bulk(m); });
+}
+
+void OpSPop(OpContext& c) {
+  if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
+  std::mt19937_64& rng = CollectionRng();
+  if (c.args.size() == 2) {
+    storage::OpResult<std::vector<std::string>> popped = sets::Pop(c.db, c.args[1], 1, rng);
+    if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
+    if (popped.value.empty()) return c.reply.Null();
+    return c.reply.Bulk(popped.value[0]);
+  }
+  std::optional<int64_t> count = IntArg(c.args[2], c.reply, "ERR value is out of range, must be positive");
+  if (!count) return;
+  if (*count < 0) return c.reply.Error("ERR value is out of range, must be positive");
+  storage::OpResult<std::vector<std::string>> popped =
+      sets::Pop(c.db, c.args[1], static_cast<uint64_t>(*count), rng);
+  if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
+  ReplyMembers(c.reply, popped.value, true);
+}
+
+void OpSRandMember(OpContext& c) {
+  if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
+  std::mt19937_64& rng = CollectionRng();
+  if (c.args.size() == 2) {
+    const SetValue* set;
+    OpStatus status = sets::Read(c.db, c.args[1], &set);
+    if (status == OpStatus::kNotFound) return c.reply.Null();
+    if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+    return c.reply.Bulk(set->Random(rng()));
+  }
+  std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
+  if (!count) return;
+  storage::OpResult<std::vector<std::string>> members = sets::RandomMembers(c.db, c.args[1], *count, rng);
+  if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
+  ReplyMembers(c.reply, members.value, false);
+}
+
+void OpSScan(OpContext& c) {
+  std::optional<ScanArgs> scan = ParseScanArgs(c.args, 2, c.reply);
+  if (!scan) return;
+  const SetValue* set;
+  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::vector<std::string> found;
+  uint64_t next = 0;
+  if (status == OpStatus::kOk) {
+    next = set->Scan(scan->cursor, scan->count, [&](std::string_view m) {
+      if (scan->Matches(m)) found.emplace_back(m);
+    });
+  }
+  c.reply.ArrayHeader(2);
+  c.reply.Bulk(std::to_string(next));
+  ReplyMembers(c.reply, found, false);
+}
+
+// ---- SMOVE ----
+
+void ReplyMove(protocol::ReplyBuilder& reply, const storage::OpResult<bool>& result) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  reply.Integer(result.value ? 1 : 0);
+}
+
+void OpSMove(OpContext& c) { ReplyMove(c.reply, sets::Move(c.db, c.args[1], c.args[2], c.args[3])); }
+
+Task<void> CoordSMove(CoordContext& c) {
+  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
+  co_await lock.Acquire();
+  int from_shard = c.engine.ShardOfKey(c.args[1]);
+  int to_shard = c.engine.ShardOfKey(c.args[2]);
+  OpStatus from_status = OpStatus::kOk;
+  bool member = false;
+  co_await lock.Run(from_shard, [&](Worker& shard) {
+    const SetValue* set;
+    from_status = sets::Read(shard.store().db(c.db), c.args[1], &set);
+    member = from_status == OpStatus::kOk && set->Contains(c.args[3]);
+  });
+  OpStatus to_status = OpStatus::kNotFound;
+  if (from_status != OpStatus::kNotFound) {
+    co_await lock.Run(to_shard, [&](Worker& shard) {
+      const SetValue* set;
+      to_status = sets::Read(shard.store().db(c.db), c.args[2], &set);
+    });
+  }
+  storage::OpResult<bool> result = false;
+  if (from_status == OpStatus::kWrongType || to_status == OpStatus::kWrongType) {
+    result = OpStatus::kWrongType;
+  } else if (from_status == OpStatus::kOk && member) {
+    co_await lock.Run(from_shard, [&](Worker& shard) {
+      std::string_view one[] = {c.args[3]};
+      sets::Remove(shard.store().db(c.db), c.args[1], one);
+    });
+    co_await lock.Run(to_shard, [&](Worker& shard) {
+      std::string_view one[] = {c.args[3]};
+      storage::OpResult<int64_t> added = sets::Add(shard.store().db(c.db), c.args[2], one);
+      result = added.ok() ? storage::OpResult<bool>(true) : storage::OpResult<bool>(added.status);
+    });
+  }
+  lock.Release();
+  ReplyMove(c.reply, result);
+}
+
+// ---- SINTER, SUNION, SDIFF, their STORE forms, SINTERCARD ----
+
+enum class Algebra { kInter, kUnion, kDiff };
+
+struct AlgebraCall {
+  Algebra op;
+  bool store = false;       // the STORE form: args[1] is the destination
+  bool cardinality = false;  // SINTERCARD
+  std::vector<int> sources;  // argument indices of the input keys
+  size_t limit = 0;          // SINTERCARD LIMIT (0: none)
+};
+
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
+  AlgebraCall call;
+  std::string_view base = name;
+  if (name == "sintercard") {
+    call.op = Algebra::kInter;
+    call.cardinality = true;
+    std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
+    if (!numkeys) return std::nullopt;
+    for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
+    for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
+      if (Is(args[i], "LIMIT") && i + 1 < args.size()) {
+        std::optional<int64_t> limit = IntArg(args[++i], reply);
+        if (!limit) return std::nullopt;
+        if (*limit < 0) {
+          reply.Error("ERR LIMIT can't be negative");
+          return std::nullopt;
+        }
+        call.limit = static_cast<size_t>(*limit);
+      } else {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+    }
+    return call;
+  }
+  if (base.size() > 5 && base.substr(base.size() - 5) == "store") {
+    call.store = true;
+    base = base.substr(0, base.size() - 5);
+  }
+  call.op = base == "sinter" ? Algebra::kInter : base == "sunion" ? Algebra::kUnion : Algebra::kDiff;
+  for (size_t i = call.store ? 2 : 1; i < args.size(); ++i) call.sources.push_back(static_cast<int>(i));
+  return call;
+}
+
+std::vector<int> AlgebraKeys(ArgList args) {
+  std::string name(args[0]);
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (name == "sintercard") return KeysAfterNumkeys1(args);
+  std::vector<int> keys;
+  for (size_t i = 1; i < args.size(); ++i) keys.push_back(static_cast<int>(i));
+  return keys;
+}
+
+// The result from the gathered inputs: kWrongType when any input has
+// another type.
+storage::OpResult<std::vector<std::string>> Evaluate(const AlgebraCall& call,
+                                                     std::vector<std::vector<std::string>> inputs,
+                                                     const std::vector<OpStatus>& statuses) {
+  bool any_missing = false;
+  for (OpStatus status : statuses) {
+    if (status == OpStatus::kWrongType) return OpStatus::kWrongType;
+    if (status == OpStatus::kNotFound) any_missing = true;
+  }
+  switch (call.op) {
+    case Algebra::kInter:
+      if (any_missing) return std::vector<std::string>{};
+      return sets::Intersect(std::move(inputs), call.limit);
+    case Algebra::kUnion: return sets::Union(std::move(inputs));
+    case Algebra::kDiff: return sets::Difference(std::move(inputs));
+  }
+  return std::vector<std::string>{};
+}
+
+void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
+                  const storage::OpResult<std::vector<std::string>>& result, const storage::OpResult<int64_t>& stored) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  if (call.cardinality) return reply.Integer(static_cast<int64_t>(result.value.size()));
+  if (call.store) return ReplyInteger(reply, stored);
+  ReplyMembers(reply, result.value, true);
+}
+
+void OpAlgebra(OpContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  if (!call) return;
+  std::vector<std::vector<std::string>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size());
+  for (size_t i = 0; i < call->sources.size(); ++i) {
+    statuses[i] = sets::Members(c.db, c.args[call->sources[i]], &inputs[i]);
+  }
+  storage::OpResult<std::vector<std::string>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) stored = sets::Store(c.db, c.args[1], std::move(result.value));
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+Task<void> CoordAlgebra(CoordContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  if (!call) co_return;
+  std::vector<int> lock_keys = call->sources;
+  if (call->store) lock_keys.push_back(1);
+  // Where each argument index sits among the sources (-1: the destination).
+  std::vector<int> position(c.args.size(), -1);
+  for (size_t i = 0; i < call->sources.size(); ++i) position[call->sources[i]] = static_cast<int>(i);
+  std::vector<std::vector<std::string>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size(), OpStatus::kNotFound);
+  MultiShardLock lock(c, GroupKeysByShard(c, lock_keys), call->store ? LockMode::kExclusive : LockMode::kShared);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) {
+      if (position[i] >= 0) statuses[position[i]] = sets::Members(db, c.args[i], &inputs[position[i]]);
+    }
+  });
+  storage::OpResult<std::vector<std::string>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+      stored = sets::Store(shard.store().db(c.db), c.args[1], std::move(result.value));
+    });
+  }
+  lock.Release();
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+struct Def {
+  std::string_view name;
+  int arity;
+  uint32_t flags;
+  int first, last;
+  OpHandler op;
+  CoordinatedHandler coordinated;
+  KeyFinder key_finder;
+  std::string_view summary;
+  std::string_view acl;
+};
+
+}  // namespace
+
+void RegisterSetCommands(CommandTable& table) {
+  const uint32_t kRead = kCmdReadOnly;
+  const uint32_t kWrite = kCmdWrite | kCmdDenyOom;
+  const Def defs[] = {
+      {"sadd", -3, kWrite | kCmdFast, 1, 1, OpSAdd, nullptr, nullptr, "Add one or more members to a set", "@write @set @fast"},
+      {"srem", -3, kCmdWrite | kCmdFast, 1, 1, OpSRem, nullptr, nullptr, "Remove one or more members from a set", "@write @set @fast"},
+      {"sismember", 3, kRead | kCmdFast, 1, 1, OpSIsMember, nullptr, nullptr, "Determine if a given value is a member of a set", "@read @set @fast"},
+      {"smismember", -3, kRead | kCmdFast, 1, 1, OpSMIsMember, nullptr, nullptr, "Returns the membership associated with the given elements for a set", "@read @set @fast"},
+      {"smembers", 2, kRead, 1, 1, OpSMembers, nullptr, nullptr, "Get all the members in a set", "@read @set @slow"},
+      {"scard", 2, kRead | kCmdFast, 1, 1, OpSCard, nullptr, nullptr, "Get the number of members in a set", "@read @set @fast"},
+      {"spop", -2, kCmdWrite | kCmdFast, 1, 1, OpSPop, nullptr, nullptr, "Remove and return one or multiple random members from a set", "@write @set @fast"},
+      {"srandmember", -2, kRead, 1, 1, OpSRandMember, nullptr, nullptr, "Get one or multiple random members from a set", "@read @set @slow"},
+      {"sscan", -3, kRead, 1, 1, OpSScan, nullptr, nullptr, "Incrementally iterate Set elements", "@read @set @slow"},
+      {"smove", 4, kCmdWrite | kCmdFast, 1, 2, OpSMove, CoordSMove, nullptr, "Move a member from one set to another", "@write @set @fast"},
+      {"sinter", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Intersect multiple sets", "@read @set @slow"},
+      {"sintercard", -3, kRead | kCmdMovableKeys, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sets and return the cardinality of the result", "@read @set @slow"},
+      {"sunion", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Add multiple sets", "@read @set @slow"},
+      {"sdiff", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Subtract multiple sets", "@read @set @slow"},
+      {"sinterstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Intersect multiple sets and store the resulting set in a key", "@write @set @slow"},
+      {"sunionstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Add multiple sets and store the resulting set in a key", "@write @set @slow"},
+      {"sdiffstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Subtract multiple sets and store the resulting set in a key", "@write @set @slow"},
+  };
+  for (const Def& d : defs) {
+    CommandSpec spec;
+    spec.name = d.name;
+    spec.arity = d.arity;
+    spec.flags = d.flags;
+    spec.first_key = d.first;
+    spec.last_key = d.last;
+    spec.key_step = d.first ? 1 : 0;
+    spec.op = d.op;
+    spec.coordinated = d.coordinated;
+    spec.key_finder = d.key_finder;
+    spec.group = "set";
+    spec.summary = d.summary;
+    spec.acl_categories = d.acl;
+    table.Register(std::move(spec));
+  }
+}
+
+}  // namespace emberkv::server

@@ -1,0 +1,614 @@
+// Sorted-set commands. Single-key commands are OpHandlers on the owning
+// shard calling storage/zset_ops.h. ZRANGESTORE and the algebra (ZUNION,
+// ZINTER, ZDIFF, their STORE forms and ZINTERCARD) also have coordinated
+// forms for keys on several shards: they lock every key (exclusively when
+// they write), gather the inputs, compute on the client's worker and write
+// the result on the destination's shard before letting go.
+//
+// Scores are replied as doubles (RESP3 ",", RESP2 a bulk string printed
+// with "%.17g", as Redis 7.0 does); ZSCAN sends them as bulk strings.
+#include <cmath>
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/commands/collection_args.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+#include "server/transaction/multi_shard.h"
+#include "storage/numbers.h"
+#include "storage/zset_ops.h"
+
+namespace emberkv::server {
+namespace {
+
+using storage::OpStatus;
+using storage::ZSetValue;
+namespace zsets = storage::zsets;
+using zsets::ScoredMember;
+
+constexpr std::string_view kMinMaxNotFloat = "ERR min or max is not a float";
+constexpr std::string_view kMinMaxNotLex = "ERR min or max not valid string range item";
+
+void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  reply.Integer(result.value);
+}
+
+// Members with or without scores; in RESP3 each scored member is a pair
+// unless `flat` (ZPOPMIN without a count).
+void ReplyScored(protocol::ReplyBuilder& reply, const std::vector<ScoredMember>& members, bool with_scores,
+                 bool flat = false) {
+  bool pairs = with_scores && reply.resp3() && !flat;
+  reply.ArrayHeader(with_scores && !pairs ? members.size() * 2 : members.size());
+  for (const ScoredMember& m : members) {
+    if (pairs) reply.ArrayHeader(2);
+    reply.Bulk(m.member);
+    if (with_scores) reply.Double(m.score);
+  }
+}
+
+// A score as ZSCAN sends it (Redis's d2string): integral values within the
+// range of a long long without an exponent.
+std::string ScoreText(double score) {
+  if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
+  if (score == 0) return std::signbit(score) ? "-0" : "0";
+  if (score > -9.2e18 && score < 9.2e18 && score == std::floor(score)) {
+    return storage::FormatInt64(static_cast<int64_t>(score));
+  }
+  return protocol::ReplyBuilder::FormatDouble(score);
+}
+
+bool ScoreArg(std::string_view arg, double* score, protocol::ReplyBuilder& reply,
+              std::string_view error = errors::kNotFloat) {
+  if (storage::ParseDouble(arg, score)) return true;
+  reply.Error(error);
+  return false;
+}
+
+// ---- ZADD, ZINCRBY ----
+
+void OpZAdd(OpContext& c) {
+  zsets::AddOptions options;
+  size_t i = 2;
+  for (; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    if (Is(opt, "NX")) {
+      options.nx = true;
+    } else if (Is(opt, "XX")) {
+      options.xx = true;
+    } else if (Is(opt, "GT")) {
+      options.gt = true;
+    } else if (Is(opt, "LT")) {
+      options.lt = true;
+    } else if (Is(opt, "CH")) {
+      options.ch = true;
+    } else if (Is(opt, "INCR")) {
+      options.incr = true;
+    } else {
+      break;
+    }
+  }
+  size_t elements = c.args.size() - i;
+  if (elements == 0 || elements % 2 != 0) return c.reply.Error(errors::kSyntax);
+  if (options.nx && options.xx) {
+    return c.reply.Error("ERR XX and NX options at the same time are not compatible");
+  }
+  if ((options.gt && options.nx) || (options.lt && options.nx) || (options.gt && options.lt)) {
+    return c.reply.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+  }
+  if (options.incr && elements > 2) {
+    return c.reply.Error("ERR INCR option supports a single increment-element pair");
+  }
+  std::vector<zsets::AddInput> inputs(elements / 2);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!ScoreArg(c.args[i + 2 * k], &inputs[k].score, c.reply)) return;
+    inputs[k].member = c.args[i + 2 * k + 1];
+  }
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, inputs);
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error("ERR resulting score is not a number (NaN)");
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  if (!options.incr) return c.reply.Integer(result.value.count);
+  if (result.value.new_score) return c.reply.Double(*result.value.new_score);
+  c.reply.Null();
+}
+
+void OpZIncrBy(OpContext& c) {
+  zsets::AddOptions options;
+  options.incr = true;
+  zsets::AddInput input;
+  if (!ScoreArg(c.args[2], &input.score, c.reply)) return;
+  input.member = c.args[3];
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, {&input, 1});
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error("ERR resulting score is not a number (NaN)");
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  c.reply.Double(*result.value.new_score);
+}
+
+void OpZRem(OpContext& c) { ReplyInteger(c.reply, zsets::Remove(c.db, c.args[1], c.args.subspan(2))); }
+void OpZCard(OpContext& c) { ReplyInteger(c.reply, zsets::Card(c.db, c.args[1])); }
+
+void OpZScore(OpContext& c) {
+  const ZSetValue* zset;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::optional<double> score = status == OpStatus::kOk ? zset->Score(c.args[2]) : std::nullopt;
+  if (!score) return c.reply.Null();
+  c.reply.Double(*score);
+}
+
+void OpZMScore(OpContext& c) {
+  const ZSetValue* zset = nullptr;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  c.reply.ArrayHeader(c.args.size() - 2);
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    std::optional<double> score = zset ? zset->Score(c.args[i]) : std::nullopt;
+    if (score) {
+      c.reply.Double(*score);
+    } else {
+      c.reply.Null();
+    }
+  }
+}
+
+void ReplyRank(OpContext& c, bool reverse) {
+  storage::OpResult<int64_t> rank = zsets::Rank(c.db, c.args[1], c.args[2], reverse);
+  if (rank.status == OpStatus::kNotFound) return c.reply.Null();
+  ReplyInteger(c.reply, rank);
+}
+void OpZRank(OpContext& c) { ReplyRank(c, false); }
+void OpZRevRank(OpContext& c) { ReplyRank(c, true); }
+
+// ---- Ranges ----
+
+bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* spec, protocol::ReplyBuilder& reply) {
+  switch (spec->kind) {
+    case zsets::RangeSpec::kByRank: {
+      std::optional<int64_t> start = IntArg(min, reply);
+      if (!start) return false;
+      std::optional<int64_t> stop = IntArg(max, reply);
+      if (!stop) return false;
+      spec->start = *start;
+      spec->stop = *stop;
+      return true;
+    }
+    case zsets::RangeSpec::kByScore:
+      if (!zsets::ParseScoreBound(min, &spec->min_score) || !zsets::ParseScoreBound(max, &spec->max_score)) {
+        reply.Error(kMinMaxNotFloat);
+        return false;
+      }
+      return true;
+    case zsets::RangeSpec::kByLex:
+      if (!zsets::ParseLexBound(min, &spec->min_lex) || !zsets::ParseLexBound(max, &spec->max_lex)) {
+        reply.Error(kMinMaxNotLex);
+        return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+// ZRANGE and its older forms, as Redis's zrangeGenericCommand: `preset`
+// fixes the kind and direction for ZRANGEBYSCORE and friends (which then
+// take neither BYSCORE, BYLEX nor REV). `first` is the index of the key.
+struct ParsedRange {
+  zsets::RangeSpec spec;
+  bool with_scores = false;
+};
+
+std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, std::optional<zsets::RangeSpec::Kind> kind,
+                                      std::optional<bool> reverse, protocol::ReplyBuilder& reply) {
+  ParsedRange parsed;
+  bool kind_fixed = kind.has_value(), direction_fixed = reverse.has_value();
+  parsed.spec.kind = kind.value_or(zsets::RangeSpec::kByRank);
+  parsed.spec.reverse = reverse.value_or(false);
+  bool has_limit = false;
+  for (size_t j = first + 3; j < args.size(); ++j) {
+    size_t left = args.size() - j - 1;
+    if (!store && Is(args[j], "WITHSCORES")) {
+      parsed.with_scores = true;
+    } else if (Is(args[j], "LIMIT") && left >= 2) {
+      std::optional<int64_t> offset = IntArg(args[j + 1], reply);
+      if (!offset) return std::nullopt;
+      std::optional<int64_t> count = IntArg(args[j + 2], reply);
+      if (!count) return std::nullopt;
+      parsed.spec.offset = *offset;
+      parsed.spec.count = *count;
+      has_limit = true;
+      j += 2;
+    } else if (!direction_fixed && Is(args[j], "REV")) {
+      parsed.spec.reverse = true;
+      direction_fixed = true;
+    } else if (!kind_fixed && Is(args[j], "BYLEX")) {
+      parsed.spec.kind = zsets::RangeSpec::kByLex;
+      kind_fixed = true;
+    } else if (!kind_fixed && Is(args[j], "BYSCORE")) {
+      parsed.spec.kind = zsets::RangeSpec::kByScore;
+      kind_fixed = true;
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  if (has_limit && parsed.spec.kind == zsets::RangeSpec::kByRank &&
+      (parsed.spec.offset != 0 || parsed.spec.count != -1)) {
+    reply.Error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    return std::nullopt;
+  }
+  if (parsed.with_scores && parsed.spec.kind == zsets::RangeSpec::kByLex) {
+    reply.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    return std::nullopt;
+  }
+  std::string_view min = args[first + 1], max = args[first + 2];
+  if (parsed.spec.reverse && parsed.spec.kind != zsets::RangeSpec::kByRank) std::swap(min, max);
+  if (!ParseBounds(min, max, &parsed.spec, reply)) return std::nullopt;
+  return parsed;
+}
+
+void RangeCommand(OpContext& c, std::optional<zsets::RangeSpec::Kind> kind, std::optional<bool> reverse) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 1, false, kind, reverse, c.reply);
+  if (!parsed) return;
+  std::vector<ScoredMember> out;
+  OpStatus status = zsets::Range(c.db, c.args[1], parsed->spec, &out);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+  ReplyScored(c.reply, out, parsed->with_scores);
+}
+
+void OpZRange(OpContext& c) { RangeCommand(c, std::nullopt, std::nullopt); }
+void OpZRevRange(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByRank, true); }
+void OpZRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, false); }
+void OpZRevRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, true); }
+void OpZRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, false); }
+void OpZRevRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, true); }
+
+void OpZRangeStore(OpContext& c) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
+  if (!parsed) return;
+  std::vector<ScoredMember> out;
+  OpStatus status = zsets::Range(c.db, c.args[2], parsed->spec, &out);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+  ReplyInteger(c.reply, zsets::Store(c.db, c.args[1], std::move(out)));
+}
+
+Task<void> CoordZRangeStore(CoordContext& c) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
+  if (!parsed) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
+  co_await lock.Acquire();
+  std::vector<ScoredMember> out;
+  OpStatus status = OpStatus::kOk;
+  co_await lock.Run(c.engine.ShardOfKey(c.args[2]), [&](Worker& shard) {
+    status = zsets::Range(shard.store().db(c.db), c.args[2], parsed->spec, &out);
+  });
+  storage::OpResult<int64_t> stored = status;
+  if (status == OpStatus::kOk) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(out));
+    });
+  }
+  lock.Release();
+  ReplyInteger(c.reply, stored);
+}
+
+void CountCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+  zsets::RangeSpec spec;
+  spec.kind = kind;
+  if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
+  ReplyInteger(c.reply, zsets::Count(c.db, c.args[1], spec));
+}
+void OpZCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByScore); }
+void OpZLexCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByLex); }
+
+void RemoveRangeCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+  zsets::RangeSpec spec;
+  spec.kind = kind;
+  if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
+  ReplyInteger(c.reply, zsets::RemoveRange(c.db, c.args[1], spec));
+}
+void OpZRemRangeByRank(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByRank); }
+void OpZRemRangeByScore(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByScore); }
+void OpZRemRangeByLex(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByLex); }
+
+// ---- Pops and random members ----
+
+void PopCommand(OpContext& c, bool max) {
+  if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
+  uint64_t count = 1;
+  bool has_count = c.args.size() == 3;
+  if (has_count) {
+    std::optional<int64_t> n = IntArg(c.args[2], c.reply, "ERR value is out of range, must be positive");
+    if (!n) return;
+    if (*n < 0) return c.reply.Error("ERR value is out of range, must be positive");
+    count = static_cast<uint64_t>(*n);
+  }
+  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(c.db, c.args[1], count, max);
+  if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
+  ReplyScored(c.reply, popped.value, true, !has_count);
+}
+void OpZPopMin(OpContext& c) { PopCommand(c, false); }
+void OpZPopMax(OpContext& c) { PopCommand(c, true); }
+
+void OpZRandMember(OpContext& c) {
+  if (c.args.size() > 4 || (c.args.size() == 4 && !Is(c.args[3], "WITHSCORES"))) {
+    return c.reply.Error(errors::kSyntax);
+  }
+  std::mt19937_64& rng = CollectionRng();
+  if (c.args.size() == 2) {
+    const ZSetValue* zset;
+    OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+    if (status == OpStatus::kNotFound) return c.reply.Null();
+    if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+    size_t rank = rng() % zset->size();
+    zset->VisitRanks(rank, rank, false, [&](std::string_view m, double) { c.reply.Bulk(m); });
+    return;
+  }
+  std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
+  if (!count) return;
+  storage::OpResult<std::vector<ScoredMember>> members = zsets::RandomMembers(c.db, c.args[1], *count, rng);
+  if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
+  ReplyScored(c.reply, members.value, c.args.size() == 4);
+}
+
+void OpZScan(OpContext& c) {
+  std::optional<ScanArgs> scan = ParseScanArgs(c.args, 2, c.reply);
+  if (!scan) return;
+  const ZSetValue* zset;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::vector<std::string> found;
+  uint64_t next = 0;
+  if (status == OpStatus::kOk) {
+    next = zset->Scan(scan->cursor, scan->count, [&](std::string_view m, double s) {
+      if (!scan->Matches(m)) return;
+      found.emplace_back(m);
+      found.push_back(ScoreText(s));
+    });
+  }
+  c.reply.ArrayHeader(2);
+  c.reply.Bulk(std::to_string(next));
+  c.reply.ArrayHeader(found.size());
+  for (const std::string& s : found) c.reply.Bulk(s);
+}
+
+// ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
+
+struct AlgebraCall {
+  zsets::SetOp op = zsets::SetOp::kUnion;
+  bool store = false;
+  bool cardinality = false;  // ZINTERCARD
+  std::vector<int> sources;
+  std::vector<double> weights;
+  zsets::Aggregate aggregate = zsets::Aggregate::kSum;
+  bool with_scores = false;
+  size_t limit = 0;  // ZINTERCARD LIMIT
+};
+
+std::string LowerName(std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return lower;
+}
+
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
+  AlgebraCall call;
+  std::string_view base = name;
+  if (name == "zintercard") {
+    call.op = zsets::SetOp::kInter;
+    call.cardinality = true;
+    std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
+    if (!numkeys) return std::nullopt;
+    for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
+    for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
+      if (Is(args[i], "LIMIT") && i + 1 < args.size()) {
+        std::optional<int64_t> limit = IntArg(args[++i], reply);
+        if (!limit) return std::nullopt;
+        if (*limit < 0) {
+          reply.Error("ERR LIMIT can't be negative");
+          return std::nullopt;
+        }
+        call.limit = static_cast<size_t>(*limit);
+      } else {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+    }
+    return call;
+  }
+  if (base.substr(base.size() - 5) == "store") {
+    call.store = true;
+    base = base.substr(0, base.size() - 5);
+  }
+  call.op = base == "zunion" ? zsets::SetOp::kUnion : base == "zinter" ? zsets::SetOp::kInter : zsets::SetOp::kDiff;
+  size_t numkeys_at = call.store ? 2 : 1;
+  std::optional<int64_t> numkeys = IntArg(args[numkeys_at], reply);
+  if (!numkeys) return std::nullopt;
+  if (*numkeys < 1) {
+    reply.Error("ERR at least 1 input key is needed for '" + std::string(name) + "' command");
+    return std::nullopt;
+  }
+  if (*numkeys > static_cast<int64_t>(args.size() - numkeys_at - 1)) {
+    reply.Error(errors::kSyntax);
+    return std::nullopt;
+  }
+  size_t n = static_cast<size_t>(*numkeys);
+  for (size_t i = 0; i < n; ++i) call.sources.push_back(static_cast<int>(numkeys_at + 1 + i));
+  call.weights.assign(n, 1.0);
+  size_t j = numkeys_at + 1 + n;
+  while (j < args.size()) {
+    size_t remaining = args.size() - j;
+    if (call.op != zsets::SetOp::kDiff && remaining >= n + 1 && Is(args[j], "WEIGHTS")) {
+      ++j;
+      for (size_t k = 0; k < n; ++k, ++j) {
+        if (!ScoreArg(args[j], &call.weights[k], reply, "ERR weight value is not a float")) return std::nullopt;
+      }
+    } else if (call.op != zsets::SetOp::kDiff && remaining >= 2 && Is(args[j], "AGGREGATE")) {
+      std::string_view how = args[j + 1];
+      if (Is(how, "SUM")) {
+        call.aggregate = zsets::Aggregate::kSum;
+      } else if (Is(how, "MIN")) {
+        call.aggregate = zsets::Aggregate::kMin;
+      } else if (Is(how, "MAX")) {
+        call.aggregate = zsets::Aggregate::kMax;
+      } else {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+      j += 2;
+    } else if (!call.store && Is(args[j], "WITHSCORES")) {
+      call.with_scores = true;
+      ++j;
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  return call;
+}
+
+std::vector<int> AlgebraKeys(ArgList args) {
+  std::string name = LowerName(args[0]);
+  if (name == "zunionstore" || name == "zinterstore" || name == "zdiffstore") {
+    return KeysWithDestinationAndNumkeys2(args);
+  }
+  return KeysAfterNumkeys1(args);
+}
+
+storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
+                                                      std::vector<std::vector<ScoredMember>> inputs,
+                                                      const std::vector<OpStatus>& statuses) {
+  bool any_missing = false;
+  for (OpStatus status : statuses) {
+    if (status == OpStatus::kWrongType) return OpStatus::kWrongType;
+    if (status == OpStatus::kNotFound) any_missing = true;
+  }
+  if (call.op == zsets::SetOp::kInter && any_missing) return std::vector<ScoredMember>{};
+  std::vector<ScoredMember> result = zsets::Combine(std::move(inputs), call.weights, call.aggregate, call.op);
+  if (call.limit && result.size() > call.limit) result.resize(call.limit);
+  return result;
+}
+
+void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
+                  const storage::OpResult<std::vector<ScoredMember>>& result,
+                  const storage::OpResult<int64_t>& stored) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  if (call.cardinality) return reply.Integer(static_cast<int64_t>(result.value.size()));
+  if (call.store) return ReplyInteger(reply, stored);
+  ReplyScored(reply, result.value, call.with_scores);
+}
+
+void OpAlgebra(OpContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  if (!call) return;
+  std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size());
+  for (size_t i = 0; i < call->sources.size(); ++i) {
+    statuses[i] = zsets::Members(c.db, c.args[call->sources[i]], &inputs[i]);
+  }
+  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) stored = zsets::Store(c.db, c.args[1], std::move(result.value));
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+Task<void> CoordAlgebra(CoordContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  if (!call) co_return;
+  std::vector<int> lock_keys = call->sources;
+  if (call->store) lock_keys.push_back(1);
+  std::vector<int> position(c.args.size(), -1);
+  for (size_t i = 0; i < call->sources.size(); ++i) position[call->sources[i]] = static_cast<int>(i);
+  std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size(), OpStatus::kNotFound);
+  MultiShardLock lock(c, GroupKeysByShard(c, lock_keys), call->store ? LockMode::kExclusive : LockMode::kShared);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) {
+      if (position[i] >= 0) statuses[position[i]] = zsets::Members(db, c.args[i], &inputs[position[i]]);
+    }
+  });
+  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(result.value));
+    });
+  }
+  lock.Release();
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+struct Def {
+  std::string_view name;
+  int arity;
+  uint32_t flags;
+  int first, last;
+  OpHandler op;
+  CoordinatedHandler coordinated;
+  KeyFinder key_finder;
+  std::string_view summary;
+  std::string_view acl;
+};
+
+}  // namespace
+
+void RegisterZSetCommands(CommandTable& table) {
+  const uint32_t kRead = kCmdReadOnly;
+  const uint32_t kWrite = kCmdWrite | kCmdDenyOom;
+  const uint32_t kMovable = kCmdMovableKeys;
+  const Def defs[] = {
+      {"zadd", -4, kWrite | kCmdFast, 1, 1, OpZAdd, nullptr, nullptr, "Add one or more members to a sorted set, or update its score if it already exists", "@write @sortedset @fast"},
+      {"zincrby", 4, kWrite | kCmdFast, 1, 1, OpZIncrBy, nullptr, nullptr, "Increment the score of a member in a sorted set", "@write @sortedset @fast"},
+      {"zrem", -3, kCmdWrite | kCmdFast, 1, 1, OpZRem, nullptr, nullptr, "Remove one or more members from a sorted set", "@write @sortedset @fast"},
+      {"zscore", 3, kRead | kCmdFast, 1, 1, OpZScore, nullptr, nullptr, "Get the score associated with the given member in a sorted set", "@read @sortedset @fast"},
+      {"zmscore", -3, kRead | kCmdFast, 1, 1, OpZMScore, nullptr, nullptr, "Get the score associated with the given members in a sorted set", "@read @sortedset @fast"},
+      {"zcard", 2, kRead | kCmdFast, 1, 1, OpZCard, nullptr, nullptr, "Get the number of members in a sorted set", "@read @sortedset @fast"},
+      {"zcount", 4, kRead | kCmdFast, 1, 1, OpZCount, nullptr, nullptr, "Count the members in a sorted set with scores within the given values", "@read @sortedset @fast"},
+      {"zlexcount", 4, kRead | kCmdFast, 1, 1, OpZLexCount, nullptr, nullptr, "Count the number of members in a sorted set between a given lexicographical range", "@read @sortedset @fast"},
+      {"zrank", 3, kRead | kCmdFast, 1, 1, OpZRank, nullptr, nullptr, "Determine the index of a member in a sorted set", "@read @sortedset @fast"},
+      {"zrevrank", 3, kRead | kCmdFast, 1, 1, OpZRevRank, nullptr, nullptr, "Determine the index of a member in a sorted set, with scores ordered from high to low", "@read @sortedset @fast"},
+      {"zrange", -4, kRead, 1, 1, OpZRange, nullptr, nullptr, "Return a range of members in a sorted set", "@read @sortedset @slow"},
+      {"zrangestore", -5, kWrite, 1, 2, OpZRangeStore, CoordZRangeStore, nullptr, "Store a range of members from sorted set into another key", "@write @sortedset @slow"},
+      {"zrevrange", -4, kRead, 1, 1, OpZRevRange, nullptr, nullptr, "Return a range of members in a sorted set, by index, with scores ordered from high to low", "@read @sortedset @slow"},
+      {"zrangebyscore", -4, kRead, 1, 1, OpZRangeByScore, nullptr, nullptr, "Return a range of members in a sorted set, by score", "@read @sortedset @slow"},
+      {"zrevrangebyscore", -4, kRead, 1, 1, OpZRevRangeByScore, nullptr, nullptr, "Return a range of members in a sorted set, by score, with scores ordered from high to low", "@read @sortedset @slow"},
+      {"zrangebylex", -4, kRead, 1, 1, OpZRangeByLex, nullptr, nullptr, "Return a range of members in a sorted set, by lexicographical range", "@read @sortedset @slow"},
+      {"zrevrangebylex", -4, kRead, 1, 1, OpZRevRangeByLex, nullptr, nullptr, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "@read @sortedset @slow"},
+      {"zremrangebyrank", 4, kCmdWrite, 1, 1, OpZRemRangeByRank, nullptr, nullptr, "Remove all members in a sorted set within the given indexes", "@write @sortedset @slow"},
+      {"zremrangebyscore", 4, kCmdWrite, 1, 1, OpZRemRangeByScore, nullptr, nullptr, "Remove all members in a sorted set within the given scores", "@write @sortedset @slow"},
+      {"zremrangebylex", 4, kCmdWrite, 1, 1, OpZRemRangeByLex, nullptr, nullptr, "Remove all members in a sorted set between the given lexicographical range", "@write @sortedset @slow"},
+      {"zpopmin", -2, kCmdWrite | kCmdFast, 1, 1, OpZPopMin, nullptr, nullptr, "Remove and return members with the lowest scores in a sorted set", "@write @sortedset @fast"},
+      {"zpopmax", -2, kCmdWrite | kCmdFast, 1, 1, OpZPopMax, nullptr, nullptr, "Remove and return members with the highest scores in a sorted set", "@write @sortedset @fast"},
+      {"zrandmember", -2, kRead, 1, 1, OpZRandMember, nullptr, nullptr, "Get one or multiple random elements from a sorted set", "@read @sortedset @slow"},
+      {"zscan", -3, kRead, 1, 1, OpZScan, nullptr, nullptr, "Incrementally iterate sorted sets elements and associated scores", "@read @sortedset @slow"},
+      {"zunion", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Add multiple sorted sets", "@read @sortedset @slow"},
+      {"zinter", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets", "@read @sortedset @slow"},
+      {"zdiff", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Subtract multiple sorted sets", "@read @sortedset @slow"},
+      {"zintercard", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets and return the cardinality of the result", "@read @sortedset @slow"},
+      {"zunionstore", -4, kWrite | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Add multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
+      {"zinterstore", -4, kWrite | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
+      {"zdiffstore", -4, kWrite | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Subtract multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
+  };
+  for (const Def& d : defs) {
+    CommandSpec spec;
+    spec.name = d.name;
+    spec.arity = d.arity;
+    spec.flags = d.flags;
+    spec.first_key = d.first;
+    spec.last_key = d.last;
+    spec.key_step = d.first ? 1 : 0;
+    spec.op = d.op;
+    spec.coordinated = d.coordinated;
+    spec.key_finder = d.key_finder;
+    spec.group = "sorted_set";
+    spec.summary = d.summary;
+    spec.acl_categories = d.acl;
+    table.Register(std::move(spec));
+  }
+}
+
+}  // namespace emberkv::server
