@@ -330,32 +330,38 @@ Task<void> CoordScan(CoordContext& c) {
   for (const std::string& key : found) c.reply.Bulk(key);
 }
 
+// As Redis's dbRandomKey: a key drawn that has expired is deleted (the
+// lookup expires it) and another is drawn, so the reply is nil only when no
+// live key is left. The draw may return an expired key (Database::RandomKey
+// gives up on finding a live one after some tries), and a shard picked for
+// its size may hold only expired keys. Every retry deletes a key, so the
+// loop ends; the bound guards against a store that keeps drawing nothing.
 Task<void> CoordRandomKey(CoordContext& c) {
-  std::vector<size_t> sizes(c.engine.shard_count(), 0);
-  size_t total = 0;
-  co_await ForEachShard(c, [&](Worker& shard) {
-    storage::Database* db = shard.store().existing_db(c.db);
-    sizes[shard.id()] = db ? db->size() : 0;
-  });
-  for (size_t s : sizes) total += s;
   thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string key;
-  bool found = false;
-  if (total > 0) {
+  std::vector<size_t> sizes(c.engine.shard_count(), 0);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    co_await ForEachShard(c, [&](Worker& shard) {
+      storage::Database* db = shard.store().existing_db(c.db);
+      sizes[shard.id()] = db ? db->size() : 0;
+    });
+    size_t total = 0;
+    for (size_t s : sizes) total += s;
+    if (total == 0) break;
     uint64_t pick = rng() % total;
     int shard = 0;
     while (pick >= sizes[shard]) pick -= sizes[shard++];
     uint64_t random = rng();
+    std::string key;
+    bool live = false;
     co_await c.worker.RunOn(shard, [&](Worker& here) {
       here.RefreshClock();
-      if (storage::Database* db = here.store().existing_db(c.db)) found = db->RandomKey(random, &key);
+      storage::Database* db = here.store().existing_db(c.db);
+      storage::Database::Slot slot;
+      live = db && db->RandomKey(random, &key) && db->Find(key, &slot, storage::LookupMode::kWrite);
     });
+    if (live) co_return c.reply.Bulk(key);
   }
-  if (found) {
-    c.reply.Bulk(key);
-  } else {
-    c.reply.Null();
-  }
+  c.reply.Null();
 }
 
 bool FlushArgsOk(ArgList args, protocol::ReplyBuilder& reply) {
