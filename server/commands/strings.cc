@@ -31,6 +31,14 @@ void ReplyValueOrNull(protocol::ReplyBuilder& reply, OpStatus status, std::strin
   }
 }
 
+// The type of the value at `key`, if any. A peek: it counts no keyspace hit
+// or miss and leaves the access clock alone (the command's own lookup does).
+std::optional<storage::ValueType> PeekType(storage::Database& db, std::string_view key) {
+  storage::Database::Slot slot;
+  if (!db.Find(key, &slot, storage::LookupMode::kWrite)) return std::nullopt;
+  return db.EntryAt(slot).type();
+}
+
 // The status is taken before the value is passed on: in one call expression
 // the order of argument evaluation is unspecified, and `value` may be read
 // (as an empty view) before the lookup fills it.
@@ -173,14 +181,12 @@ void OpGetEx(OpContext& c) {
     }
   }
   // Redis looks the key up before it validates the time: a missing key is
-  // nil and a key of another type WRONGTYPE, whatever the time argument.
-  std::string_view current;
-  if (OpStatus found = strings::Get(c.db, c.args[1], &current); found != OpStatus::kOk) {
-    return ReplyValueOrNull(c.reply, found, current);
-  }
+  // nil and a key of another type WRONGTYPE, whatever the time argument. So
+  // the time is read only for an existing string; GetEx makes the lookup
+  // that counts and answers for the rest.
   if (kind == kPersist) {
     expiry = ExpiryChange::Clear();
-  } else if (kind != kNone) {
+  } else if (kind != kNone && PeekType(c.db, c.args[1]) == storage::ValueType::kString) {
     TimeUnit unit = (kind == kEx || kind == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
     std::optional<int64_t> deadline = ExpireDeadlineArg(
         expire_arg, unit, kind == kExAt || kind == kPxAt, c.worker.now_ms(), c.spec.name, c.reply);
@@ -214,6 +220,9 @@ void OpDecrBy(OpContext& c) {
 }
 
 void OpIncrByFloat(OpContext& c) {
+  // Redis checks the key's type before it reads the increment.
+  std::optional<storage::ValueType> type = PeekType(c.db, c.args[1]);
+  if (type && *type != storage::ValueType::kString) return c.reply.Error(errors::kWrongType);
   long double delta;
   if (!storage::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
   storage::OpResult<std::string> result = strings::IncrByFloat(c.db, c.args[1], delta);
