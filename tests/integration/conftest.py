@@ -33,3 +33,29 @@ def reference():
     """Debian's redis-server, the reference for differential tests."""
     with RedisServer() as server:
         yield server
+
+
+@pytest.fixture(params=["emberkv", "redis"])
+def c(request):
+    """A flushed client (support.client: whole error texts, raw replies) on
+    emberkv, then on the reference redis-server: a command test runs against
+    both, so its expectations are Redis 7.0's own behaviour."""
+    from support import client
+    server = request.getfixturevalue("ember" if request.param == "emberkv" else "reference")
+    conn = client(server, raw=True)
+    conn.server = server  # for tests that open more connections
+    conn.flushall()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def pair(ember, reference):
+    """(emberkv client, redis client), both raw and flushed, for direct comparisons."""
+    from support import client
+    a, b = client(ember, raw=True), client(reference, raw=True)
+    a.flushall()
+    b.flushall()
+    yield a, b
+    a.close()
+    b.close()
