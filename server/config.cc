@@ -51,6 +51,20 @@ ParamImpl Int64Param(std::string_view name, bool runtime, int64_t ServerConfig::
           }};
 }
 
+// An integer the data path reads while CONFIG SET may write it (Relaxed).
+template <class T>
+ParamImpl RelaxedIntParam(std::string_view name, bool runtime, Relaxed<T> ServerConfig::*field,
+                          int64_t min, int64_t max) {
+  return {{name, runtime},
+          [field](const ServerConfig& c) { return std::to_string((c.*field).load()); },
+          [field, min, max](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            int64_t parsed;
+            if (auto error = ParseIntInto(v, min, max, &parsed)) return error;
+            (c.*field).store(static_cast<T>(parsed));
+            return std::nullopt;
+          }};
+}
+
 ParamImpl MemoryParam(std::string_view name, bool runtime, uint64_t ServerConfig::*field) {
   return {{name, runtime, ParamKind::kMemory},
           [field](const ServerConfig& c) { return std::to_string(c.*field); },
@@ -145,9 +159,11 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(Int64Param("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
                            INT64_MAX));
     p.push_back(MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
-    p.push_back(Int64Param("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
-                           -1, INT64_MAX));
-    p.push_back(IntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
+    p.push_back(RelaxedIntParam("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
+                                -1, INT64_MAX));
+    p.push_back(RelaxedIntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
+    p.push_back(RelaxedIntParam("latency-monitor-threshold", true, &ServerConfig::latency_monitor_threshold, 0,
+                                INT64_MAX));
     p.push_back(IntParam("hz", true, &ServerConfig::hz, 1, 500));
     p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, 0, 65535));
     p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));

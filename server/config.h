@@ -5,6 +5,7 @@
 // are Redis's directive names (port, bind, maxmemory-policy, ...).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,30 @@
 #include <vector>
 
 namespace emberkv::server {
+
+// An integer setting that the data path reads on every command while CONFIG
+// SET may change it from another worker: a relaxed atomic (a plain load on
+// x86) that still copies like an integer, so that ServerConfig stays a value.
+template <class T>
+class Relaxed {
+ public:
+  Relaxed(T value = T{}) : value_(value) {}  // NOLINT: converts like T
+  Relaxed(const Relaxed& other) : value_(other.load()) {}
+  Relaxed& operator=(const Relaxed& other) {
+    store(other.load());
+    return *this;
+  }
+  Relaxed& operator=(T value) {
+    store(value);
+    return *this;
+  }
+  operator T() const { return load(); }  // NOLINT: reads like T
+  T load() const { return value_.load(std::memory_order_relaxed); }
+  void store(T value) { value_.store(value, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<T> value_;
+};
 
 struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
@@ -28,8 +53,9 @@ struct ServerConfig {
   bool protected_mode = true;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
-  int64_t slowlog_log_slower_than = 10000;  // microseconds
-  int slowlog_max_len = 128;
+  Relaxed<int64_t> slowlog_log_slower_than = 10000;  // microseconds; negative: off
+  Relaxed<int> slowlog_max_len = 128;
+  Relaxed<int64_t> latency_monitor_threshold = 0;  // milliseconds; 0: off
   int hz = 10;
   int metrics_port = 0;  // 0: no metrics listener
   std::string metrics_bind = "127.0.0.1";

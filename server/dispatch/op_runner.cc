@@ -1,28 +1,27 @@
 #include "server/dispatch/op_runner.h"
 
 #include "server/engine/worker.h"
+#include "server/observability/cycle_clock.h"
 
 namespace emberkv::server {
 
 void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
-              protocol::RespVersion resp, ClientFlags flags, std::string* out) {
+              protocol::RespVersion resp, ClientFlags flags, std::string* out, const ClientLabel& client) {
   protocol::ReplyBuilder reply(out, resp);
   OpContext context{worker, worker.store().db(db), args, reply, spec, flags};
   size_t before = out->size();
+  uint64_t start = CycleClock::Now();
   // CLIENT NO-TOUCH: the command's reads leave the access clock alone,
   // except TOUCH's.
   storage::ShardContext& shard = worker.store().context();
   shard.reads_touch = !flags.no_touch || spec.name == "touch";
   spec.op(context);
   shard.reads_touch = true;
+  uint64_t cycles = CycleClock::Now() - start;
   // Clients blocked on a key this command filled are served right after it,
   // before the next command, as in Redis.
   worker.blocking().ServeReadyKeys(worker);
-  WorkerStats& stats = worker.stats();
-  ++stats.commands_processed;
-  CommandCounters& counters = stats.commands[spec.id];
-  ++counters.calls;
-  if (out->size() > before && (*out)[before] == '-') ++counters.failed_calls;
+  ObserveCall(worker, spec, args, client, cycles, std::string_view(*out).substr(before));
 }
 
 bool OpCanRunNow(Worker& worker, const CommandSpec& spec, ArgList args) {

@@ -8,12 +8,15 @@
 
 #include "protocol/reply_builder.h"
 #include "server/command.h"
+#include "server/observability/command_observer.h"
 
 namespace emberkv::server {
 
-// Runs `spec`'s op now and appends its reply to *out. Counts the call.
+// Runs `spec`'s op now and appends its reply to *out. Counts and times the
+// call (see observability/command_observer.h); `client` is for the slow log.
 void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
-              protocol::RespVersion resp, ClientFlags flags, std::string* out);
+              protocol::RespVersion resp, ClientFlags flags, std::string* out,
+              const ClientLabel& client = {});
 
 // Whether the command may run now on `worker` without waiting for a lock.
 bool OpCanRunNow(Worker& worker, const CommandSpec& spec, ArgList args);

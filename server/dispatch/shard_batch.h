@@ -22,8 +22,13 @@ namespace emberkv::server {
 
 class ShardBatch {
  public:
-  ShardBatch(int shard, protocol::RespVersion resp, ClientFlags flags)
-      : shard_(shard), resp_(resp), flags_(flags) {}
+  // `client_address` and `client_name` (for the slow log) are the client's
+  // own strings, read on the shard only for a slow command: the connection
+  // outlives its batches and runs no command of its own (none could rename
+  // it) until they are back.
+  ShardBatch(int shard, protocol::RespVersion resp, ClientFlags flags,
+             const std::string* client_address = nullptr, const std::string* client_name = nullptr)
+      : shard_(shard), resp_(resp), flags_(flags), client_address_(client_address), client_name_(client_name) {}
 
   int shard() const { return shard_; }
   size_t size() const { return items_.size(); }
@@ -61,6 +66,8 @@ class ShardBatch {
   int shard_;
   protocol::RespVersion resp_;
   ClientFlags flags_;
+  const std::string* client_address_;
+  const std::string* client_name_;
   std::vector<Item> items_;
   std::vector<std::pair<uint32_t, uint32_t>> arg_spans_;  // offset, length in arg_bytes_
   std::string arg_bytes_;

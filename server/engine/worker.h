@@ -30,6 +30,7 @@
 #include "server/engine/message.h"
 #include "server/engine/mpsc_queue.h"
 #include "server/engine/task.h"
+#include "server/observability/worker_records.h"
 #include "server/pubsub/pubsub_registry.h"
 #include "server/stats.h"
 #include "server/transaction/lock_table.h"
@@ -60,6 +61,8 @@ class Worker {
   PubSubRegistry& pubsub() { return pubsub_; }
   BlockingRegistry& blocking() { return blocking_; }
   WorkerStats& stats() { return stats_; }
+  // The slow log and the latency monitor's events of commands run here.
+  WorkerRecords& records() { return records_; }
 
   // Queues `message` to run on worker `target` (this one included); it leaves
   // at the end of the current loop turn.
@@ -154,6 +157,7 @@ class Worker {
   };
   KeyEvents key_events_{this};
   WorkerStats stats_;
+  WorkerRecords records_;
 
   MpscQueue inbox_;
   // Whether the loop is (about to be) blocked in epoll; senders wake it then.

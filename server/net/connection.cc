@@ -14,6 +14,8 @@
 #include "server/dispatch/shard_batch.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
+#include "server/observability/command_observer.h"
+#include "server/observability/cycle_clock.h"
 #include "server/blocking/blocking.h"
 #include "server/transaction/watch.h"
 #include "server/util/ascii.h"
@@ -307,6 +309,7 @@ void Connection::ReplyLocal(std::string_view reply) {
 
 void Connection::Reject(const CommandSpec* spec, std::string_view error) {
   if (spec) ++worker_.stats().commands[spec->id].rejected_calls;
+  CountErrorReply(worker_.stats(), error);
   // As in Redis, a command refused while a transaction is being queued makes
   // EXEC fail.
   if (in_multi_) multi_failed_ = true;
@@ -387,7 +390,6 @@ void Connection::ResumeAfterPause() {
 }
 
 void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::string_view>& args) {
-  WorkerStats& stats = worker_.stats();
   last_command_ = spec->name;
   if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
   if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
@@ -413,10 +415,9 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
     std::string out;
     protocol::ReplyBuilder reply(&out, resp_);
     ConnContext context{worker_, worker_.engine(), *this, args, reply, *spec};
+    uint64_t start = CycleClock::Now();
     spec->conn(context);
-    ++stats.commands_processed;
-    ++stats.commands[spec->id].calls;
-    if (!out.empty() && out[0] == '-') ++stats.commands[spec->id].failed_calls;
+    ObserveCall(worker_, *spec, args, ClientLabel{peer_address_, name_}, CycleClock::Now() - start, out);
     // Decided after the handler: CLIENT REPLY ON answers although replies
     // were off when it arrived.
     suppress_ = reply_off_ || (suppress_ && !(spec->name == "client|reply"));
@@ -439,7 +440,9 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
     }
     if (single_shard || !spec->coordinated) {
       if (shard == worker_.id() && OpCanRunNow(worker_, *spec, args)) {
-        WithLocalReply([&](std::string* out) { RunOpNow(worker_, *spec, args, db_, resp_, flags_, out); });
+        WithLocalReply([&](std::string* out) {
+          RunOpNow(worker_, *spec, args, db_, resp_, flags_, out, ClientLabel{peer_address_, name_});
+        });
       } else {
         SendToShard(shard, spec, args);
       }
@@ -456,7 +459,7 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
 void Connection::SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args) {
   round_->recording = true;
   std::unique_ptr<ShardBatch>& batch = round_->batches[shard];
-  if (!batch) batch = std::make_unique<ShardBatch>(shard, resp_, flags_);
+  if (!batch) batch = std::make_unique<ShardBatch>(shard, resp_, flags_, &peer_address_, &name_);
   batch->Add(spec, args, db_, suppress_);
   round_->order.push_back(static_cast<int16_t>(shard));
 }
@@ -507,11 +510,12 @@ void Connection::EndRound() {
   state->reply = std::make_unique<protocol::ReplyBuilder>(&state->out, resp_);
   state->context.reset(new CoordContext{worker_, worker_.engine(), this, db_, state->views,
                                         *state->reply, *spec, flags_});
-  Spawn(spec->coordinated(*state->context), [self = shared_from_this(), state, spec, suppressed]() {
-    WorkerStats& stats = self->worker_.stats();
-    ++stats.commands_processed;
-    ++stats.commands[spec->id].calls;
-    if (!state->out.empty() && state->out[0] == '-') ++stats.commands[spec->id].failed_calls;
+  // A barrier's time runs until its coroutine ends: its hops and lock waits
+  // are part of it.
+  uint64_t start = CycleClock::Now();
+  Spawn(spec->coordinated(*state->context), [self = shared_from_this(), state, spec, suppressed, start]() {
+    ObserveCall(self->worker_, *spec, state->views, ClientLabel{self->peer_address_, self->name_},
+                CycleClock::Now() - start, state->out);
     self->barrier_running_ = false;
     if (!self->closed_ && !suppressed) self->output_.append(state->out);
     // Finished at once: the caller (parsing) simply goes on. Later: resume.

@@ -1,0 +1,41 @@
+#include "server/observability/latency_histogram.h"
+
+#include <cmath>
+
+namespace emberkv::server {
+
+uint64_t LatencyHistogram::BucketEnd(size_t index) {
+  constexpr size_t kSub = size_t{1} << kSubBits;
+  if (index < kSub) return index + 1;
+  size_t shift = (index >> kSubBits) - 1;
+  uint64_t sub = index & (kSub - 1);
+  return (kSub + sub + 1) << shift;
+}
+
+void LatencyHistogram::Merge(const LatencyHistogram& other) {
+  for (size_t i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
+  count_ += other.count_;
+}
+
+uint64_t LatencyHistogram::CountBelow(uint64_t ticks) const {
+  uint64_t below = 0;
+  for (size_t i = 0; i < kBuckets && BucketEnd(i) <= ticks; ++i) below += buckets_[i];
+  return below;
+}
+
+uint64_t LatencyHistogram::Percentile(double percentile) const {
+  if (count_ == 0) return 0;
+  // The rank of the wanted duration, 1-based: the smallest r with
+  // r >= count * percentile / 100.
+  uint64_t rank = static_cast<uint64_t>(std::ceil(static_cast<double>(count_) * percentile / 100.0));
+  if (rank < 1) rank = 1;
+  if (rank > count_) rank = count_;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    seen += buckets_[i];
+    if (seen >= rank) return BucketEnd(i);
+  }
+  return BucketEnd(kBuckets - 1);
+}
+
+}  // namespace emberkv::server
