@@ -8,53 +8,19 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
+#include "server/command_table.h"
 #include "server/engine/engine.h"
-#include "server/util/ascii.h"
+#include "server/observability/cycle_clock.h"
+#include "server/observability/stats_snapshot.h"
 #include "server/transaction/multi_shard.h"
+#include "server/util/ascii.h"
 
 namespace emberkv::server {
 namespace {
-
-struct Gathered {
-  WorkerStats stats;
-  storage::ShardCounters counters;
-  storage::MemoryFigures memory;
-  std::vector<std::pair<size_t, size_t>> keyspace;  // per db: keys, expires
-  size_t connections = 0;
-};
-
-void Add(WorkerStats& into, const WorkerStats& from) {
-  into.messages_sent += from.messages_sent;
-  into.batches_sent += from.batches_sent;
-  into.wakeups_sent += from.wakeups_sent;
-  into.loop_busy_ns += from.loop_busy_ns;
-  into.commands_processed += from.commands_processed;
-  into.connections_received += from.connections_received;
-  into.rejected_connections += from.rejected_connections;
-  into.connected_clients += from.connected_clients;
-  into.net_input_bytes += from.net_input_bytes;
-  into.net_output_bytes += from.net_output_bytes;
-}
-
-size_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages_total = 0, pages_resident = 0;
-  statm >> pages_total >> pages_resident;
-  return pages_resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string Human(double bytes) {
-  const char* units[] = {"B", "K", "M", "G", "T"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return absl::StrFormat("%.2f%s", bytes, units[unit]);
-}
 
 bool Wants(const std::vector<std::string>& sections, std::string_view name, bool is_default) {
   if (sections.empty()) return is_default;
@@ -63,6 +29,12 @@ bool Wants(const std::vector<std::string>& sections, std::string_view name, bool
   }
   return false;
 }
+
+// Percentiles INFO latencystats shows, as Redis's default
+// latency-tracking-info-percentiles.
+constexpr double kInfoPercentiles[] = {50, 99, 99.9};
+
+}  // namespace
 
 const std::string& RunId() {
   static const std::string id = [] {
@@ -77,41 +49,27 @@ const std::string& RunId() {
   return id;
 }
 
-}  // namespace
+std::string HumanBytes(uint64_t bytes) {
+  if (bytes < 1024) return absl::StrCat(bytes, "B");
+  const char* units[] = {"K", "M", "G", "T", "P"};
+  double value = static_cast<double>(bytes) / 1024;
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return absl::StrFormat("%.2f%s", value, units[unit]);
+}
 
-Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> requested) {
-  std::vector<std::string> sections;
-  for (std::string_view s : requested) sections.push_back(AsciiLowered(s));
-  Engine& engine = ctx.engine;
-  const int databases = engine.config().databases;
-
-  Gathered total;
-  total.keyspace.assign(databases, {0, 0});
-  co_await ForEachShard(ctx, [&](Worker& shard) {
-    Add(total.stats, shard.stats());
-    const storage::ShardCounters& c = shard.store().context().counters;
-    total.counters.expired_keys += c.expired_keys;
-    total.counters.evicted_keys += c.evicted_keys;
-    total.counters.keyspace_hits += c.keyspace_hits;
-    total.counters.keyspace_misses += c.keyspace_misses;
-    storage::MemoryFigures m = shard.store().Memory();
-    total.memory.entry_bytes += m.entry_bytes;
-    total.memory.arena_page_bytes += m.arena_page_bytes;
-    total.memory.external_bytes += m.external_bytes;
-    total.memory.overhead_bytes += m.overhead_bytes;
-    for (int db = 0; db < databases; ++db) {
-      if (storage::Database* d = shard.store().existing_db(db)) {
-        total.keyspace[db].first += d->size();
-        total.keyspace[db].second += d->expires();
-      }
-    }
-  });
-
-  const ServerConfig& config = engine.config();
+std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std::vector<std::string>& sections) {
+  const ConfigFigures& config = snapshot.config;
+  const ShardFigures& total = snapshot.total;
+  const CommandTable& table = CommandTable::Get();
   int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   int64_t uptime = (now_ms - engine.start_time_ms()) / 1000;
+
   std::string out;
   auto section = [&](std::string_view title) {
     if (!out.empty()) out += "\r\n";
@@ -127,6 +85,16 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     }
     out.append("\r\n");
   };
+  auto fixed = [](double value, int decimals) { return absl::StrFormat("%.*f", decimals, value); };
+
+  // The commands with figures, by name (Redis lists them in its table's
+  // order; sorted reads better and parses the same).
+  std::vector<std::pair<std::string_view, const CommandFigures*>> commands;
+  for (size_t id = 0; id < snapshot.commands.size() && id < table.by_id().size(); ++id) {
+    const CommandFigures& c = snapshot.commands[id];
+    if (c.calls || c.failed_calls || c.rejected_calls) commands.emplace_back(table.by_id()[id]->name, &c);
+  }
+  std::sort(commands.begin(), commands.end());
 
   if (Wants(sections, "server", true)) {
     utsname uts;
@@ -139,8 +107,13 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     field("redis_mode", "standalone");
     field("os", std::string(uts.sysname) + " " + uts.release + " " + uts.machine);
     field("arch_bits", 64);
+    // The clock that times commands (see observability/cycle_clock.h).
+    field("monotonic_clock", CycleClock::uses_tsc()
+                                 ? absl::StrFormat("X86 TSC @ %.0f ticks/us", 1000.0 / CycleClock::NsPerCycle())
+                                 : std::string("POSIX clock_gettime"));
     field("multiplexing_api", "epoll");
-    field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." + std::to_string(__GNUC_PATCHLEVEL__));
+    field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
     field("process_id", getpid());
     field("run_id", RunId());
     field("tcp_port", config.port);
@@ -151,33 +124,51 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
     field("configured_hz", config.hz);
     field("executable", "emberkv");
     field("config_file", config.config_file);
+    field("io_threads_active", 0);
     field("emberkv_version", kEmberkvVersion);
     field("emberkv_threads", engine.shard_count());
   }
   if (Wants(sections, "clients", true)) {
     section("Clients");
-    field("connected_clients", total.stats.connected_clients);
+    field("connected_clients", total.connected_clients);
     field("cluster_connections", 0);
     field("maxclients", config.maxclients);
-    field("blocked_clients", 0);
+    // The largest buffers of the clients connected now (Redis: of the last
+    // few seconds).
+    field("client_recent_max_input_buffer", total.max_input_buffer);
+    field("client_recent_max_output_buffer", total.max_output_buffer);
+    field("blocked_clients", total.blocked_clients);
     field("tracking_clients", 0);
   }
   if (Wants(sections, "memory", true)) {
-    size_t used = total.memory.used();
-    size_t rss = ResidentBytes();
+    uint64_t used = total.memory.used();
+    uint64_t peak = std::max(used, snapshot.used_memory_peak);
+    uint64_t rss = ResidentSetBytes();
+    uint64_t system = TotalSystemMemoryBytes();
+    uint64_t overhead = total.memory.overhead_bytes;
     section("Memory");
     field("used_memory", used);
-    field("used_memory_human", Human(used));
+    field("used_memory_human", HumanBytes(used));
     field("used_memory_rss", rss);
-    field("used_memory_rss_human", Human(rss));
+    field("used_memory_rss_human", HumanBytes(rss));
+    field("used_memory_peak", peak);
+    field("used_memory_peak_human", HumanBytes(peak));
+    field("used_memory_peak_perc", fixed(peak ? 100.0 * used / peak : 0, 2) + "%");
+    field("used_memory_overhead", overhead);
+    field("used_memory_dataset", used - std::min(used, overhead));
+    field("used_memory_dataset_perc", fixed(used ? 100.0 * (used - std::min(used, overhead)) / used : 0, 2) + "%");
+    field("total_system_memory", system);
+    field("total_system_memory_human", HumanBytes(system));
     field("maxmemory", config.maxmemory);
-    field("maxmemory_human", Human(config.maxmemory));
+    field("maxmemory_human", HumanBytes(config.maxmemory));
     field("maxmemory_policy", config.maxmemory_policy);
-    field("mem_fragmentation_ratio", absl::StrFormat("%.2f", used ? double(rss) / used : 0.0));
+    field("mem_fragmentation_ratio", fixed(used ? static_cast<double>(rss) / used : 0.0, 2));
+    field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
     field("emberkv_entry_bytes", total.memory.entry_bytes);
     field("emberkv_arena_page_bytes", total.memory.arena_page_bytes);
     field("emberkv_external_bytes", total.memory.external_bytes);
     field("emberkv_index_bytes", total.memory.overhead_bytes);
+    field("emberkv_client_buffer_bytes", total.memory.client_bytes);
   }
   if (Wants(sections, "persistence", true)) {
     // No persistence: what clients look for on connect (loading:0) and the
@@ -195,38 +186,89 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
   }
   if (Wants(sections, "stats", true)) {
     section("Stats");
-    field("total_connections_received", total.stats.connections_received);
-    field("total_commands_processed", total.stats.commands_processed);
-    field("instantaneous_ops_per_sec", 0);
-    field("total_net_input_bytes", total.stats.net_input_bytes);
-    field("total_net_output_bytes", total.stats.net_output_bytes);
-    field("rejected_connections", total.stats.rejected_connections);
+    field("total_connections_received", total.connections_received);
+    field("total_commands_processed", total.commands_processed);
+    field("instantaneous_ops_per_sec", static_cast<uint64_t>(total.ops_per_sec + 0.5));
+    field("total_net_input_bytes", total.net_input_bytes);
+    field("total_net_output_bytes", total.net_output_bytes);
+    field("total_net_repl_input_bytes", 0);
+    field("total_net_repl_output_bytes", 0);
+    field("instantaneous_input_kbps", fixed(total.input_bytes_per_sec / 1024, 2));
+    field("instantaneous_output_kbps", fixed(total.output_bytes_per_sec / 1024, 2));
+    field("instantaneous_input_repl_kbps", "0.00");
+    field("instantaneous_output_repl_kbps", "0.00");
+    field("rejected_connections", total.rejected_connections);
+    field("sync_full", 0);
+    field("sync_partial_ok", 0);
+    field("sync_partial_err", 0);
     field("expired_keys", total.counters.expired_keys);
     field("evicted_keys", total.counters.evicted_keys);
+    field("evicted_clients", 0);
     field("keyspace_hits", total.counters.keyspace_hits);
     field("keyspace_misses", total.counters.keyspace_misses);
-  }
-  if (Wants(sections, "emberkv", false)) {
-    section("Emberkv");
-    field("threads", engine.shard_count());
-    field("cross_shard_messages", total.stats.messages_sent);
-    field("cross_shard_batches", total.stats.batches_sent);
-    field("cross_shard_wakeups", total.stats.wakeups_sent);
-    field("event_loop_busy_ms", total.stats.loop_busy_ns / 1000000);
+    field("pubsub_channels", snapshot.pubsub_channels);
+    field("pubsub_patterns", snapshot.pubsub_patterns);
+    field("latest_fork_usec", 0);
+    field("total_forks", 0);
+    field("unexpected_error_replies", 0);
+    field("total_error_replies", total.error_replies);
   }
   if (Wants(sections, "replication", true)) {
     section("Replication");
     field("role", "master");
     field("connected_slaves", 0);
+    field("master_failover_state", "no-failover");
     field("master_replid", RunId());
+    field("master_replid2", "0000000000000000000000000000000000000000");
     field("master_repl_offset", 0);
+    field("second_repl_offset", -1);
+    field("repl_backlog_active", 0);
+    field("repl_backlog_first_byte_offset", 0);
+    field("repl_backlog_histlen", 0);
   }
   if (Wants(sections, "cpu", true)) {
     rusage self;
     getrusage(RUSAGE_SELF, &self);
     section("CPU");
-    field("used_cpu_sys", absl::StrFormat("%.6f", self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6));
-    field("used_cpu_user", absl::StrFormat("%.6f", self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6));
+    field("used_cpu_sys", fixed(self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6, 6));
+    field("used_cpu_user", fixed(self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6, 6));
+    field("used_cpu_sys_children", "0.000000");
+    field("used_cpu_user_children", "0.000000");
+    // Redis's main thread is our worker 0.
+    if (!snapshot.shards.empty()) {
+      field("used_cpu_sys_main_thread", fixed(snapshot.shards[0].cpu_sys_seconds, 6));
+      field("used_cpu_user_main_thread", fixed(snapshot.shards[0].cpu_user_seconds, 6));
+    }
+  }
+  if (Wants(sections, "modules", true)) section("Modules");
+  if (Wants(sections, "commandstats", false)) {
+    section("Commandstats");
+    for (const auto& [name, c] : commands) {
+      double usec = c->usec();
+      out.append(absl::StrFormat("cmdstat_%s:calls=%d,usec=%.0f,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+                                 ToAbsl(name), c->calls, usec, c->calls ? usec / c->calls : 0.0, c->rejected_calls,
+                                 c->failed_calls));
+    }
+  }
+  if (Wants(sections, "errorstats", true)) {
+    section("Errorstats");
+    for (const auto& [code, count] : snapshot.errors) {
+      out.append(absl::StrFormat("errorstat_%s:count=%d\r\n", code, count));
+    }
+  }
+  if (Wants(sections, "latencystats", false)) {
+    section("Latencystats");
+    for (const auto& [name, c] : commands) {
+      if (!c->latency || c->latency->count() == 0) continue;
+      out.append("latency_percentiles_usec_").append(name).append(":");
+      bool first = true;
+      for (double p : kInfoPercentiles) {
+        double usec = static_cast<double>(c->latency->Percentile(p)) / LatencyHistogram::kTicksPerMicrosecond;
+        out.append(absl::StrFormat("%sp%s=%.3f", first ? "" : ",", absl::StrCat(p), usec));
+        first = false;
+      }
+      out.append("\r\n");
+    }
   }
   if (Wants(sections, "cluster", true)) {
     section("Cluster");
@@ -234,13 +276,41 @@ Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> req
   }
   if (Wants(sections, "keyspace", true)) {
     section("Keyspace");
-    for (int db = 0; db < databases; ++db) {
-      auto [keys, expires] = total.keyspace[db];
-      if (keys == 0) continue;
-      field("db" + std::to_string(db), "keys=" + std::to_string(keys) + ",expires=" + std::to_string(expires) + ",avg_ttl=0");
+    for (size_t db = 0; db < total.keyspace.size(); ++db) {
+      const DbFigures& d = total.keyspace[db];
+      if (d.keys == 0) continue;
+      // avg_ttl: emberkv keeps no estimate of it; Redis too says 0 then.
+      field(absl::StrCat("db", db), absl::StrCat("keys=", d.keys, ",expires=", d.expires, ",avg_ttl=0"));
     }
   }
-  co_return out;
+  if (Wants(sections, "emberkv", false)) {
+    // One thread per shard: shardN is both.
+    section("Emberkv");
+    field("threads", engine.shard_count());
+    field("cross_shard_messages", total.messages_sent);
+    field("cross_shard_batches", total.batches_sent);
+    field("cross_shard_wakeups", total.wakeups_sent);
+    field("event_loop_busy_ms", total.loop_busy_ns / 1000000);
+    for (const ShardFigures& s : snapshot.shards) {
+      field(absl::StrCat("shard", s.shard),
+            absl::StrFormat("keys=%d,expires=%d,used_memory=%d,commands_processed=%d,connected_clients=%d,"
+                            "cross_shard_messages=%d,cross_shard_batches=%d,cross_shard_wakeups=%d,"
+                            "event_loop_busy_ms=%d,used_cpu_user=%.6f,used_cpu_sys=%.6f,ops_per_sec=%.0f",
+                            s.keys, s.expires, s.memory.used(), s.commands_processed, s.connected_clients,
+                            s.messages_sent, s.batches_sent, s.wakeups_sent, s.loop_busy_ns / 1000000,
+                            s.cpu_user_seconds, s.cpu_sys_seconds, s.ops_per_sec));
+    }
+  }
+  return out;
+}
+
+Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> requested) {
+  std::vector<std::string> sections;
+  for (std::string_view s : requested) sections.push_back(AsciiLowered(s));
+  StatsSnapshot snapshot;
+  co_await ForEachShard(ctx, [&](Worker& shard) { snapshot.Add(TakeShardFigures(shard)); });
+  snapshot.Finish(ctx.engine);
+  co_return RenderInfo(ctx.engine, snapshot, sections);
 }
 
 }  // namespace emberkv::server

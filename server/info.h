@@ -2,6 +2,7 @@
 // counters are its own; they are summed here, only when asked).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,8 +12,21 @@
 
 namespace emberkv::server {
 
+struct StatsSnapshot;
+class Engine;
+
 // Builds INFO's reply for the requested sections (none: the default ones).
 Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> sections);
+
+// INFO's text for `sections` (lower case; none: the default ones) from a
+// snapshot of every worker's figures.
+std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std::vector<std::string>& sections);
+
+// The server's random id (INFO run_id), made at the first call.
+const std::string& RunId();
+
+// Redis's rendering of a byte count: 1023B, 1.00K, 967.44K, 11.81M, ...
+std::string HumanBytes(uint64_t bytes);
 
 // The version we report as redis_version; client libraries pick code paths
 // from it, so it is Redis's, not ours.

@@ -14,16 +14,24 @@
 #include "server/engine/engine.h"
 #include "server/info.h"
 #include "server/net/listener.h"
+#include "server/observability/cycle_clock.h"
+#include "server/observability/stats_snapshot.h"
 
 namespace emberkv::server {
 
 int RunServer(ServerConfig config) {
   CommandTable::Get();  // build the table before any worker reads it
+  CycleClock::Start();   // the baseline of the command timer's rate
   Engine engine(std::move(config));
   Listener listener(engine);
   if (std::optional<std::string> error = listener.Open()) {
     std::fprintf(stderr, "emberkv: %s\n", error->c_str());
     return 1;
+  }
+  engine.config().port = listener.port();  // INFO tcp_port and CONFIG GET port tell the real one
+  for (int w = 0; w < engine.shard_count(); ++w) {
+    Worker* worker = &engine.worker(w);
+    worker->AddCronHook([worker] { ObservabilityCronTick(*worker); });
   }
 
   // The main thread only waits for a stop request and supervises the stop.
