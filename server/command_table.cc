@@ -23,6 +23,7 @@ const CommandTable& CommandTable::Get() {
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
+    RegisterObservabilityCommands(*t);
     RegisterHashCommands(*t);
     RegisterSetCommands(*t);
     RegisterZSetCommands(*t);
