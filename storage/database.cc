@@ -103,7 +103,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
   int64_t deadline = expiry.kind == ExpiryChange::kSet    ? std::max<int64_t>(expiry.deadline_ms, 1)
                      : expiry.kind == ExpiryChange::kKeep ? old_deadline
                                                           : 0;
-  EntryShape shape = EntryShape::For(key.bytes.size(), length, deadline != 0, false);
+  EntryShape shape = EntryShape::For(key.bytes.size(), length, deadline, false);
   size_t kept = preserve ? std::min(old_value.size(), length) : 0;
 
   // The value's bytes: an external buffer is reused when it is big enough.
@@ -122,7 +122,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
 
   const bool in_place = exists && old_shape.key_external == shape.key_external &&
                         old_shape.value_external == shape.value_external &&
-                        old_shape.has_expiry == shape.has_expiry &&
+                        old_shape.SameExpiryField(shape) &&
                         old_shape.HeaderSize() == shape.HeaderSize() &&
                         SlabArena::ChunkSize(old_shape.Size()) == SlabArena::ChunkSize(shape.Size());
   Handle handle = slot->handle;
@@ -179,7 +179,7 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
 bool Database::CreateObject(const Key& key, ValueType type, ValueObject* object, int64_t expiry_ms,
                             Slot* slot) {
   SlabArena& arena = context_->arena;
-  EntryShape shape = EntryShape::For(key.bytes.size(), 0, expiry_ms != 0, true);
+  EntryShape shape = EntryShape::For(key.bytes.size(), 0, expiry_ms, true);
   Handle handle = arena.Allocate(shape.Size());
   if (handle == kNullHandle) {
     delete object;
@@ -213,16 +213,16 @@ void Database::SetExpiry(const Key& key, Slot* slot, int64_t deadline_ms) {
   }
   // A collection: the object stays, the entry around it is rebuilt.
   SlabArena& arena = context_->arena;
-  EntryShape shape = EntryShape::For(key.bytes.size(), 0, deadline_ms != 0, true);
+  EntryShape shape = EntryShape::For(key.bytes.size(), 0, deadline_ms, true);
   EntryShape old_shape = entry.shape();
   int64_t old_deadline = entry.expiry_ms();
-  if (old_shape.has_expiry == shape.has_expiry && shape.has_expiry) {
+  if (old_shape.SameExpiryField(shape) && shape.has_expiry) {
     entry.set_expiry_ms(deadline_ms);
     if (deadline_ms < old_deadline) ScheduleExpiry(slot->handle, deadline_ms);
     NotifyChanged(key.bytes);
     return;
   }
-  if (old_shape.has_expiry == shape.has_expiry) return;  // persisting a key without a deadline
+  if (!old_shape.has_expiry && !shape.has_expiry) return;  // persisting a key without a deadline
   Handle handle = arena.Allocate(shape.Size());
   if (handle == kNullHandle) return;  // keeps the old deadline; only when 16 GiB are used
   char* key_blob = entry.key_external() ? static_cast<char*>(entry.key_pointer()) : nullptr;
@@ -237,11 +237,10 @@ void Database::SetExpiry(const Key& key, Slot* slot, int64_t deadline_ms) {
   arena.Free(slot->handle, old_shape.Size());
   index_table_.Set(slot->position, handle);
   slot->handle = handle;
+  if (old_shape.has_expiry) --expires_;
   if (deadline_ms) {
     ++expires_;
     ScheduleExpiry(handle, deadline_ms);
-  } else {
-    --expires_;
   }
   NotifyChanged(key.bytes);
 }

@@ -6,7 +6,8 @@ namespace emberkv::storage {
 namespace {
 
 constexpr size_t kPointerSize = sizeof(void*);
-constexpr size_t kExpirySize = 6;
+constexpr size_t kShortExpirySize = 6;
+constexpr size_t kLongExpirySize = 8;
 
 size_t VarintSize(uint32_t value) {
   size_t n = 1;
@@ -40,7 +41,8 @@ const char* GetVarint(const char* p, uint32_t* value) {
 }  // namespace
 
 size_t EntryShape::HeaderSize() const {
-  return 2 + VarintSize(key_len) + VarintSize(value_len) + (has_expiry ? kExpirySize : 0);
+  size_t expiry = !has_expiry ? 0 : long_expiry ? kLongExpirySize : kShortExpirySize;
+  return 2 + VarintSize(key_len) + VarintSize(value_len) + expiry;
 }
 
 size_t EntryShape::Size() const {
@@ -48,11 +50,12 @@ size_t EntryShape::Size() const {
          (value_external ? kPointerSize : value_len);
 }
 
-EntryShape EntryShape::For(size_t key_len, size_t value_len, bool has_expiry, bool value_is_object) {
+EntryShape EntryShape::For(size_t key_len, size_t value_len, int64_t deadline_ms, bool value_is_object) {
   EntryShape shape;
   shape.key_len = static_cast<uint32_t>(key_len);
   shape.value_len = value_is_object ? 0 : static_cast<uint32_t>(value_len);
-  shape.has_expiry = has_expiry;
+  shape.has_expiry = deadline_ms != 0;
+  shape.long_expiry = deadline_ms > kMaxShortExpiryMs || deadline_ms < 0;
   shape.value_external = value_is_object;
   if (shape.Size() <= SlabArena::kMaxAllocation) return shape;
   shape.value_external = true;
@@ -65,6 +68,7 @@ Entry Entry::Init(char* data, const EntryShape& shape, ValueType type, std::stri
                   char* external_key, int64_t expiry_ms, uint8_t access) {
   uint8_t flags = static_cast<uint8_t>(type);
   if (shape.has_expiry) flags |= kHasExpiry;
+  if (shape.has_expiry && shape.long_expiry) flags |= kLongExpiry;
   if (shape.key_external) flags |= kKeyExternal;
   if (shape.value_external) flags |= kValueExternal;
   char* p = data;
@@ -72,7 +76,7 @@ Entry Entry::Init(char* data, const EntryShape& shape, ValueType type, std::stri
   *p++ = static_cast<char>(access);
   p = PutVarint(p, shape.key_len);
   p = PutVarint(p, shape.value_len);
-  if (shape.has_expiry) p += kExpirySize;
+  if (shape.has_expiry) p += shape.long_expiry ? kLongExpirySize : kShortExpirySize;
   if (shape.key_external) {
     std::memcpy(p, &external_key, kPointerSize);
   } else {
@@ -87,21 +91,23 @@ void Entry::Decode() {
   const char* p = data_ + 2;
   p = GetVarint(p, &key_len_);
   p = GetVarint(p, &value_len_);
-  if (has_expiry()) p += kExpirySize;
+  if (has_expiry()) p += long_expiry() ? kLongExpirySize : kShortExpirySize;
   key_offset_ = static_cast<uint16_t>(p - data_);
   value_offset_ = static_cast<uint16_t>(key_offset_ + (key_external() ? kPointerSize : key_len_));
 }
 
 int64_t Entry::expiry_ms() const {
   if (!has_expiry()) return 0;
+  size_t size = long_expiry() ? kLongExpirySize : kShortExpirySize;
   uint64_t value = 0;
-  std::memcpy(&value, data_ + key_offset_ - kExpirySize, kExpirySize);  // little endian
+  std::memcpy(&value, data_ + key_offset_ - size, size);  // little endian
   return static_cast<int64_t>(value);
 }
 
 void Entry::set_expiry_ms(int64_t ms) {
-  uint64_t value = static_cast<uint64_t>(ms < kMaxExpiryMs ? ms : kMaxExpiryMs);
-  std::memcpy(data_ + key_offset_ - kExpirySize, &value, kExpirySize);
+  size_t size = long_expiry() ? kLongExpirySize : kShortExpirySize;
+  uint64_t value = static_cast<uint64_t>(ms);
+  std::memcpy(data_ + key_offset_ - size, &value, size);
 }
 
 void* Entry::key_pointer() const {
@@ -135,6 +141,7 @@ EntryShape Entry::shape() const {
   shape.key_len = key_len_;
   shape.value_len = value_len_;
   shape.has_expiry = has_expiry();
+  shape.long_expiry = long_expiry();
   shape.key_external = key_external();
   shape.value_external = value_external();
   return shape;

@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "storage/hash_value.h"
+#include "storage/key_ops.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
 
@@ -132,4 +134,39 @@ TEST_CASE("reads leave access bytes alone while reads_touch is off (CLIENT NO-TO
   store.context().reads_touch = true;
   REQUIRE(db.Find("k", &slot, LookupMode::kRead));
   CHECK(access() == before + 1);
+}
+
+TEST_CASE("deadlines past 48 bits are kept exactly, and every change of field size holds") {
+  // Redis accepts any 64-bit deadline and reports it back; entries keep one
+  // in 8 bytes only when 6 do not reach it.
+  ShardStore store(1);
+  store.set_now_ms(1000);
+  Database& db = store.db(0);
+  const int64_t far = INT64_MAX;
+  const int64_t near = kMaxShortExpiryMs;
+  Put(db, "s", "value", far);
+  CHECK(keys::TimeToLive(db, "s", true) == far);
+  CHECK(GetOr(db, "s") == "value");
+  CHECK(keys::Expire(db, "s", near, {}));
+  CHECK(keys::TimeToLive(db, "s", true) == near);
+  CHECK(keys::Expire(db, "s", near + 1, {}));
+  CHECK(keys::TimeToLive(db, "s", true) == near + 1);
+  CHECK(GetOr(db, "s") == "value");
+  CHECK(db.expires() == 1);
+  CHECK(keys::Persist(db, "s"));
+  CHECK(keys::TimeToLive(db, "s", true) == -1);
+  CHECK(db.expires() == 0);
+
+  // A collection's entry is rebuilt around its object the same way.
+  Database::Slot slot;
+  REQUIRE(db.CreateObject("h", ValueType::kHash, new HashValue(), far, &slot));
+  CHECK(keys::TimeToLive(db, "h", true) == far);
+  CHECK(keys::Expire(db, "h", 5000, {}));
+  CHECK(keys::TimeToLive(db, "h", true) == 5000);
+  CHECK(keys::Expire(db, "h", far - 1, {}));
+  CHECK(keys::TimeToLive(db, "h", true) == far - 1);
+  CHECK(db.expires() == 1);
+  store.set_now_ms(6000);
+  store.ExpireDue(SIZE_MAX);
+  CHECK(db.size() == 2);
 }
