@@ -72,8 +72,17 @@ void RegisterObjectCommands(CommandTable& table) {
   object.group = "generic";
   object.summary = "A container for object introspection commands";
   object.acl_categories = "@slow";
-  object.subcommands.push_back(sub("object|encoding", 3, OpObjectEncoding, "Inspect the internal encoding of a Redis object"));
-  object.subcommands.push_back(sub("object|refcount", 3, OpObjectRefCount, "Get the number of references to the value of the key"));
+  object.Docs("2.2.3", "Depends on subcommand.");
+  object.subcommands.push_back(
+      sub("object|encoding", 3, OpObjectEncoding, "Inspect the internal encoding of a Redis object")
+          .Docs("2.2.3", "O(1)", {arg::Key("key")})
+          .Keys({KeySpec::Range("RO", 2)})
+          .Tips("nondeterministic_output"));
+  object.subcommands.push_back(
+      sub("object|refcount", 3, OpObjectRefCount, "Get the number of references to the value of the key")
+          .Docs("2.2.3", "O(1)", {arg::Key("key")})
+          .Keys({KeySpec::Range("RO", 2)})
+          .Tips("nondeterministic_output"));
   CommandSpec help;
   help.name = "object|help";
   help.arity = 2;
@@ -82,6 +91,7 @@ void RegisterObjectCommands(CommandTable& table) {
   help.group = "generic";
   help.summary = "Show helpful text about the different subcommands";
   help.acl_categories = "@keyspace @slow";
+  help.Docs("6.2.0", "O(1)");
   object.subcommands.push_back(std::move(help));
   table.Register(std::move(object));
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
@@ -327,6 +329,7 @@ void RegisterSetCommands(CommandTable& table) {
       {"sunionstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Add multiple sets and store the resulting set in a key", "@write @set @slow"},
       {"sdiffstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Subtract multiple sets and store the resulting set in a key", "@write @set @slow"},
   };
+  absl::flat_hash_map<std::string_view, CommandSpec*> registered;
   for (const Def& d : defs) {
     CommandSpec spec;
     spec.name = d.name;
@@ -341,8 +344,80 @@ void RegisterSetCommands(CommandTable& table) {
     spec.group = "set";
     spec.summary = d.summary;
     spec.acl_categories = d.acl;
-    table.Register(std::move(spec));
+    registered[d.name] = &table.Register(std::move(spec));
   }
+
+  // COMMAND DOCS and INFO, in Redis 7.0's words.
+  auto doc = [&](std::string_view name) -> CommandSpec& { return *registered.at(name); };
+  doc("sadd")
+      .Docs("1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("member").Multiple()})
+      .History({{"2.4.0", "Accepts multiple `member` arguments."}})
+      .Keys({KeySpec::Range("RW insert", 1)});
+  doc("srem")
+      .Docs("1.0.0", "O(N) where N is the number of members to be removed.", {arg::Key("key"), arg::String("member").Multiple()})
+      .History({{"2.4.0", "Accepts multiple `member` arguments."}})
+      .Keys({KeySpec::Range("RW delete", 1)});
+  doc("sismember")
+      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::String("member")})
+      .Keys({KeySpec::Range("RO", 1)});
+  doc("smismember")
+      .Docs("6.2.0", "O(N) where N is the number of elements being checked for membership", {arg::Key("key"), arg::String("member").Multiple()})
+      .Keys({KeySpec::Range("RO access", 1)});
+  doc("smembers")
+      .Docs("1.0.0", "O(N) where N is the set cardinality.", {arg::Key("key")})
+      .Keys({KeySpec::Range("RO access", 1)})
+      .Tips("nondeterministic_output_order");
+  doc("scard")
+      .Docs("1.0.0", "O(1)", {arg::Key("key")})
+      .Keys({KeySpec::Range("RO", 1)});
+  doc("spop")
+      .Docs("1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", {arg::Key("key"), arg::Integer("count").Since("3.2.0").Optional()})
+      .History({{"3.2.0", "Added the `count` argument."}})
+      .Keys({KeySpec::Range("RW access delete", 1)})
+      .Tips("nondeterministic_output");
+  doc("srandmember")
+      .Docs("1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", {arg::Key("key"), arg::Integer("count").Since("2.6.0").Optional()})
+      .History({{"2.6.0", "Added the optional `count` argument."}})
+      .Keys({KeySpec::Range("RO access", 1)})
+      .Tips("nondeterministic_output");
+  doc("sscan")
+      .Docs("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", {
+              arg::Key("key"),
+              arg::Integer("cursor"),
+              arg::Pattern("pattern").Token("MATCH").Optional(),
+              arg::Integer("count").Token("COUNT").Optional()})
+      .Keys({KeySpec::Range("RO access", 1)})
+      .Tips("nondeterministic_output");
+  doc("smove")
+      .Docs("1.0.0", "O(1)", {arg::Key("source"), arg::Key("destination", 1), arg::String("member")})
+      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)});
+  doc("sinter")
+      .Docs("1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {arg::Key("key").Multiple()})
+      .Keys({KeySpec::Range("RO access", 1, -1)})
+      .Tips("nondeterministic_output_order");
+  doc("sintercard")
+      .Docs("7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {
+              arg::Integer("numkeys"),
+              arg::Key("key").Multiple(),
+              arg::Integer("limit").Token("LIMIT").Optional()})
+      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
+  doc("sunion")
+      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("key").Multiple()})
+      .Keys({KeySpec::Range("RO access", 1, -1)})
+      .Tips("nondeterministic_output_order");
+  doc("sdiff")
+      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("key").Multiple()})
+      .Keys({KeySpec::Range("RO access", 1, -1)})
+      .Tips("nondeterministic_output_order");
+  doc("sinterstore")
+      .Docs("1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
+      .Keys({KeySpec::Range("RW update", 1), KeySpec::Range("RO access", 2, -1)});
+  doc("sunionstore")
+      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
+      .Keys({KeySpec::Range("OW update", 1), KeySpec::Range("RO access", 2, -1)});
+  doc("sdiffstore")
+      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
+      .Keys({KeySpec::Range("OW update", 1), KeySpec::Range("RO access", 2, -1)});
 }
 
 }  // namespace emberkv::server
