@@ -57,7 +57,10 @@ struct ServerConfig {
   Relaxed<int> slowlog_max_len = 128;
   Relaxed<int64_t> latency_monitor_threshold = 0;  // milliseconds; 0: off
   int hz = 10;
-  int metrics_port = 0;  // 0: no metrics listener
+  // /metrics, /healthz and /readyz (docs/observability.md): on by default, on
+  // redis_exporter's port, so that a sidecar needs no flag; 0 picks a free
+  // port, -1 turns the listener off.
+  int metrics_port = 9121;
   std::string metrics_bind = "127.0.0.1";
   int shutdown_timeout_ms = 1000;
   std::string loglevel = "notice";

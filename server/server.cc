@@ -15,6 +15,7 @@
 #include "server/info.h"
 #include "server/net/listener.h"
 #include "server/observability/cycle_clock.h"
+#include "server/observability/metrics_server.h"
 #include "server/observability/stats_snapshot.h"
 
 namespace emberkv::server {
@@ -29,6 +30,17 @@ int RunServer(ServerConfig config) {
     return 1;
   }
   engine.config().port = listener.port();  // INFO tcp_port and CONFIG GET port tell the real one
+
+  // /metrics, /healthz, /readyz. A port that is taken does not stop the
+  // server (two local instances both default to 9121): it serves clients
+  // without the listener, and says so.
+  MetricsServer metrics(engine);
+  if (engine.config().metrics_port >= 0) {
+    if (std::optional<std::string> error = metrics.Open()) {
+      std::fprintf(stderr, "emberkv: warning: %s; serving without /metrics, /healthz and /readyz\n",
+                   error->c_str());
+    }
+  }
   for (int w = 0; w < engine.shard_count(); ++w) {
     Worker* worker = &engine.worker(w);
     worker->AddCronHook([worker] { ObservabilityCronTick(*worker); });
@@ -51,6 +63,8 @@ int RunServer(ServerConfig config) {
     // shutdown timeout.
     bool all_gone = listener_closed.load(std::memory_order_acquire) && engine.connected_clients().load() <= 0;
     if (all_gone || std::chrono::steady_clock::now() >= stop_deadline) {
+      // /readyz has said 503 since the stop began; the listener goes last.
+      engine.worker(0).PostFromAnyThread(MakeMessage([&metrics] { metrics.Close(); }));
       engine.Stop();
       main_loop.stop();
       return;
@@ -84,11 +98,18 @@ int RunServer(ServerConfig config) {
   signals.async_wait(on_signal);
   engine.set_shutdown_handler([&] { asio::post(main_loop, begin_stop); });
 
-  engine.worker(0).PostFromAnyThread(MakeMessage([&listener] { listener.Start(); }));
+  engine.worker(0).PostFromAnyThread(MakeMessage([&listener, &metrics] {
+    listener.Start();
+    metrics.Start();
+  }));
   engine.Start();
-  std::printf("emberkv %s ready: listening on %s:%d with %d threads\n",
+  // Tools read the port from this line; the metrics listener's address is
+  // appended, so that they can find it too (its port may have been 0).
+  std::string metrics_text =
+      metrics.open() ? ", metrics on " + metrics.address() + ":" + std::to_string(metrics.port()) : "";
+  std::printf("emberkv %s ready: listening on %s:%d with %d threads%s\n",
               std::string(kEmberkvVersion).c_str(), engine.config().bind.front().c_str(), listener.port(),
-              engine.shard_count());
+              engine.shard_count(), metrics_text.c_str());
   std::fflush(stdout);
 
   auto guard = asio::make_work_guard(main_loop);

@@ -42,18 +42,23 @@ class EmberServer:
     """An emberkv process. Use as a context manager."""
 
     READY = re.compile(rb"ready: listening on [^:]+:(\d+) with (\d+) threads")
+    METRICS = re.compile(rb"metrics on ([^:\s]+):(\d+)")
 
     def __init__(self, *args, threads=2, timeout=30):
         self.args = list(args)
         self.threads = threads
         self.timeout = timeout
         self.port = None
+        self.metrics_port = None  # the /metrics, /healthz, /readyz listener, if any
         self.proc = None
         self.stderr_file = None
 
     def __enter__(self):
         self.stderr_file = tempfile.TemporaryFile()
         cmd = [EMBERKV_BIN, "--bind", "127.0.0.1", "--port", "0", "--threads", str(self.threads)]
+        # The metrics listener on a free port too, unless the test says otherwise.
+        if not any(str(a).lstrip("-").split("=")[0].replace("_", "-") == "metrics-port" for a in self.args):
+            cmd += ["--metrics-port", "0"]
         cmd += self.args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr_file,
                                      preexec_fn=_die_with_parent)
@@ -64,6 +69,9 @@ class EmberServer:
             match = self.READY.search(line)
             if match:
                 self.port = int(match.group(1))
+                metrics = self.METRICS.search(line)
+                if metrics:
+                    self.metrics_port = int(metrics.group(2))
                 return self
             if not line and self.proc.poll() is not None:
                 break
