@@ -1,7 +1,8 @@
 // SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
 //
-// Subscriptions are recorded on every worker before SUBSCRIBE replies, so a
-// PUBLISH that starts after the reply counts and reaches the subscriber.
+// Subscriptions are recorded on (and removed from) every worker before
+// SUBSCRIBE (UNSUBSCRIBE) replies, so a PUBLISH that starts after the reply
+// counts the subscriber exactly.
 // PUBLISH looks up receivers in its own worker's copy of the table and sends
 // one message per receiving worker.
 #include <memory>
@@ -66,45 +67,54 @@ Task<void> SubscribeGeneric(CoordContext& c, bool patterns) {
 Task<void> CoordSubscribe(CoordContext& c) { return SubscribeGeneric(c, false); }
 Task<void> CoordPSubscribe(CoordContext& c) { return SubscribeGeneric(c, true); }
 
-void UnsubscribeGeneric(ConnContext& c, bool patterns) {
-  Connection& connection = c.connection;
-  std::set<std::string>& mine = patterns ? connection.patterns() : connection.channels();
+// Unsubscribes the client from `names` (all of its channels or patterns
+// when none are given) on every worker before it replies, as SUBSCRIBE
+// subscribes: a PUBLISH that starts after the reply neither counts the
+// client nor reaches it (a worker's deliveries sent before it learnt of the
+// change arrive before the reply, in the order messages between two workers
+// keep).
+Task<void> UnsubscribeGeneric(CoordContext& c, bool patterns) {
+  Connection* connection = c.connection;
+  if (!connection) co_return;
+  std::set<std::string>& mine = patterns ? connection->patterns() : connection->channels();
   std::string_view kind = patterns ? "punsubscribe" : "unsubscribe";
   std::vector<std::string> names;
   if (c.args.size() == 1) {
     names.assign(mine.begin(), mine.end());
-    if (names.empty()) {
-      ReplySubscription(c.reply, kind, nullptr, connection.subscriptions());
-      return;
-    }
+    if (names.empty()) co_return ReplySubscription(c.reply, kind, nullptr, connection->subscriptions());
   } else {
     for (size_t i = 1; i < c.args.size(); ++i) names.emplace_back(c.args[i]);
   }
-  auto removed = std::make_shared<std::vector<std::string>>();
+  // The client stays subscribed until every worker has forgotten it, so
+  // that what PUBLISH counted until then is delivered.
+  std::set<std::string> remaining = mine;
+  const size_t others = connection->subscriptions() - mine.size();
+  std::vector<std::string> removed;
+  std::vector<size_t> counts;  // the subscription count after each name
   for (const std::string& name : names) {
-    if (mine.erase(name)) removed->push_back(name);
-    ReplySubscription(c.reply, kind, &name, connection.subscriptions());
+    if (remaining.erase(name)) removed.push_back(name);
+    counts.push_back(remaining.size() + others);
   }
-  if (removed->empty()) return;
-  // Other workers may still deliver a message or two that was already on its
-  // way; that is fine for pub/sub, and the table converges at once.
-  uint64_t id = connection.id();
-  for (int w = 0; w < c.engine.shard_count(); ++w) {
-    c.worker.Send(w, MakeMessage([removed, id, patterns] {
-      PubSubRegistry& registry = Worker::Current()->pubsub();
-      for (const std::string& name : *removed) {
-        if (patterns) {
-          registry.PUnsubscribe(name, id);
-        } else {
-          registry.Unsubscribe(name, id);
+  uint64_t id = connection->id();
+  if (!removed.empty()) {
+    for (int w = 0; w < c.engine.shard_count(); ++w) {
+      co_await c.worker.RunOn(w, [&](Worker& worker) {
+        for (const std::string& name : removed) {
+          if (patterns) {
+            worker.pubsub().PUnsubscribe(name, id);
+          } else {
+            worker.pubsub().Unsubscribe(name, id);
+          }
         }
-      }
-    }));
+      });
+    }
   }
+  for (const std::string& name : removed) mine.erase(name);
+  for (size_t i = 0; i < names.size(); ++i) ReplySubscription(c.reply, kind, &names[i], counts[i]);
 }
 
-void ConnUnsubscribe(ConnContext& c) { UnsubscribeGeneric(c, false); }
-void ConnPUnsubscribe(ConnContext& c) { UnsubscribeGeneric(c, true); }
+Task<void> CoordUnsubscribe(CoordContext& c) { return UnsubscribeGeneric(c, false); }
+Task<void> CoordPUnsubscribe(CoordContext& c) { return UnsubscribeGeneric(c, true); }
 
 struct Publication {
   std::string channel;
@@ -171,9 +181,9 @@ void RegisterPubSubCommands(CommandTable& table) {
       .Docs("2.0.0", "O(N) where N is the number of channels to subscribe to.", {arg::String("channel").Multiple()});
   table.Register(add("psubscribe", -2, kSub, nullptr, CoordPSubscribe, "Listen for messages published to channels matching the given patterns"))
       .Docs("2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.", {arg::Block("pattern", {arg::Pattern("pattern")}).Multiple()});
-  table.Register(add("unsubscribe", -1, kSub, ConnUnsubscribe, nullptr, "Stop listening for messages posted to the given channels"))
+  table.Register(add("unsubscribe", -1, kSub, nullptr, CoordUnsubscribe, "Stop listening for messages posted to the given channels"))
       .Docs("2.0.0", "O(N) where N is the number of clients already subscribed to a channel.", {arg::String("channel").Optional().Multiple()});
-  table.Register(add("punsubscribe", -1, kSub, ConnPUnsubscribe, nullptr, "Stop listening for messages posted to channels matching the given patterns"))
+  table.Register(add("punsubscribe", -1, kSub, nullptr, CoordPUnsubscribe, "Stop listening for messages posted to channels matching the given patterns"))
       .Docs("2.0.0", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", {arg::Pattern("pattern").Optional().Multiple()});
   table.Register(add("publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate, ConnPublish, nullptr, "Post a message to a channel"))
       .Docs("2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", {arg::String("channel"), arg::String("message")});

@@ -665,6 +665,11 @@ void Connection::Unwatch() {
 void Connection::DeliverMessage(std::string_view pattern, std::string_view channel,
                                 std::string_view message) {
   if (closed_) return;
+  // A message still on its way from another worker when the client left the
+  // channel (RESET, a hang-up) must not reach it: a RESP2 client that is no
+  // longer subscribed would take it for the reply to its next command.
+  const std::set<std::string>& subscribed = pattern.empty() ? channels_ : patterns_;
+  if (!subscribed.contains(std::string(pattern.empty() ? channel : pattern))) return;
   protocol::ReplyBuilder reply(&output_, resp_);
   if (pattern.empty()) {
     reply.PushHeader(3);
