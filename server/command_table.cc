@@ -23,11 +23,13 @@ const CommandTable& CommandTable::Get() {
     RegisterServerCommands(*t);
     RegisterTransactionCommands(*t);
     RegisterPubSubCommands(*t);
-    RegisterObservabilityCommands(*t);
     RegisterHashCommands(*t);
     RegisterSetCommands(*t);
     RegisterZSetCommands(*t);
     RegisterObjectCommands(*t);
+    RegisterListCommands(*t);
+    RegisterBlockingZSetCommands(*t);
+    RegisterObservabilityCommands(*t);
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);

@@ -1,0 +1,51 @@
+// What the popping commands over several keys share (LMPOP, BLPOP, BLMPOP,
+// BZPOPMIN, BZMPOP, ...): the "numkeys key... where [COUNT n]" syntax with
+// Redis's errors, the key finder for it, and the search, under the keys'
+// locks, for the first key in argument order that holds something to pop.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "server/command.h"
+#include "server/engine/task.h"
+#include "storage/entry.h"
+#include "storage/op_status.h"
+
+namespace emberkv::server {
+
+class MultiShardLock;
+
+// "numkeys key [key ...] <where> [COUNT count]" starting at args[numkeys_index].
+struct MultiPopArgs {
+  std::vector<int> keys;  // argument indices
+  bool first_word = true;  // `where` was the first of the two words (LEFT, MIN)
+  int64_t count = 1;
+  bool has_count = false;
+};
+// `words` are the two accepted spellings of `where` ("LEFT", "RIGHT" or "MIN",
+// "MAX"). Replies Redis's error and returns nullopt on bad syntax.
+std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
+                                          std::string_view second_word, protocol::ReplyBuilder& reply);
+
+// Key finders for the numkeys syntax (empty on bad syntax; the handler then
+// replies the error).
+std::vector<int> KeysAfterNumkeysAt1(ArgList args);  // LMPOP, ZMPOP
+std::vector<int> KeysAfterNumkeysAt2(ArgList args);  // BLMPOP, BZMPOP
+
+// The first key that has something to pop: `index` is its argument index
+// and `status` kOk (a value of type `kind`) or kWrongType; index -1 when
+// every key is missing.
+struct ReadyKey {
+  int index = -1;
+  storage::OpStatus status = storage::OpStatus::kNotFound;
+};
+// Acquires `lock` (exclusive, on the keys at `key_indices` and maybe more)
+// and finds the ReadyKey among `key_indices`, in their order.
+Task<ReadyKey> LockAndFindReady(CoordContext& c, MultiShardLock& lock, const std::vector<int>& key_indices,
+                                storage::ValueType kind);
+
+}  // namespace emberkv::server
