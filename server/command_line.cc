@@ -42,6 +42,8 @@ ABSL_FLAG(ParamFlag, requirepass, {}, "password clients must AUTH with (default 
 ABSL_FLAG(ParamFlag, maxmemory, {}, "memory limit for data, e.g. 100mb (default 0: none)");
 ABSL_FLAG(ParamFlag, maxmemory_policy, {}, "what to evict at maxmemory (default noeviction)");
 ABSL_FLAG(ParamFlag, maxmemory_samples, {}, "keys sampled per eviction (default 5)");
+ABSL_FLAG(ParamFlag, lfu_log_factor, {}, "LFU counter's logarithm factor (default 10)");
+ABSL_FLAG(ParamFlag, lfu_decay_time, {}, "minutes after which an LFU counter halves (default 1)");
 ABSL_FLAG(ParamFlag, timeout, {}, "close clients idle this many seconds (default 0: never)");
 ABSL_FLAG(ParamFlag, tcp_keepalive, {}, "TCP keepalive interval in seconds (default 300)");
 ABSL_FLAG(ParamFlag, protected_mode, {},

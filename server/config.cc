@@ -153,6 +153,8 @@ const std::vector<ParamImpl>& Params() {
                           {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                            "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
     p.push_back(IntParam("maxmemory-samples", true, &ServerConfig::maxmemory_samples, 1, 64));
+    p.push_back(IntParam("lfu-log-factor", true, &ServerConfig::lfu_log_factor, 0, INT32_MAX));
+    p.push_back(IntParam("lfu-decay-time", true, &ServerConfig::lfu_decay_time, 0, INT32_MAX));
     p.push_back(IntParam("timeout", true, &ServerConfig::timeout, 0, INT32_MAX));
     p.push_back(IntParam("tcp-keepalive", true, &ServerConfig::tcp_keepalive, 0, INT32_MAX));
     p.push_back(BoolParam("protected-mode", true, &ServerConfig::protected_mode));

@@ -48,6 +48,8 @@ struct ServerConfig {
   uint64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;  // minutes
   int timeout = 0;          // seconds of idleness before a client is closed; 0 = never
   int tcp_keepalive = 300;  // seconds
   bool protected_mode = true;

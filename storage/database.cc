@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace emberkv::storage {
 namespace {
@@ -28,7 +29,7 @@ size_t GreedyCapacity(size_t length) {
 Database::Database(ShardContext* context, int index)
     : context_(context),
       index_(index),
-      index_table_(&HashOfHandle, this, &context->table_bytes),
+      index_table_(&HashOfHandle, this, &context->table_bytes, &IndexMayGrow),
       wheel_(context->now_ms, &context->table_bytes) {}
 
 Database::~Database() { Clear(); }
@@ -36,6 +37,11 @@ Database::~Database() { Clear(); }
 uint64_t Database::HashOfHandle(const void* self, Handle handle) {
   const Database* db = static_cast<const Database*>(self);
   return HashKey(Entry(db->context_->arena.Resolve(handle)).key());
+}
+
+bool Database::IndexMayGrow(const void* self, size_t bytes) {
+  const ShardContext& context = *static_cast<const Database*>(self)->context_;
+  return context.memory_limit == 0 || context.UsedMemory() + bytes <= context.memory_limit;
 }
 
 char* Database::AllocateExternal(size_t bytes, size_t* capacity) {
@@ -330,21 +336,19 @@ size_t Database::CompactWheel(size_t budget) {
     wheel_kept_pass_ = wheel_.compaction_pass();
     wheel_kept_.Clear();
   }
-  return wheel_.Compact(budget, [&](Handle handle, int64_t fire_ms) {
-    if (!arena.IsLiveChunk(handle)) return false;  // deleted since
+  return wheel_.Compact(budget, [&](Handle handle) -> int64_t {
+    if (!arena.IsLiveChunk(handle)) return 0;  // deleted since
     Entry entry(arena.Resolve(handle));
-    // A reference firing after the deadline is redundant: whoever set that
-    // deadline scheduled one that fires earlier.
-    if (!entry.has_expiry() || fire_ms > entry.expiry_ms()) return false;
+    if (!entry.has_expiry()) return 0;
     uint64_t hash = HashKey(entry.key());
     KeyIndex::Position position;
-    if (!index_table_.Find(hash, [&](Handle h) { return h == handle; }, &position)) return false;
+    if (!index_table_.Find(hash, [&](Handle h) { return h == handle; }, &position)) return 0;
     // A chunk freed and taken by another entry with a deadline in the same
     // slot leaves references that look current: keep one per handle. (One
-    // kept earlier in this pass is in the slot's list; the entry now at the
-    // handle either is the one it was kept for, or came after the pass began
-    // and scheduled its own reference into the list.)
-    return wheel_kept_.Insert(handle);
+    // kept earlier in this pass is in the slot's list or where it was moved;
+    // the entry now at the handle either is the one it was kept for, or came
+    // after the pass began and scheduled its own reference.)
+    return wheel_kept_.Insert(handle) ? entry.expiry_ms() : 0;
   });
 }
 
@@ -410,15 +414,23 @@ size_t Database::EvictSoonestDeadline(size_t budget) {
   };
   Candidate candidates[kCandidates];
   size_t found = 0;
-  wheel_.VisitSoonest(budget, [&](Handle handle) {
+  // References whose entry's deadline is later than their slot: moved after
+  // the visit (see TimingWheel::Compact).
+  std::vector<Candidate> later;
+  wheel_.VisitSoonest(budget, [&](Handle handle, int64_t fire_ms, int64_t end_ms) {
     Slot slot;
     uint64_t hash;
     if (!LocateHandle(handle, &slot, &hash)) return TimingWheel::Visit::kDrop;
     Entry entry = EntryAt(slot);
-    if (!entry.has_expiry()) return TimingWheel::Visit::kDrop;
+    if (!entry.has_expiry() || entry.expiry_ms() < fire_ms) return TimingWheel::Visit::kDrop;
+    if (entry.expiry_ms() >= end_ms) {
+      later.push_back(Candidate{entry.expiry_ms(), handle});
+      return TimingWheel::Visit::kDrop;
+    }
     candidates[found++] = Candidate{entry.expiry_ms(), handle};
     return found == kCandidates ? TimingWheel::Visit::kStop : TimingWheel::Visit::kKeep;
   });
+  for (const Candidate& c : later) wheel_.Schedule(c.handle, c.deadline);
   if (found == 0) return 0;
   // Slots fire in deadline order, but a coarse slot spans a range: take the
   // soonest of what was found.

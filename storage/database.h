@@ -165,6 +165,8 @@ class Database {
 
  private:
   static uint64_t HashOfHandle(const void* self, Handle handle);
+  // The index grows past its usual load only if the shard can afford it.
+  static bool IndexMayGrow(const void* self, size_t bytes);
   bool IsExpired(const Entry& entry) const {
     return entry.has_expiry() && entry.expiry_ms() <= context_->now_ms;
   }
@@ -202,7 +204,7 @@ template <class Fn>
 bool Database::SweepNext(Fn&& fn) {
   uint32_t length = index_table_.sweep_length();
   if (length != sweep_length_seen_) {
-    // The index was resized: keep the hand at the same place in hash order.
+    // The index was resized: keep the hand as far through its revolution.
     sweep_hand_ = KeyIndex::RescaleSweepPosition(sweep_hand_, sweep_length_seen_, length);
     sweep_length_seen_ = length;
   }

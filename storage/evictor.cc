@@ -48,6 +48,7 @@ std::string_view EvictionPolicyName(EvictionPolicy policy) {
 void Evictor::Configure(const MemoryPolicy& policy) {
   bool was_lfu = IsLfu(policy_.policy);
   policy_ = policy;
+  store_->context().memory_limit = policy.limit;
   // A reserve of 1/64 of the limit, at least two pages (a fresh page of one
   // class must not push a full shard over), at most a quarter of the limit.
   reserve_ = std::clamp<size_t>(policy.limit / 64, 2 * SlabArena::kPageSize, 64u << 20);

@@ -9,8 +9,10 @@
 namespace emberkv::storage {
 namespace {
 
-// Grow past 85% of the slots, to 1.5x; shrink below 20%, to half.
+// Grow past 85% of the slots, to 1.5x (past 95% if the owner says memory is
+// short); shrink below 20%, to half.
 constexpr size_t kMaxLoadPercent = 85;
+constexpr size_t kCrowdedLoadPercent = 95;
 constexpr size_t kMinLoadPercent = 20;
 // Tables this small are moved in one go rather than incrementally.
 constexpr uint32_t kMigrateAtOnceChunks = 64;
@@ -132,7 +134,9 @@ KeyIndex::Position KeyIndex::Insert(uint64_t hash, Handle handle) {
   if (!current_.chunks) {
     current_ = Allocate(1);
   } else if ((size() + 1) * 100 > capacity() * kMaxLoadPercent) {
-    StartResize(std::max<uint32_t>(current_.size + 1, current_.size + current_.size / 2));
+    uint32_t chunks = std::max<uint32_t>(current_.size + 1, current_.size + current_.size / 2);
+    bool crowded = (size() + 1) * 100 > capacity() * kCrowdedLoadPercent;
+    if (crowded || !may_grow_ || may_grow_(context_, sizeof(Chunk) * chunks)) StartResize(chunks);
   }
   return InsertInto(current_, hash, handle);
 }

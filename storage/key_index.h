@@ -28,8 +28,16 @@
 // both tables are added to the owner's counter, if it gives one, as tables
 // come and go (memory accounting costs nothing per operation).
 //
-// Eviction sweeps the index chunk by chunk (sweep_length, VisitSweepChunk):
-// in hash order, so a sweep position stays meaningful across resizes.
+// Eviction sweeps the index chunk by chunk (sweep_length, VisitSweepChunk),
+// in a scattered order (position x a large prime, modulo the chunk count):
+// the holes eviction leaves are then spread over the table, so that entries
+// whose home chunk is full do not all probe into the chunks the sweep just
+// left, which would tie an entry's age to its place in the sweep.
+//
+// Under a memory limit, growing the table at the limit would take 1.5x its
+// size at once and force the shard to evict that much: the owner's growth
+// check can defer growth until the table is 95% full (as Redis defers a
+// dict's expansion), by which time eviction has usually stopped the growth.
 //
 // Thread safety: none; one index belongs to one shard's thread.
 #pragma once
@@ -49,6 +57,8 @@ class KeyIndex {
   static constexpr int kSlotsPerChunk = 12;
 
   using HashFn = uint64_t (*)(const void* context, Handle handle);
+  // Whether the table may take `bytes` more to grow now.
+  using GrowthCheck = bool (*)(const void* context, size_t bytes);
 
   // Where a handle sits. Valid until the next Insert, Erase or Migrate.
   struct Position {
@@ -57,8 +67,9 @@ class KeyIndex {
     uint8_t table = 0;  // 0: the current table, 1: the one being drained
   };
 
-  KeyIndex(HashFn hash_of, const void* context, size_t* memory_counter = nullptr)
-      : hash_of_(hash_of), context_(context), memory_counter_(memory_counter) {}
+  KeyIndex(HashFn hash_of, const void* context, size_t* memory_counter = nullptr,
+           GrowthCheck may_grow = nullptr)
+      : hash_of_(hash_of), context_(context), memory_counter_(memory_counter), may_grow_(may_grow) {}
   ~KeyIndex();
   KeyIndex(const KeyIndex&) = delete;
   KeyIndex& operator=(const KeyIndex&) = delete;
@@ -104,8 +115,8 @@ class KeyIndex {
   // The sweep visits the chunks of the current table, then those of the one
   // being drained: positions 0 .. sweep_length() - 1.
   uint32_t sweep_length() const { return current_.size + old_.size; }
-  // The position in a table of `chunks` chunks that covers the same part of
-  // hash space as `position` did in a table of `old_length` (after a resize).
+  // After a resize: the position as far through the new sweep as
+  // `position` was through the old one.
   static uint32_t RescaleSweepPosition(uint32_t position, uint32_t old_length, uint32_t new_length) {
     return old_length ? static_cast<uint32_t>(uint64_t{position} * new_length / old_length) : 0;
   }
@@ -144,6 +155,10 @@ class KeyIndex {
     return mask & ((1u << kSlotsPerChunk) - 1);
   }
 
+  // Prime and larger than any chunk count, so position * kSweepStride mod n
+  // visits every chunk of a table of n chunks once per n positions.
+  static constexpr uint64_t kSweepStride = 2654435761u;
+
   Table& TableAt(Position p) { return p.table ? old_ : current_; }
   const Table& TableAt(Position p) const { return p.table ? old_ : current_; }
 
@@ -163,6 +178,7 @@ class KeyIndex {
   HashFn hash_of_;
   const void* context_;
   size_t* memory_counter_;  // the owner's byte count, or nullptr
+  GrowthCheck may_grow_;    // or nullptr: always
   Table current_;
   Table old_;              // being drained into current_, or empty
   uint32_t drained_ = 0;   // chunks of old_ already moved
@@ -221,7 +237,7 @@ void KeyIndex::VisitSweepChunk(uint32_t position, Fn&& fn) const {
   const Table& table = position < current_.size ? current_ : old_;
   if (position >= current_.size) position -= current_.size;
   if (position >= table.size) return;
-  const Chunk& chunk = table.chunks[position];
+  const Chunk& chunk = table.chunks[(position * kSweepStride) % table.size];
   for (int s = 0; s < kSlotsPerChunk; ++s) {
     if (chunk.tags[s]) fn(chunk.handles[s]);
   }

@@ -61,6 +61,12 @@ struct ShardContext {
   // Cleared while a command of a CLIENT NO-TOUCH client runs: its reads
   // (LookupMode::kRead) then leave entries' access bytes as they were.
   bool reads_touch = true;
+  // The shard's memory limit (0: none), set by its Evictor.
+  size_t memory_limit = 0;
+
+  // What counts against the limit: resident arena pages, external bytes,
+  // tables, client buffers.
+  size_t UsedMemory() const { return arena.resident_bytes() + external_bytes + table_bytes + client_bytes; }
 };
 
 }  // namespace emberkv::storage

@@ -71,10 +71,7 @@ class ShardStore {
   }
   // What counts against the limit: resident arena pages, external bytes,
   // tables, client buffers. O(1).
-  size_t UsedMemory() const {
-    return context_.arena.resident_bytes() + context_.external_bytes + context_.table_bytes +
-           context_.client_bytes;
-  }
+  size_t UsedMemory() const { return context_.UsedMemory(); }
   // The same with the arena's chunks instead of its pages.
   size_t LiveMemory() const {
     return context_.arena.allocated_bytes() + context_.external_bytes + context_.table_bytes +

@@ -5,18 +5,22 @@
 // slot; here an entry is rounded up to the next multiple of 4 bytes (up to
 // 128 bytes, then in steps of about 12%) and the table stores a 4-byte handle.
 //
-// Memory comes from the kernel in 1 MiB regions cut into 64 KiB pages; each
+// Memory comes from the kernel in 1 MiB regions cut into 16 KiB pages; each
 // page serves one size class and keeps its own free list, so a page whose last
 // chunk is freed goes back to the kernel (madvise) and FLUSHALL gives memory
-// back instead of leaving it in an allocator's free lists.
+// back instead of leaving it in an allocator's free lists. Pages are small
+// because every size class in use keeps one partly filled page: with values
+// of assorted sizes (30 classes or so) that is about 0.5 MiB per shard, which
+// a shard with a share of a few MiB of maxmemory can afford; 64 KiB pages
+// would take four times as much. Above 2 KiB the classes divide the page.
 //
 // Pages of a class that emptied out unevenly (eviction frees chunks all over
 // the place) can be compacted: EvacuatePage moves a sparse page's chunks into
 // the holes of the class's other pages and releases it, with the owner
 // repointing its references (see docs/eviction.md, "Fragmentation").
 //
-// A handle is (page index << 14) | (offset in the page / 4): 2^18 pages of
-// 64 KiB, so one arena addresses up to 16 GiB. Handle 0 is never returned.
+// A handle is (page index << 12) | (offset in the page / 4): 2^20 pages of
+// 16 KiB, so one arena addresses up to 16 GiB. Handle 0 is never returned.
 //
 // Thread safety: none; an arena belongs to one shard and its thread.
 #pragma once
@@ -34,12 +38,12 @@ inline constexpr uint8_t kFreeChunkMarker = 0xFF;
 
 class SlabArena {
  public:
-  static constexpr size_t kPageSize = 64 * 1024;
+  static constexpr size_t kPageSize = 16 * 1024;
   static constexpr size_t kGranularity = 4;
   static constexpr size_t kMaxAllocation = 4096;  // larger objects live outside the arena
-  static constexpr int kOffsetBits = 14;
+  static constexpr int kOffsetBits = 12;
   static constexpr uint32_t kMaxPages = 1u << (32 - kOffsetBits);
-  static constexpr size_t kPagesPerRegion = 16;
+  static constexpr size_t kPagesPerRegion = 64;
   // Empty pages kept (not returned to the kernel) to absorb churn.
   static constexpr size_t kRetainedEmptyPages = 4;
 
@@ -100,7 +104,7 @@ class SlabArena {
   static constexpr uint32_t kOffsetMask = (1u << kOffsetBits) - 1;
   static constexpr uint16_t kNoChunk = 0xFFFF;
   static constexpr uint8_t kNoClass = 0xFF;
-  static constexpr size_t kNumClasses = 71;
+  static constexpr size_t kNumClasses = 68;
   static const uint16_t kClassSize[kNumClasses];
 
   static size_t ClassOf(size_t size);

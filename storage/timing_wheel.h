@@ -19,11 +19,14 @@
 //
 // Stale references are dropped when their slot fires; when keys are
 // rewritten much faster than their deadlines come, they would pile up, so
-// the owner can also filter slots through Compact, incrementally. A reference
-// that fires after its entry's deadline is redundant (whoever set a deadline
-// earlier than a reference's slot scheduled a new reference), which lets
-// Compact drop duplicates too. VisitSoonest offers references in firing
-// order, for volatile-ttl eviction.
+// the owner can also filter slots through Compact, incrementally. A slot
+// stands for the deadlines [fire, fire + span). A reference whose entry's
+// deadline is earlier is redundant (whoever set a deadline earlier than a
+// reference's slot scheduled a new reference); one whose entry's deadline
+// is later was postponed, or names a chunk another entry has taken since:
+// Compact moves it where that deadline belongs, so that it meets the entry's
+// own reference there and one of the two goes. VisitSoonest offers
+// references in firing order, for volatile-ttl eviction.
 //
 // Thread safety: none; a wheel belongs to one shard's thread.
 #pragma once
@@ -71,20 +74,26 @@ class TimingWheel {
   size_t memory_bytes() const { return blocks_allocated_ * kBlockBytes; }
   void Clear();
 
-  // Passes up to about `budget` references, slot by slot, through
-  // keep(handle, fire_ms) (fire_ms: when the reference's slot fires) and
-  // drops those it rejects. Resumes where the previous call stopped; a full
-  // pass visits every slot once. Returns the references examined.
-  template <class Keep>
-  size_t Compact(size_t budget, Keep&& keep);
+  // Passes up to about `budget` references, slot by slot, to
+  // deadline_of(handle), which returns the deadline of the entry the
+  // reference should keep (0: none, drop it). A reference stays if that
+  // deadline is one its slot stands for, is dropped if it is earlier, and
+  // is moved if it is later (see above). Resumes where the previous call
+  // stopped; a full pass visits every slot once. Returns the references
+  // examined.
+  template <class DeadlineOf>
+  size_t Compact(size_t budget, DeadlineOf&& deadline_of);
   // Changes whenever Compact starts on another slot or a slot it was working
   // on fires: what keep() learned about the slot's references is void then.
   uint64_t compaction_pass() const { return compaction_pass_; }
 
   enum class Visit : uint8_t { kKeep, kDrop, kStop };
-  // Offers up to `budget` references to visit(handle), slot by slot in the
-  // order the slots fire (those already due are left to Advance); kDrop
-  // removes the reference, kStop ends the visit. Returns those offered.
+  // Offers up to `budget` references to visit(handle, fire_ms, end_ms), slot
+  // by slot in the order the slots fire (those already due are left to
+  // Advance); [fire_ms, end_ms) are the deadlines the slot stands for
+  // (end_ms is INT64_MAX on the top level). kDrop removes the reference,
+  // kStop ends the visit; visit must not schedule anything. Returns those
+  // offered.
   template <class Fn>
   size_t VisitSoonest(size_t budget, Fn&& visit);
 
@@ -113,6 +122,10 @@ class TimingWheel {
   void SpliceIntoDue(Block* head);
   // When slot `slot` of `level` fires next.
   int64_t FireTime(int level, int slot) const;
+  // The end of the deadlines a slot of `level` firing at `fire_ms` holds.
+  static int64_t SlotEnd(int level, int64_t fire_ms) {
+    return level == kLevels - 1 ? INT64_MAX : fire_ms + (int64_t{1} << (kSlotBits * level));
+  }
   bool IsPending(int level, int slot) const {
     return pending_ && pending_level_ == level && pending_slot_ == slot;
   }
@@ -131,6 +144,7 @@ class TimingWheel {
   int pending_level_ = 0;
   int pending_slot_ = 0;
   int64_t pending_fire_ = 0;
+  int64_t pending_end_ = 0;
   int compact_cursor_ = 0;  // level * kSlots + slot of the next slot to take
   uint64_t compaction_pass_ = 1;
 };
@@ -171,8 +185,8 @@ size_t TimingWheel::Advance(int64_t now_ms, size_t budget, Fire&& fire) {
   }
 }
 
-template <class Keep>
-size_t TimingWheel::Compact(size_t budget, Keep&& keep) {
+template <class DeadlineOf>
+size_t TimingWheel::Compact(size_t budget, DeadlineOf&& deadline_of) {
   size_t examined = 0;
   int empty_slots = 0;
   while (examined < budget) {
@@ -193,6 +207,7 @@ size_t TimingWheel::Compact(size_t budget, Keep&& keep) {
       pending_level_ = level;
       pending_slot_ = slot;
       pending_fire_ = FireTime(level, slot);
+      pending_end_ = SlotEnd(level, pending_fire_);
     }
     Block* block = pending_;
     pending_ = block->next;
@@ -200,8 +215,12 @@ size_t TimingWheel::Compact(size_t budget, Keep&& keep) {
     for (uint32_t i = 0; i < block->count; ++i) {
       Handle handle = block->items[i];
       ++examined;
-      if (keep(handle, pending_fire_)) {
+      int64_t deadline = deadline_of(handle);
+      if (deadline >= pending_fire_ && deadline < pending_end_) {
         Push(list, handle);
+      } else if (deadline >= pending_end_) {
+        --size_;
+        Schedule(handle, deadline);  // another slot's list: not the one being filtered
       } else {
         --size_;
       }
@@ -243,7 +262,7 @@ size_t TimingWheel::VisitSoonest(size_t budget, Fn&& visit) {
           continue;
         }
         ++offered;
-        Visit verdict = visit(block->items[k]);
+        Visit verdict = visit(block->items[k], order[i].at, SlotEnd(order[i].level, order[i].at));
         if (verdict == Visit::kDrop) {
           --size_;
           continue;

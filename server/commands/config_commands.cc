@@ -16,6 +16,7 @@
 #include "server/commands/help.h"
 #include "server/config.h"
 #include "server/engine/engine.h"
+#include "server/engine/memory_limit.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
 #include "storage/glob.h"
@@ -72,6 +73,13 @@ void ConnConfigSet(ConnContext& c) {
   }
   for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);
   c.engine.set_auth_required(!c.engine.config().requirepass.empty());
+  // The memory limit and its policy live in every shard.
+  for (std::string_view name : {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"}) {
+    if (names.count(name)) {
+      PushMemoryPolicy(c.worker, ShardMemoryPolicy(c.engine.config(), c.engine.shard_count()));
+      break;
+    }
+  }
   c.reply.Ok();
 }
 

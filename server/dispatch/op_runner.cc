@@ -1,6 +1,8 @@
 #include "server/dispatch/op_runner.h"
 
+#include "server/engine/memory_limit.h"
 #include "server/engine/worker.h"
+#include "server/errors.h"
 #include "server/observability/cycle_clock.h"
 
 namespace emberkv::server {
@@ -8,6 +10,14 @@ namespace emberkv::server {
 void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
               protocol::RespVersion resp, ClientFlags flags, std::string* out, const ClientLabel& client) {
   protocol::ReplyBuilder reply(out, resp);
+  // Every command that runs on a shard comes through here: the shard makes
+  // room first, and refuses writes that would grow it when it cannot.
+  if (worker.store().memory_limit() != 0 && !AdmitOnShard(worker, spec)) {
+    ++worker.stats().commands[spec.id].rejected_calls;
+    CountErrorReply(worker.stats(), errors::kOutOfMemory);
+    reply.Error(errors::kOutOfMemory);
+    return;
+  }
   OpContext context{worker, worker.store().db(db), args, reply, spec, flags};
   size_t before = out->size();
   uint64_t start = CycleClock::Now();

@@ -10,6 +10,7 @@
 
 #include "server/command_table.h"
 #include "server/engine/engine.h"
+#include "server/engine/memory_limit.h"
 #include "server/net/connection.h"
 
 namespace emberkv::server {
@@ -48,6 +49,7 @@ Worker::Worker(Engine* engine, int id)
   wakeup_.assign(wakeup_fd_);
   stats_.commands.resize(CommandTable::Get().by_id().size());
   store_.context().observer = &key_events_;
+  store_.SetMemoryPolicy(ShardMemoryPolicy(engine->config(), engine->shard_count()));
   RefreshClock();
 }
 
@@ -196,12 +198,17 @@ void Worker::ScheduleCron(int delay_ms) {
 
 void Worker::Cron() {
   RefreshClock();
-  size_t expired = store_.ExpireDue(kExpireBudgetPerTick);
+  store_.ExpireDue(kExpireBudgetPerTick);
   store_.Maintain();
+  bool evicting = ReclaimFromTimer(*this);
   for (auto& hook : cron_hooks_) hook();
   CloseIdleConnections();
   int period_ms = 1000 / std::max(1, engine_->config().hz);
-  ScheduleCron(expired >= kExpireBudgetPerTick ? 1 : period_ms);
+  // Come back at once while expiry is behind (a wheel slot is still due,
+  // e.g. after the budget ran out, cascades included) or the shard is still
+  // over its memory limit.
+  bool behind = evicting || store_.NextExpiryTime() <= now_ms();
+  ScheduleCron(behind ? 1 : period_ms);
 }
 
 size_t Worker::FlushPendingWrites() {

@@ -61,6 +61,13 @@ class Worker {
   PubSubRegistry& pubsub() { return pubsub_; }
   BlockingRegistry& blocking() { return blocking_; }
   WorkerStats& stats() { return stats_; }
+  // Whether this shard was over its memory limit with nothing to evict after
+  // its last command or timer tick (engine/memory_limit.h); from any thread.
+  bool out_of_memory() const { return out_of_memory_.load(std::memory_order_relaxed); }
+  void set_out_of_memory(bool value) {
+    // Written only when it changes: other threads read the line it is on.
+    if (out_of_memory() != value) out_of_memory_.store(value, std::memory_order_relaxed);
+  }
   // The slow log and the latency monitor's events of commands run here.
   WorkerRecords& records() { return records_; }
 
@@ -163,6 +170,7 @@ class Worker {
   // Whether the loop is (about to be) blocked in epoll; senders wake it then.
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> out_of_memory_{false};
   int wakeup_fd_ = -1;
   asio::posix::stream_descriptor wakeup_;
   uint64_t wakeup_buffer_ = 0;

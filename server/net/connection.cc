@@ -13,6 +13,7 @@
 #include "server/dispatch/op_runner.h"
 #include "server/dispatch/shard_batch.h"
 #include "server/engine/engine.h"
+#include "server/engine/memory_limit.h"
 #include "server/errors.h"
 #include "server/observability/command_observer.h"
 #include "server/observability/cycle_clock.h"
@@ -195,6 +196,7 @@ bool Connection::ReadInto(IoBuffer& buffer) {
 }
 
 void Connection::Pump() {
+  AccountBuffers();
   int reads = 0;
   while (!closed_) {
     FlushOutput();
@@ -248,6 +250,7 @@ void Connection::ReadOnce() {
 }
 
 void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) {
+  AccountBuffers();  // before commands run: the shard's limit counts them
   size_t offset = 0;
   input_pending_ = false;
   worker_.RefreshClock();
@@ -450,6 +453,9 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
     }
   }
   if (spec->coordinated) {
+    // Across shards, a deny-oom command is refused while any shard is out
+    // of memory (single-shard commands are checked on their shard).
+    if ((spec->flags & kCmdDenyOom) && AnyShardOutOfMemory(worker_.engine())) return Reject(spec, errors::kOutOfMemory);
     StartBarrier(spec, args);
     return;
   }
@@ -741,9 +747,17 @@ void Connection::WatchWhileBlocked() {
   });
 }
 
+void Connection::AccountBuffers() {
+  size_t bytes = closed_ ? 0
+                         : input_.capacity() + output_.capacity() + sending_.capacity() + read_buffer_capacity_;
+  worker_.store().context().client_bytes += bytes - accounted_bytes_;
+  accounted_bytes_ = bytes;
+}
+
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  AccountBuffers();
   Unwatch();
   UnsubscribeAll();
   if (blocked_) CancelBlockedClient(std::move(blocked_), worker_);

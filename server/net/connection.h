@@ -172,6 +172,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool OutputOverLimit() const;
   bool busy() const;
   bool RequiresAuth() const;
+  // Tells the shard what this connection's buffers take (maxmemory counts
+  // them; see engine/memory_limit.h).
+  void AccountBuffers();
 
   Worker& worker_;
   asio::ip::tcp::socket socket_;
@@ -187,6 +190,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<char[]> read_buffer_;  // what the pending async read fills
   size_t read_buffer_capacity_ = 0;
   size_t read_buffer_size_ = 512;        // the size the next read will use
+  size_t accounted_bytes_ = 0;           // buffer bytes last added to the shard's count
   bool input_pending_ = false;  // input_ may hold whole commands not yet parsed
   bool writing_ = false;
   bool write_scheduled_ = false;
