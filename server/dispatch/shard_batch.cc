@@ -6,7 +6,12 @@
 namespace emberkv::server {
 
 void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db, bool suppressed) {
-  Item item{spec, static_cast<uint32_t>(arg_spans_.size()), static_cast<uint32_t>(args.size()), db, suppressed};
+  Item item;
+  item.spec = spec;
+  item.arg_begin = static_cast<uint32_t>(arg_spans_.size());
+  item.arg_count = static_cast<uint32_t>(args.size());
+  item.db = db;
+  item.suppressed = suppressed;
   for (std::string_view arg : args) {
     arg_spans_.emplace_back(static_cast<uint32_t>(arg_bytes_.size()), static_cast<uint32_t>(arg.size()));
     arg_bytes_.append(arg);

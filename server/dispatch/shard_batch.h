@@ -49,11 +49,11 @@ class ShardBatch {
 
  private:
   struct Item {
-    const CommandSpec* spec;
-    uint32_t arg_begin;
-    uint32_t arg_count;
-    int db;
-    bool suppressed;
+    const CommandSpec* spec = nullptr;
+    uint32_t arg_begin = 0;
+    uint32_t arg_count = 0;
+    int db = 0;
+    bool suppressed = false;
     uint32_t reply_begin = 0;
     uint32_t reply_end = 0;
     std::unique_ptr<LockRequest> wait;

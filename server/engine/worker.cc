@@ -263,7 +263,10 @@ void Worker::Run() {
   // Let handlers of closed sockets and cancelled timers finish.
   cron_timer_.cancel();
   pause_timer_.cancel();
-  wakeup_.close();
+  // Cancel, not close: other workers may still Wake() this one until every
+  // thread has stopped, and a closed descriptor's number can be reused by a
+  // socket. The descriptor closes with the worker.
+  wakeup_.cancel();
   io_.poll();
   DrainInbox();
   current_worker = nullptr;

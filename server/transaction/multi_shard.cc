@@ -83,7 +83,7 @@ MultiShardLock::MultiShardLock(CoordContext& ctx, std::vector<ShardKeys> plan, L
 
 MultiShardLock::MultiShardLock(CoordContext& ctx, bool whole_shards)
     : ctx_(&ctx), mode_(LockMode::kExclusive), whole_shards_(whole_shards) {
-  for (int shard = 0; shard < ctx.engine.shard_count(); ++shard) plan_.push_back({shard, {}});
+  for (int shard = 0; shard < ctx.engine.shard_count(); ++shard) plan_.push_back(ShardKeys{shard, {}, {}});
 }
 
 MultiShardLock MultiShardLock::AllShards(CoordContext& ctx) { return MultiShardLock(ctx, true); }
