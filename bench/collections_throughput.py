@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
 from harness import EmberServer, RedisServer  # noqa: E402
 
-TESTS = "sadd,hset,spop,zadd,zpopmin"
+TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100"
 
 
 def bench(port, requests, pipeline):
@@ -35,8 +35,10 @@ def main():
     pipeline = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     results = {"emberkv": {}, "redis": {}}
     with EmberServer(threads=2) as ember, RedisServer() as redis_server:
-        for _ in range(rounds):
-            for name, port in (("emberkv", ember.port), ("redis", redis_server.port)):
+        servers = [("emberkv", ember.port), ("redis", redis_server.port)]
+        for round_number in range(rounds):
+            # A B, B A, ...: neither server always runs first.
+            for name, port in servers if round_number % 2 == 0 else servers[::-1]:
                 rates, line = bench(port, requests, pipeline)
                 for test, rate in rates.items():
                     results[name].setdefault(test, []).append(rate)
