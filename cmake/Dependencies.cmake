@@ -7,7 +7,12 @@ find_package(absl REQUIRED CONFIG)
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(asio INTERFACE)
 target_include_directories(asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED)
+# ASIO_HAS_STD_ALIGNED_ALLOC is fixed here: Asio detects it from a libstdc++
+# macro, so a file that includes Asio before any standard header (as
+# server/asio_impl.cc does) would free with operator delete what other files
+# allocated with aligned_alloc (AddressSanitizer: alloc-dealloc-mismatch).
+target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED
+                           ASIO_HAS_STD_ALIGNED_ALLOC=1)
 target_link_libraries(asio INTERFACE Threads::Threads)
 
 # xxHash (libxxhash-dev) ships a pkg-config file but no CMake package.
