@@ -65,9 +65,11 @@ ParamImpl RelaxedIntParam(std::string_view name, bool runtime, Relaxed<T> Server
           }};
 }
 
-ParamImpl MemoryParam(std::string_view name, bool runtime, uint64_t ServerConfig::*field) {
+// Field: uint64_t or Relaxed<uint64_t>.
+template <class Field>
+ParamImpl MemoryParam(std::string_view name, bool runtime, Field ServerConfig::*field) {
   return {{name, runtime, ParamKind::kMemory},
-          [field](const ServerConfig& c) { return std::to_string(c.*field); },
+          [field](const ServerConfig& c) { return std::to_string(static_cast<uint64_t>(c.*field)); },
           [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
             std::optional<uint64_t> bytes = ParseMemory(v);
             if (!bytes) return std::string("argument must be a memory value");
@@ -85,9 +87,11 @@ ParamImpl StringParam(std::string_view name, bool runtime, std::string ServerCon
           }};
 }
 
-ParamImpl BoolParam(std::string_view name, bool runtime, bool ServerConfig::*field) {
+// Field: bool or Relaxed<bool>.
+template <class Field>
+ParamImpl BoolParam(std::string_view name, bool runtime, Field ServerConfig::*field) {
   return {{name, runtime},
-          [field](const ServerConfig& c) { return std::string(c.*field ? "yes" : "no"); },
+          [field](const ServerConfig& c) { return std::string(static_cast<bool>(c.*field) ? "yes" : "no"); },
           [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
             if (EqualsIgnoreCase(v, "yes")) {
               c.*field = true;
@@ -146,7 +150,7 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(IntParam("port", false, &ServerConfig::port, 0, 65535));
     p.push_back(IntParam("threads", false, &ServerConfig::threads, 0, 256));
     p.push_back(IntParam("databases", false, &ServerConfig::databases, 1, 1 << 16));
-    p.push_back(IntParam("maxclients", true, &ServerConfig::maxclients, 1, 1 << 24));
+    p.push_back(RelaxedIntParam("maxclients", true, &ServerConfig::maxclients, 1, 1 << 24));
     p.push_back(StringParam("requirepass", true, &ServerConfig::requirepass));
     p.push_back(MemoryParam("maxmemory", true, &ServerConfig::maxmemory));
     p.push_back(EnumParam("maxmemory-policy", true, &ServerConfig::maxmemory_policy,
@@ -155,10 +159,10 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(IntParam("maxmemory-samples", true, &ServerConfig::maxmemory_samples, 1, 64));
     p.push_back(IntParam("lfu-log-factor", true, &ServerConfig::lfu_log_factor, 0, INT32_MAX));
     p.push_back(IntParam("lfu-decay-time", true, &ServerConfig::lfu_decay_time, 0, INT32_MAX));
-    p.push_back(IntParam("timeout", true, &ServerConfig::timeout, 0, INT32_MAX));
-    p.push_back(IntParam("tcp-keepalive", true, &ServerConfig::tcp_keepalive, 0, INT32_MAX));
+    p.push_back(RelaxedIntParam("timeout", true, &ServerConfig::timeout, 0, INT32_MAX));
+    p.push_back(RelaxedIntParam("tcp-keepalive", true, &ServerConfig::tcp_keepalive, 0, INT32_MAX));
     p.push_back(BoolParam("protected-mode", true, &ServerConfig::protected_mode));
-    p.push_back(Int64Param("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
+    p.push_back(RelaxedIntParam("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
                            INT64_MAX));
     p.push_back(MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
     p.push_back(RelaxedIntParam("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
@@ -166,10 +170,10 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(RelaxedIntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
     p.push_back(RelaxedIntParam("latency-monitor-threshold", true, &ServerConfig::latency_monitor_threshold, 0,
                                 INT64_MAX));
-    p.push_back(IntParam("hz", true, &ServerConfig::hz, 1, 500));
+    p.push_back(RelaxedIntParam("hz", true, &ServerConfig::hz, 1, 500));
     p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, -1, 65535));
     p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));
-    p.push_back(IntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
+    p.push_back(RelaxedIntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
     p.push_back(EnumParam("loglevel", true, &ServerConfig::loglevel,
                           {"debug", "verbose", "notice", "warning", "nothing"}));
     p.push_back(FixedParam("save", "", {""}));

@@ -38,33 +38,36 @@ class Relaxed {
   std::atomic<T> value_;
 };
 
+// Numbers that CONFIG SET may change while other threads read them (accept,
+// timers, the parser) are Relaxed; strings are read and written under the
+// engine's config mutex.
 struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
   int port = 6379;
   int threads = 0;  // 0: one per core
   int databases = 16;
-  int maxclients = 10000;
+  Relaxed<int> maxclients = 10000;
   std::string requirepass;
   uint64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;  // minutes
-  int timeout = 0;          // seconds of idleness before a client is closed; 0 = never
-  int tcp_keepalive = 300;  // seconds
-  bool protected_mode = true;
-  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
-  uint64_t client_query_buffer_limit = 1024ULL * 1024 * 1024;
+  Relaxed<int> timeout = 0;  // seconds of idleness before a client is closed; 0 = never
+  Relaxed<int> tcp_keepalive = 300;  // seconds
+  Relaxed<bool> protected_mode = true;
+  Relaxed<int64_t> proto_max_bulk_len = 512LL * 1024 * 1024;
+  Relaxed<uint64_t> client_query_buffer_limit = 1024ULL * 1024 * 1024;
   Relaxed<int64_t> slowlog_log_slower_than = 10000;  // microseconds; negative: off
   Relaxed<int> slowlog_max_len = 128;
   Relaxed<int64_t> latency_monitor_threshold = 0;  // milliseconds; 0: off
-  int hz = 10;
+  Relaxed<int> hz = 10;
   // /metrics, /healthz and /readyz (docs/observability.md): on by default, on
   // redis_exporter's port, so that a sidecar needs no flag; 0 picks a free
   // port, -1 turns the listener off.
   int metrics_port = 9121;
   std::string metrics_bind = "127.0.0.1";
-  int shutdown_timeout_ms = 1000;
+  Relaxed<int> shutdown_timeout_ms = 1000;
   std::string loglevel = "notice";
   std::string config_file;  // where the configuration was read from, if anywhere
 

@@ -203,7 +203,7 @@ void Worker::Cron() {
   bool evicting = ReclaimFromTimer(*this);
   for (auto& hook : cron_hooks_) hook();
   CloseIdleConnections();
-  int period_ms = 1000 / std::max(1, engine_->config().hz);
+  int period_ms = 1000 / std::max(1, engine_->config().hz.load());
   // Come back at once while expiry is behind (a wheel slot is still due,
   // e.g. after the budget ran out, cascades included) or the shard is still
   // over its memory limit.
