@@ -7,6 +7,7 @@ memory must stay under the limit plus a small margin at every sample, and the
 process's resident memory within the limit plus a fixed base.
 """
 
+import bisect
 import random
 import socket
 import threading
@@ -37,6 +38,16 @@ def info(c, section="memory"):
     """INFO `section` as text fields (redis-py's own parsing turns some into
     numbers and some not)."""
     return {k: str(v) for k, v in c.info(section).items()}
+
+
+def peak_rss(server):
+    """The process's peak resident memory so far (VmHWM), in bytes: what
+    the kernel saw between INFO samples too."""
+    with open("/proc/%d/status" % server.proc.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
 
 
 def resp(*args):
@@ -134,6 +145,8 @@ def test_writing_three_times_maxmemory_stays_under_it(policy):
         assert worst_used <= LIMIT + MARGIN, (worst_used, LIMIT + MARGIN)
         if not SANITIZED:
             assert worst_rss <= LIMIT + RSS_BASE, (worst_rss, base_rss)
+            # And at its peak, whenever that was.
+            assert peak_rss(server) <= LIMIT + RSS_BASE, (peak_rss(server), base_rss)
         stats = info(c, "stats")
         assert int(stats["evicted_keys"]) > 0
         dbsize = c.dbsize()
@@ -170,6 +183,8 @@ def test_noeviction_refuses_writes_and_keeps_serving_reads():
         errors = [r for r in replies if r.startswith(b"-")]
         assert errors and set(errors) == {b"-" + OOM.encode() + b"\r\n"}
         assert max(used for used, _ in samples) <= LIMIT + MARGIN
+        if not SANITIZED:
+            assert peak_rss(server) <= LIMIT + RSS_BASE, peak_rss(server)
         assert int(info(c, "stats")["evicted_keys"]) == 0
         # The writers' buffers are gone with them: fill what they left.
         _, refused = write_until_oom(c, "fill")
@@ -260,20 +275,26 @@ def test_keys_with_deadlines_are_gone_within_a_second_untouched():
         assert loaded_at < deadlines[0], "loading took too long to measure"
         rss_loaded = int(info(c)["used_memory_rss"])
         late = []
+        early = []
         while True:
             asked_at = int(time.time() * 1000)
             keys = c.dbsize()
+            answered_at = int(time.time() * 1000)
             # Keys whose deadline is more than a second before we asked must
             # be gone: at most those with later deadlines may remain.
-            may_remain = len(deadlines) - next((i for i, d in enumerate(deadlines) if d > asked_at - 1000),
-                                                len(deadlines))
+            may_remain = len(deadlines) - bisect.bisect_right(deadlines, asked_at - 1000)
             if keys > may_remain:
                 late.append((asked_at, keys, may_remain))
+            # And none may go before its deadline.
+            must_remain = len(deadlines) - bisect.bisect_right(deadlines, answered_at)
+            if keys < must_remain:
+                early.append((answered_at, keys, must_remain))
             if keys == 0:
                 break
             assert asked_at < deadlines[-1] + 5000, "keys still there long after their deadline"
             time.sleep(0.02)
         assert not late, late[:5]
+        assert not early, early[:5]
         assert int(info(c, "stats")["expired_keys"]) == len(deadlines)
         time.sleep(0.3)
         rss_after = int(info(c)["used_memory_rss"])
