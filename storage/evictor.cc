@@ -63,7 +63,8 @@ void Evictor::Configure(const MemoryPolicy& policy) {
   }
 }
 
-bool Evictor::HasCandidates() const {
+bool Evictor::CanEvict() const {
+  if (policy_.policy == EvictionPolicy::kNoEviction) return false;
   bool volatile_only = IsVolatile(policy_.policy);
   for (int i = 0; i < store_->database_count(); ++i) {
     const Database* db = store_->existing_db(i);
@@ -78,7 +79,7 @@ Evictor::Result Evictor::Reclaim(size_t budget) {
   now_ms_ = context.now_ms;
   const size_t limit = policy_.limit;
   bool compacted = false;
-  int candidates = -1;  // unknown yet
+  int candidates = -1;  // whether the policy can evict anything; unknown yet
   // While the shard fills up, nothing evicts and the sweep stands still; a
   // chunk per command keeps it going before the LRU clock would have to
   // stall (see eviction_policy.h).
@@ -95,17 +96,27 @@ Evictor::Result Evictor::Reclaim(size_t budget) {
         arena.ReleaseEmptyPages();
         continue;
       }
-      // Moving entries beats evicting them: while some class has a page's
-      // worth of holes, compact (one page per call) instead of evicting.
-      uint32_t sparse = arena.FindSparsePage();
+      // Moving entries beats evicting them, when holes are what puts the
+      // shard over: then, while some class has a page's worth of holes,
+      // compact (one page per call) instead of evicting. When the live data
+      // itself is over the line (less the reserve) and the policy can
+      // evict, eviction has to free that much anyway and the next writes
+      // fill the holes it leaves; compacting first would move a page of
+      // entries per call for nothing (under constant writes, more entries
+      // than were evicted).
+      bool holes_to_blame = live + reserve_ <= limit;
+      if (!holes_to_blame) {
+        if (candidates < 0) candidates = CanEvict() ? 1 : 0;
+        holes_to_blame = !candidates;
+      }
+      uint32_t sparse = holes_to_blame ? arena.FindSparsePage() : 0;
       if (sparse != 0) {
         if (compacted) return Result::kInProgress;
         compacted = true;
         if (CompactPage(sparse)) continue;
       }
     }
-    if (policy_.policy == EvictionPolicy::kNoEviction) return over ? Result::kOutOfMemory : Result::kOk;
-    if (candidates < 0) candidates = HasCandidates() ? 1 : 0;
+    if (candidates < 0) candidates = CanEvict() ? 1 : 0;
     if (!candidates) return over ? Result::kOutOfMemory : Result::kOk;
     if (budget == 0) return over ? Result::kInProgress : Result::kOk;
     --budget;

@@ -37,10 +37,11 @@
 //
 // Fragmentation. Eviction frees chunks all over the arena's pages, and a
 // page returns to the kernel only when empty. Holes are reused by new
-// entries of the same size class; when the shard is over its limit and some
-// size class has a page's worth of holes, the sparsest of a few of its pages
-// is evacuated into the others (its entries' index slots and wheel
-// references are repointed) and released.
+// entries of the same size class; when the shard is over its limit because
+// of them (its live data, plus the reserve, is within the limit, or the
+// policy cannot evict) and some size class has a page's worth of holes, the
+// sparsest of a few of its pages is evacuated into the others (its entries'
+// index slots and wheel references are repointed) and released.
 //
 // Thread safety: none; one per shard, on its thread.
 #pragma once
@@ -105,7 +106,9 @@ class Evictor {
   bool SweepBehindClock() const;
   size_t EvictRandom();
   size_t EvictVolatileTtl();
-  bool HasCandidates() const;
+  // Whether the policy may evict anything now (not noeviction; for
+  // volatile-*, some entry has a deadline).
+  bool CanEvict() const;
   // Evacuates `page` (from SlabArena::FindSparsePage); true if it was released.
   bool CompactPage(uint32_t page);
 
