@@ -146,6 +146,20 @@ class Database {
   template <class Fn>
   bool SweepNext(Fn&& fn);
   uint32_t sweep_length() const { return index_table_.sweep_length(); }
+  // Calls fn(handle) for the entries of the chunk `ahead` (>= 1) chunks
+  // after the last one SweepNext visited, without moving the sweep (none
+  // past the end of the revolution); for prefetching.
+  template <class Fn>
+  void PeekSweepAhead(uint32_t ahead, Fn&& fn) const {
+    uint32_t position = sweep_hand_ + ahead - 1;
+    if (position < sweep_length_seen_) index_table_.VisitSweepChunk(position, fn);
+  }
+  // Asks the CPU to fetch that chunk of the index (always inlined, see
+  // KeyIndex::PrefetchSweepChunk).
+  [[gnu::always_inline]] void PrefetchSweepAhead(uint32_t ahead) const {
+    uint32_t position = sweep_hand_ + ahead - 1;
+    if (position < sweep_length_seen_) index_table_.PrefetchSweepChunk(position);
+  }
   // A random entry's handle, or kNullHandle when empty.
   Handle RandomHandle(uint64_t random) const { return index_table_.RandomEntry(random); }
   // Removes the entry at `handle` as evicted (counted; watchers are told),

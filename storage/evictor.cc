@@ -120,7 +120,6 @@ Evictor::Result Evictor::Reclaim(size_t budget) {
     if (!candidates) return over ? Result::kOutOfMemory : Result::kOk;
     if (budget == 0) return over ? Result::kInProgress : Result::kOk;
     --budget;
-    size_t wanted = std::max(over ? used - limit : 0, live + reserve_ > limit ? live + reserve_ - limit : 0);
     switch (policy_.policy) {
       case EvictionPolicy::kAllKeysRandom:
         EvictRandom();
@@ -129,7 +128,6 @@ Evictor::Result Evictor::Reclaim(size_t budget) {
         EvictVolatileTtl();
         break;
       default:
-        wanted_ = wanted;
         SweepStep(/*evict=*/true);
         break;
     }
@@ -160,8 +158,21 @@ size_t Evictor::SweepStep(bool evict) {
       }
       continue;
     }
-    // The entries are scattered over the arena: fetch them all at once.
+    // The entries are scattered over the arena: fetch them all at once (if
+    // an earlier step has not already), and get the next steps' memory on
+    // its way: the index chunk four ahead, and the entries of the chunk two
+    // ahead, whose index line was asked for two steps ago. Without this
+    // each step waits for two rounds of cache misses (the chunk, then its
+    // entries), which is most of what eviction costs.
+    // (The handles ahead are gathered first and prefetched here: a visitor
+    // that only prefetched would look free of side effects to GCC, which
+    // would then drop the visit.)
     for (int i = 0; i < count; ++i) __builtin_prefetch(arena.Resolve(handles[i]));
+    db->PrefetchSweepAhead(4);
+    Handle ahead[KeyIndex::kSlotsPerChunk];
+    int ahead_count = 0;
+    db->PeekSweepAhead(2, [&](Handle h) { ahead[ahead_count++] = h; });
+    for (int i = 0; i < ahead_count; ++i) __builtin_prefetch(arena.Resolve(ahead[i]));
     const bool lfu = access.lfu();
     const bool volatile_only = IsVolatile(policy_.policy);
     const bool any = policy_.policy == EvictionPolicy::kVolatileRandom;
@@ -204,16 +215,14 @@ size_t Evictor::SweepStep(bool evict) {
       }
       if (evict && (any || score >= threshold_)) victims[victim_count++] = handles[i];
     }
-    // Evict what qualified, only as much as is wanted: the rest stays until
-    // the hand comes round again (expired entries go regardless).
+    // Evict everything in the chunk that qualified, even beyond what is
+    // wanted (at most a chunk, 12 entries): each of them is among the
+    // oldest (least used) tenth, and leaving it for the next revolution
+    // made the hand visit a third more entries per eviction for a hit ratio
+    // that was no better but a little worse (bench/eviction_bench: 14.1
+    // visits and -0.07 points against exact LRU, against 9.3 and -0.01).
     size_t freed = 0;
-    for (int i = 0; i < victim_count; ++i) {
-      if (evict && freed >= wanted_) {
-        Entry entry(arena.Resolve(victims[i]));
-        if (!entry.has_expiry() || entry.expiry_ms() > now_ms_) continue;
-      }
-      freed += db->EvictHandle(victims[i]);
-    }
+    for (int i = 0; i < victim_count; ++i) freed += db->EvictHandle(victims[i]);
     return freed;
   }
   return 0;
