@@ -118,6 +118,7 @@ class Evictor {
   int sweep_db_ = 0;  // the database the sweep is in
   int next_db_ = 0;   // round robin for the random and volatile-ttl policies
   uint64_t rng_ = 0x2545F4914F6CDD1DULL;
+  size_t wanted_ = 0;  // bytes the current Reclaim step should free
 
   // Scores of the entries the sweep visited, halved now and then.
   uint32_t histogram_[256] = {};

@@ -120,6 +120,32 @@ TEST_CASE("eviction work per command is bounded") {
   CHECK(store.UsedMemory() <= kMiB);
 }
 
+TEST_CASE("eviction of big values frees about what is needed, not a chunk's worth") {
+  // Every qualifying entry of a swept chunk goes, but no more than the
+  // reserve's worth beyond what was wanted: with 64 KiB values a chunk's
+  // worth would be most of a small shard.
+  ShardStore store(1);
+  store.set_now_ms(1000);
+  const size_t limit = 4 * kMiB;
+  store.SetMemoryPolicy(Limit(limit, EvictionPolicy::kAllKeysLru));
+  uint64_t most = 0;
+  int more_than_three = 0;
+  for (int i = 0; i < 2000; ++i) {
+    uint64_t before = store.context().counters.evicted_keys;
+    Put(store, "big:" + std::to_string(i), 64 * 1024);
+    uint64_t evicted = store.context().counters.evicted_keys - before;
+    most = std::max(most, evicted);
+    more_than_three += evicted > 3;
+  }
+  CHECK(store.context().counters.evicted_keys > 1000);
+  // A write needs about 64 KiB and the reserve is 64 KiB: a step stops
+  // after two or three values (a command may take a second step). Without
+  // the bound, commands evicted up to 12, and more than 3 in one of ten.
+  CHECK(most <= 5);
+  CHECK(more_than_three <= 40);
+  CHECK(store.KeyCount() >= 50);
+}
+
 TEST_CASE("noeviction refuses to make room and reports out of memory") {
   ShardStore store(1);
   store.set_now_ms(1000);
