@@ -442,7 +442,12 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
       }
     }
     if (single_shard || !spec->coordinated) {
-      if (shard == worker_.id() && OpCanRunNow(worker_, *spec, args)) {
+      // Runs at once on our own shard unless a lock (another client's
+      // multi-shard command) holds one of its keys, or an earlier command of
+      // this round already waits in the batch for our shard: then it goes
+      // into that batch too, behind it. Otherwise a read could overtake this
+      // client's own write that a shared lock had held back.
+      if (shard == worker_.id() && !round_->batches[shard] && OpCanRunNow(worker_, *spec, args)) {
         WithLocalReply([&](std::string* out) {
           RunOpNow(worker_, *spec, args, db_, resp_, flags_, out, ClientLabel{peer_address_, name_});
         });

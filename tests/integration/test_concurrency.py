@@ -285,3 +285,42 @@ def test_errors_under_load_keep_their_text(ember):
                 assert same(reply, Error("ERR wrong number of arguments for 'get' command"))
 
     run_threads(40, work)
+
+
+def test_a_pipeline_keeps_its_order_while_other_clients_hold_locks():
+    """A client's commands on one key run in the order sent, even when
+    another client's multi-shard read holds a shared lock on that key: the
+    client's write then waits in its shard batch, and a read sent after it
+    must wait behind it rather than run at once (it once did: the read saw
+    the value from before the write, in a third of the pipelines)."""
+    from harness import EmberServer
+    from shards import key_on
+    import time
+    with EmberServer(threads=2) as server:
+        first = RawClient(server.port)   # on worker 0 (a fresh server)
+        assert same(first.call("PING"), Status("PONG"))
+        second = RawClient(server.port)  # on worker 1
+        assert same(second.call("PING"), Status("PONG"))
+        mine, theirs = key_on(0, "order"), key_on(1, "order")
+        stop = threading.Event()
+
+        def reader():
+            while not stop.is_set():
+                second.pipeline([("MGET", mine, theirs)] * 20)
+        thread = threading.Thread(target=reader)
+        thread.start()
+        wrong, rounds = [], 0
+        deadline = time.time() + 3 * max(SCALE, 0.5)
+        try:
+            while time.time() < deadline:
+                rounds += 1
+                replies = first.pipeline([("SET", mine, "v"), ("DEL", mine), ("GET", mine), ("SET", mine, "w"),
+                                          ("GET", mine), ("APPEND", mine, "x"), ("STRLEN", mine)])
+                if replies[1:] != [1, None, Status("OK"), b"w", 2, 2]:
+                    wrong.append(replies)
+        finally:
+            stop.set()
+            thread.join()
+        assert not wrong, "%d of %d pipelines out of order, e.g. %r" % (len(wrong), rounds, wrong[0])
+        first.close()
+        second.close()
