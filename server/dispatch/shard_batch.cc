@@ -31,13 +31,13 @@ std::vector<std::string_view> ShardBatch::ArgsOf(const Item& item) const {
 
 void ShardBatch::RunItem(Worker& worker, Item& item) {
   std::vector<std::string_view> args = ArgsOf(item);
-  item.reply_begin = static_cast<uint32_t>(replies_.size());
+  item.reply_begin = replies_.size();
   ClientLabel client;
   if (client_address_) client.address = *client_address_;
   if (client_name_) client.name = *client_name_;
   RunOpNow(worker, *item.spec, args, item.db, resp_, flags_, &replies_, client);
   if (item.suppressed) replies_.resize(item.reply_begin);
-  item.reply_end = static_cast<uint32_t>(replies_.size());
+  item.reply_end = replies_.size();
 }
 
 void ShardBatch::FinishOne() {

@@ -54,8 +54,8 @@ class ShardBatch {
     uint32_t arg_count = 0;
     int db = 0;
     bool suppressed = false;
-    uint32_t reply_begin = 0;
-    uint32_t reply_end = 0;
+    size_t reply_begin = 0;  // replies may pass 4 GB: 256 GETs of a 20 MB value
+    size_t reply_end = 0;
     std::unique_ptr<LockRequest> wait;
   };
 

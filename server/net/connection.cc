@@ -30,8 +30,13 @@ constexpr size_t kMinReadBuffer = 512;
 constexpr size_t kMaxReadBuffer = 16 * 1024;
 // Unsent replies above this stop the connection from reading and parsing.
 constexpr size_t kOutputPauseBytes = 1024 * 1024;
-// Commands per round, so that one read's replies stay bounded.
+// Commands per round, so that one read's replies stay bounded. A round's
+// replies from other shards arrive together, before the output bound can
+// stop anything, so the limit adapts to the replies: it starts low, halves
+// (or less) when a round's replies pass the output bound and doubles while
+// they stay well under it (see AdaptRoundLimit).
 constexpr size_t kMaxCommandsPerRound = 256;
+constexpr size_t kFirstRoundLimit = 32;
 // Reads in a row before yielding to other connections.
 constexpr int kReadsPerTurn = 4;
 
@@ -53,7 +58,7 @@ struct Connection::Round {
   // reply in request order: -1 for replies produced here, else the shard.
   std::vector<int16_t> order;
   std::string local;                  // replies produced here, in that stretch
-  std::vector<uint32_t> local_ends;
+  std::vector<size_t> local_ends;
   size_t commands = 0;
   int in_flight = 0;                  // batches sent, not yet back
   bool recording = false;             // whether `order` is being kept
@@ -75,7 +80,8 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
       socket_(std::move(socket)),
       fd_(socket_.native_handle()),
       id_(worker.engine().NextClientId()),
-      round_(std::make_unique<Round>()) {
+      round_(std::make_unique<Round>()),
+      round_limit_(kFirstRoundLimit) {
   round_->batches.resize(worker.engine().shard_count());
   asio::error_code error;
   socket_.native_non_blocking(true, error);
@@ -259,7 +265,7 @@ void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) 
       input_pending_ = offset < data.size();
       break;
     }
-    if (round_->commands >= kMaxCommandsPerRound) {
+    if (round_->commands >= round_limit_ || round_->local.size() > kOutputPauseBytes) {
       // Bound the replies one round can hold: finish it and start another.
       EndRound();
       continue;
@@ -302,7 +308,7 @@ void Connection::WithLocalReply(Write&& write) {
     return;
   }
   write(&round_->local);
-  round_->local_ends.push_back(static_cast<uint32_t>(round_->local.size()));
+  round_->local_ends.push_back(round_->local.size());
   round_->order.push_back(-1);
 }
 
@@ -543,9 +549,20 @@ void Connection::OnBatchDone() {
   Pump();
 }
 
+void Connection::AdaptRoundLimit(size_t commands, size_t reply_bytes) {
+  if (reply_bytes > kOutputPauseBytes) {
+    // Aim the next round at the bound: a client that pipelines GETs of
+    // megabyte values gets rounds of one command.
+    round_limit_ = std::max<size_t>(1, commands * kOutputPauseBytes / reply_bytes);
+  } else if (reply_bytes < kOutputPauseBytes / 4 && commands >= round_limit_) {
+    round_limit_ = std::min(round_limit_ * 2, kMaxCommandsPerRound);
+  }
+}
+
 void Connection::MergeRound() {
   Round& round = *round_;
   if (!closed_ && round.recording) {
+    size_t before = output_.size();
     std::vector<size_t> next(round.batches.size(), 0);
     size_t local_index = 0;
     size_t local_begin = 0;
@@ -558,6 +575,7 @@ void Connection::MergeRound() {
         output_.append(round.batches[source]->Reply(next[source]++));
       }
     }
+    AdaptRoundLimit(round.commands, output_.size() - before);
   }
   round.Reset();
 }

@@ -166,6 +166,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void EndRound();
   void OnBatchDone();
   void MergeRound();
+  // Sets the commands allowed in the next round from what the last one's
+  // replies took.
+  void AdaptRoundLimit(size_t commands, size_t reply_bytes);
   // Schedules the pending replies for the end of the worker's loop turn.
   void FlushOutput();
   void OnWritten(const asio::error_code& error, size_t bytes);
@@ -198,6 +201,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool close_after_reply_ = false;
 
   std::unique_ptr<Round> round_;
+  size_t round_limit_;  // commands per round (AdaptRoundLimit)
   bool barrier_running_ = false;
   std::vector<std::string> barrier_args_;  // owned copy of a barrier waiting for the round
 
