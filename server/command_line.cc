@@ -50,6 +50,8 @@ ABSL_FLAG(ParamFlag, protected_mode, {},
           "yes: without a password, refuse clients not on loopback (default yes)");
 ABSL_FLAG(ParamFlag, proto_max_bulk_len, {}, "largest bulk string accepted (default 512mb)");
 ABSL_FLAG(ParamFlag, client_query_buffer_limit, {}, "largest query buffer per client (default 1gb)");
+ABSL_FLAG(ParamFlag, client_output_buffer_limit, {},
+          "\"<class> <hard> <soft> <seconds>\" for normal, replica or pubsub clients (default pubsub 32mb 8mb 60)");
 ABSL_FLAG(ParamFlag, slowlog_log_slower_than, {}, "SLOWLOG threshold in microseconds (default 10000)");
 ABSL_FLAG(ParamFlag, slowlog_max_len, {}, "SLOWLOG entries kept (default 128)");
 ABSL_FLAG(ParamFlag, latency_monitor_threshold, {}, "LATENCY monitor threshold in ms (default 0: off)");

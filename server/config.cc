@@ -121,6 +121,60 @@ ParamImpl EnumParam(std::string_view name, bool runtime, std::string ServerConfi
           }};
 }
 
+// client-output-buffer-limit: "<class> <hard> <soft> <soft seconds>" for
+// one or more classes (normal, replica or slave, pubsub); classes not named
+// keep their limits. Errors in Redis's words.
+ParamImpl OutputBufferLimitParam() {
+  return {{"client-output-buffer-limit", true, ParamKind::kList},
+          [](const ServerConfig& c) {
+            auto text = [](std::string_view name, const OutputBufferLimit& limit) {
+              return std::string(name) + " " + std::to_string(limit.hard.load()) + " " +
+                     std::to_string(limit.soft.load()) + " " + std::to_string(limit.soft_seconds.load());
+            };
+            return text("normal", c.normal_output_limit) + " " + text("slave", c.replica_output_limit) + " " +
+                   text("pubsub", c.pubsub_output_limit);
+          },
+          [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+            std::vector<std::string> items = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+            if (items.empty() || items.size() % 4 != 0) {
+              return std::string("Wrong number of arguments in buffer limit configuration.");
+            }
+            struct Parsed {
+              OutputBufferLimit* target;
+              uint64_t hard, soft;
+              int64_t seconds;
+            };
+            std::vector<Parsed> parsed;
+            for (size_t i = 0; i < items.size(); i += 4) {
+              Parsed p{};
+              if (EqualsIgnoreCase(items[i], "normal")) {
+                p.target = &c.normal_output_limit;
+              } else if (EqualsIgnoreCase(items[i], "replica") || EqualsIgnoreCase(items[i], "slave")) {
+                p.target = &c.replica_output_limit;
+              } else if (EqualsIgnoreCase(items[i], "pubsub")) {
+                p.target = &c.pubsub_output_limit;
+              } else {
+                return std::string("Invalid client class specified in buffer limit configuration.");
+              }
+              std::optional<uint64_t> hard = ParseMemory(items[i + 1]);
+              std::optional<uint64_t> soft = ParseMemory(items[i + 2]);
+              if (!hard || !soft || !absl::SimpleAtoi(items[i + 3], &p.seconds) || p.seconds < 0) {
+                return std::string("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+              }
+              p.hard = *hard;
+              p.soft = *soft;
+              parsed.push_back(p);
+            }
+            // All or nothing, as in Redis.
+            for (const Parsed& p : parsed) {
+              p.target->hard.store(p.hard);
+              p.target->soft.store(p.soft);
+              p.target->soft_seconds.store(p.seconds);
+            }
+            return std::nullopt;
+          }};
+}
+
 // Parameters that Redis has and a cache without persistence accepts only in
 // their "off" form, so that configs and client libraries that set them work.
 ParamImpl FixedParam(std::string_view name, std::string_view value,
@@ -165,6 +219,7 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(RelaxedIntParam("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
                            INT64_MAX));
     p.push_back(MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
+    p.push_back(OutputBufferLimitParam());
     p.push_back(RelaxedIntParam("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
                                 -1, INT64_MAX));
     p.push_back(RelaxedIntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));

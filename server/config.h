@@ -41,6 +41,16 @@ class Relaxed {
 // Numbers that CONFIG SET may change while other threads read them (accept,
 // timers, the parser) are Relaxed; strings are read and written under the
 // engine's config mutex.
+
+// client-output-buffer-limit for one class of clients: a client whose
+// unsent replies pass `hard` bytes, or stay above `soft` bytes for
+// `soft_seconds`, is disconnected; 0 turns a bound off.
+struct OutputBufferLimit {
+  Relaxed<uint64_t> hard = 0;
+  Relaxed<uint64_t> soft = 0;
+  Relaxed<int64_t> soft_seconds = 0;
+};
+
 struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
   int port = 6379;
@@ -58,6 +68,12 @@ struct ServerConfig {
   Relaxed<bool> protected_mode = true;
   Relaxed<int64_t> proto_max_bulk_len = 512LL * 1024 * 1024;
   Relaxed<uint64_t> client_query_buffer_limit = 1024ULL * 1024 * 1024;
+  // Redis's defaults. Normal clients have no limit: emberkv stops reading
+  // from a client whose unsent replies pile up instead (net/connection.h).
+  // The replica class is accepted and shown, for configs written for Redis.
+  OutputBufferLimit normal_output_limit;
+  OutputBufferLimit replica_output_limit{256ULL << 20, 64ULL << 20, 60};
+  OutputBufferLimit pubsub_output_limit{32ULL << 20, 8ULL << 20, 60};
   Relaxed<int64_t> slowlog_log_slower_than = 10000;  // microseconds; negative: off
   Relaxed<int> slowlog_max_len = 128;
   Relaxed<int64_t> latency_monitor_threshold = 0;  // milliseconds; 0: off

@@ -582,6 +582,10 @@ void Connection::MergeRound() {
 
 void Connection::FlushOutput() {
   if (writing_ || closed_) return;
+  if (!output_.empty() && PastOutputBufferLimit()) {
+    Close();
+    return;
+  }
   if (output_.empty()) {
     if (close_after_reply_ && !busy()) Close();
     return;
@@ -710,24 +714,35 @@ void Connection::DeliverMessage(std::string_view pattern, std::string_view chann
   }
   reply.Bulk(channel);
   reply.Bulk(message);
-  // Redis's default client-output-buffer-limit for pub/sub clients:
-  // 32 MB at once, or 8 MB for 60 seconds.
-  constexpr size_t kHardLimit = 32 * 1024 * 1024;
-  constexpr size_t kSoftLimit = 8 * 1024 * 1024;
-  constexpr int64_t kSoftSeconds = 60;
-  size_t pending = output_buffer_size();
-  int64_t now = worker_.now_ms();
-  if (pending > kSoftLimit) {
-    if (output_over_soft_limit_since_ms_ == 0) output_over_soft_limit_since_ms_ = now;
-  } else {
-    output_over_soft_limit_since_ms_ = 0;
-  }
-  if (pending > kHardLimit ||
-      (output_over_soft_limit_since_ms_ && now - output_over_soft_limit_since_ms_ > kSoftSeconds * 1000)) {
+  if (PastOutputBufferLimit()) {
     Close();
     return;
   }
   if (!busy()) FlushOutput();
+}
+
+bool Connection::PastOutputBufferLimit() {
+  // client-output-buffer-limit: the pubsub class for a subscriber (32 MB at
+  // once, or 8 MB for 60 seconds by default), else the normal class (no
+  // limit by default).
+  const ServerConfig& config = worker_.engine().config();
+  const OutputBufferLimit& limit = subscriptions() > 0 ? config.pubsub_output_limit : config.normal_output_limit;
+  uint64_t hard = limit.hard, soft = limit.soft;
+  int64_t soft_ms = limit.soft_seconds * 1000;
+  size_t pending = output_buffer_size();
+  int64_t now = worker_.now_ms();
+  bool past_soft = false;
+  if (soft > 0 && pending > soft) {
+    // As in Redis, the first time over the soft limit only starts the clock.
+    if (output_over_soft_limit_since_ms_ == 0) {
+      output_over_soft_limit_since_ms_ = now;
+    } else {
+      past_soft = now - output_over_soft_limit_since_ms_ > soft_ms;
+    }
+  } else {
+    output_over_soft_limit_since_ms_ = 0;
+  }
+  return (hard > 0 && pending > hard) || past_soft;
 }
 
 void Connection::UnsubscribeAll() {

@@ -173,6 +173,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void FlushOutput();
   void OnWritten(const asio::error_code& error, size_t bytes);
   bool OutputOverLimit() const;
+  // Whether unsent replies are past client-output-buffer-limit for this
+  // client's class (keeps the time the soft limit was first passed).
+  bool PastOutputBufferLimit();
   bool busy() const;
   bool RequiresAuth() const;
   // Tells the shard what this connection's buffers take (maxmemory counts
