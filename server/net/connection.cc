@@ -39,6 +39,9 @@ constexpr size_t kMaxCommandsPerRound = 256;
 constexpr size_t kFirstRoundLimit = 32;
 // Reads in a row before yielding to other connections.
 constexpr int kReadsPerTurn = 4;
+// How long a connection closed after its last reply (QUIT, a protocol
+// error, shutdown) waits for the client to close its side (see Finish).
+constexpr int kLingerMs = 2000;
 
 char* ReadBuffer() {
   static thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
@@ -587,7 +590,7 @@ void Connection::FlushOutput() {
     return;
   }
   if (output_.empty()) {
-    if (close_after_reply_ && !busy()) Close();
+    if (close_after_reply_ && !busy()) Finish();
     return;
   }
   // Replies leave at the end of the worker's loop turn, all connections'
@@ -603,7 +606,7 @@ void Connection::WriteNow() {
   write_scheduled_ = false;
   if (writing_ || closed_) return;
   if (output_.empty()) {
-    if (close_after_reply_ && !busy()) Close();
+    if (close_after_reply_ && !busy()) Finish();
     return;
   }
   bool was_over_limit = OutputOverLimit();
@@ -617,7 +620,7 @@ void Connection::WriteNow() {
   if (sent == output_.size()) {
     output_.clear();
     if (output_.capacity() > 4 * kReadChunk) std::string().swap(output_);
-    if (close_after_reply_ && !busy()) Close();
+    if (close_after_reply_ && !busy()) Finish();
     // Reading may have paused on the output bound.
     if (was_over_limit && !closed_) Pump();
     return;
@@ -792,17 +795,65 @@ void Connection::AccountBuffers() {
   accounted_bytes_ = bytes;
 }
 
-void Connection::Close() {
-  if (closed_) return;
+void Connection::Release() {
   closed_ = true;
   AccountBuffers();
   Unwatch();
   UnsubscribeAll();
   if (blocked_) CancelBlockedClient(std::move(blocked_), worker_);
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  Release();
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
   socket_.close(error);
   worker_.UnregisterConnection(this);
+}
+
+void Connection::Finish() {
+  if (closed_) return;
+  Release();
+  worker_.UnregisterConnection(this);
+  // Every reply has been handed to the kernel, but some may not have left
+  // yet. Closing a socket that still holds unread input makes the kernel
+  // send RST at once and drop what is unsent, so the client could lose the
+  // last replies (a pipeline behind QUIT or SHUTDOWN, a protocol error).
+  // Instead: FIN after the replies, then read and discard until the client
+  // closes its side, for a bounded time. The connection no longer counts as
+  // a client meanwhile, and a stopping server does not wait for it.
+  asio::error_code error;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, error);
+  if (error) {
+    socket_.close(error);
+    return;
+  }
+  linger_timer_ = std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
+  linger_timer_->async_wait([self = shared_from_this()](const asio::error_code& error) {
+    if (error) return;  // the client closed first
+    asio::error_code ignored;
+    self->socket_.close(ignored);
+  });
+  DiscardInput();
+}
+
+void Connection::DiscardInput() {
+  if (!read_buffer_ || read_buffer_capacity_ < kMinReadBuffer) {
+    read_buffer_.reset(new char[kMinReadBuffer]);
+    read_buffer_capacity_ = kMinReadBuffer;
+  }
+  socket_.async_read_some(asio::buffer(read_buffer_.get(), read_buffer_capacity_),
+                          [self = shared_from_this()](const asio::error_code& error, size_t) {
+                            if (!error) {
+                              self->DiscardInput();
+                              return;
+                            }
+                            // End of input, or the timer closed the socket.
+                            asio::error_code ignored;
+                            self->linger_timer_->cancel();
+                            self->socket_.close(ignored);
+                          });
 }
 
 }  // namespace emberkv::server

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -136,7 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Closes the connection once the replies so far are written (QUIT).
   void CloseAfterReply() { close_after_reply_ = true; }
-  // Closes the connection now (CLIENT KILL, shutdown).
+  // Closes the connection now (CLIENT KILL, errors, limits).
   void Close();
   bool closed() const { return closed_; }
 
@@ -181,6 +182,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Tells the shard what this connection's buffers take (maxmemory counts
   // them; see engine/memory_limit.h).
   void AccountBuffers();
+  // Ends the client's state (subscriptions, watches, a wait); the socket is
+  // left to the caller.
+  void Release();
+  // Closes once every reply is written (close_after_reply_): sends FIN and
+  // discards input until the client closes, so no reply is lost to a RST.
+  void Finish();
+  void DiscardInput();
 
   Worker& worker_;
   asio::ip::tcp::socket socket_;
@@ -241,6 +249,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
   int64_t output_over_soft_limit_since_ms_ = 0;
+  std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds Finish's wait
 };
 
 }  // namespace emberkv::server
