@@ -21,10 +21,10 @@ bool ScanArgs::Matches(std::string_view element) const {
   return pattern.empty() || pattern == "*" || storage::GlobMatch(pattern, element);
 }
 
-std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::ReplyBuilder& reply) {
-  ScanArgs scan;
+namespace {
+std::optional<uint64_t> ParseCursor(std::string_view arg, protocol::ReplyBuilder& reply) {
   // Redis reads the cursor with strtoull: "-1" wraps around, as there.
-  std::string text(args[first]);
+  std::string text(arg);
   errno = 0;
   char* end = nullptr;
   unsigned long long cursor = std::strtoull(text.c_str(), &end, 10);
@@ -32,7 +32,31 @@ std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::Repl
     reply.Error(errors::kInvalidCursor);
     return std::nullopt;
   }
-  scan.cursor = cursor;
+  return cursor;
+}
+}  // namespace
+
+std::optional<ScanArgs> ParseCollectionScanArgs(ArgList args, storage::OpStatus key_status,
+                                                protocol::ReplyBuilder& reply) {
+  if (!ParseCursor(args[2], reply)) return std::nullopt;
+  if (key_status == storage::OpStatus::kWrongType) {
+    errors::ReplyStatus(reply, key_status);
+    return std::nullopt;
+  }
+  if (key_status == storage::OpStatus::kNotFound) {
+    reply.ArrayHeader(2);
+    reply.Bulk("0");
+    reply.ArrayHeader(0);
+    return std::nullopt;
+  }
+  return ParseScanArgs(args, 2, reply);
+}
+
+std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::ReplyBuilder& reply) {
+  ScanArgs scan;
+  std::optional<uint64_t> cursor = ParseCursor(args[first], reply);
+  if (!cursor) return std::nullopt;
+  scan.cursor = *cursor;
   for (size_t i = first + 1; i < args.size(); ++i) {
     bool has_value = i + 1 < args.size();
     if (Is(args[i], "COUNT") && has_value) {

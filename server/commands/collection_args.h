@@ -11,6 +11,7 @@
 
 #include "protocol/reply_builder.h"
 #include "server/command.h"
+#include "storage/op_status.h"
 
 namespace emberkv::server {
 
@@ -26,6 +27,13 @@ struct ScanArgs {
 };
 // Replies Redis's error and returns nullopt on bad arguments.
 std::optional<ScanArgs> ParseScanArgs(ArgList args, size_t first, protocol::ReplyBuilder& reply);
+
+// HSCAN, SSCAN and ZSCAN ("<key> <cursor> [options]") in Redis's order: the
+// cursor, then the key (`key_status`, from reading it: a missing key is an
+// empty scan whatever the options say, another type WRONGTYPE), then the
+// options. nullopt once a reply has been written.
+std::optional<ScanArgs> ParseCollectionScanArgs(ArgList args, storage::OpStatus key_status,
+                                                protocol::ReplyBuilder& reply);
 
 // The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER. Redis accepts any
 // count and builds the whole reply; a negative count asks for that many

@@ -3,6 +3,7 @@
 // calling storage/hash_ops.h.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +110,8 @@ void OpHIncrBy(OpContext& c) {
 void OpHIncrByFloat(OpContext& c) {
   long double delta;
   if (!storage::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
+  // Redis refuses an infinite increment before it looks at the key.
+  if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error("ERR value is NaN or Infinity");
   storage::OpResult<std::string> result = hashes::IncrByFloat(c.db, c.args[1], c.args[2], delta);
   if (result.status == OpStatus::kNotFloat) return c.reply.Error("ERR hash value is not a float");
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
@@ -166,11 +169,10 @@ void OpHRandField(OpContext& c) {
 }
 
 void OpHScan(OpContext& c) {
-  std::optional<ScanArgs> scan = ParseScanArgs(c.args, 2, c.reply);
-  if (!scan) return;
   const HashValue* hash;
   OpStatus status = hashes::Read(c.db, c.args[1], &hash);
-  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
+  if (!scan) return;
   std::vector<std::string_view> found;
   uint64_t next = 0;
   if (status == OpStatus::kOk) {

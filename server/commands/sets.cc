@@ -105,11 +105,10 @@ void OpSRandMember(OpContext& c) {
 }
 
 void OpSScan(OpContext& c) {
-  std::optional<ScanArgs> scan = ParseScanArgs(c.args, 2, c.reply);
-  if (!scan) return;
   const SetValue* set;
   OpStatus status = sets::Read(c.db, c.args[1], &set);
-  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
+  if (!scan) return;
   std::vector<std::string> found;
   uint64_t next = 0;
   if (status == OpStatus::kOk) {

@@ -357,11 +357,10 @@ void OpZRandMember(OpContext& c) {
 }
 
 void OpZScan(OpContext& c) {
-  std::optional<ScanArgs> scan = ParseScanArgs(c.args, 2, c.reply);
-  if (!scan) return;
   const ZSetValue* zset;
   OpStatus status = zsets::Read(c.db, c.args[1], &zset);
-  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
+  if (!scan) return;
   std::vector<std::string> found;
   uint64_t next = 0;
   if (status == OpStatus::kOk) {
