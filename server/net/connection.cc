@@ -280,7 +280,7 @@ void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) 
       break;
     }
     if (status == protocol::ParseStatus::kError) {
-      ReplyLocal("-" + parser_.ErrorMessage() + "\r\n");
+      ReplyError(parser_.ErrorMessage());
       close_after_reply_ = true;
       offset = data.size();
       break;
@@ -325,7 +325,16 @@ void Connection::Reject(const CommandSpec* spec, std::string_view error) {
   // As in Redis, a command refused while a transaction is being queued makes
   // EXEC fail.
   if (in_multi_) multi_failed_ = true;
-  ReplyLocal("-" + std::string(error) + "\r\n");
+  ReplyError(error);
+}
+
+void Connection::ReplyError(std::string_view error) {
+  // ReplyBuilder::Error turns CR and LF into blanks, as Redis does: texts
+  // that quote the client (a byte the parser did not expect, a command
+  // name) must not break the reply's framing.
+  std::string line;
+  protocol::ReplyBuilder(&line, resp_).Error(error);
+  ReplyLocal(line);
 }
 
 namespace {

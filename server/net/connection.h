@@ -156,6 +156,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ProcessInput(std::string_view data, bool data_is_input_buffer);
   void Dispatch(std::vector<std::string_view>& args);
   void ReplyLocal(std::string_view reply);
+  // An error reply on one line (CR and LF become blanks).
+  void ReplyError(std::string_view error);
   // Refuses a command before it runs (unknown, arity, auth, ...).
   void Reject(const CommandSpec* spec, std::string_view error);
   template <class Write>
