@@ -15,6 +15,7 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
+#include "server/util/memory.h"
 #include "storage/key_ops.h"
 
 namespace emberkv::server {
@@ -380,6 +381,7 @@ Task<void> CoordFlushDb(CoordContext& c) {
     shard.store().context().arena.ReleaseEmptyPages();
   });
   lock.Release();
+  ReturnFreeMemoryToSystem();
   c.reply.Ok();
 }
 
@@ -388,6 +390,9 @@ Task<void> CoordFlushAll(CoordContext& c) {
   MultiShardLock lock = MultiShardLock::AllShards(c);
   co_await lock.Acquire([&](Worker& shard, const std::vector<int>&) { shard.store().FlushAll(); });
   lock.Release();
+  // What the shards freed stays in the allocator otherwise: RSS would stay
+  // at its peak with nothing stored.
+  ReturnFreeMemoryToSystem();
   c.reply.Ok();
 }
 
