@@ -37,7 +37,7 @@ def test_short_soak_keeps_every_acknowledged_write():
     duration = "8" if SANITIZED else "25"
     connections = "100" if SANITIZED else "200"
     figures = run_soak("--duration", duration, "--connections", connections, "--processes", "2",
-                       "--rss-slack-mb", "256" if SANITIZED else "48", timeout=600)
+                       "--rss-slack-mb", "256" if SANITIZED else "16", timeout=600)
     assert figures["connections"] == int(connections)
     assert figures["ops"] > 1000, figures
     assert figures["expired"] > 0, figures  # expiries were exercised
@@ -47,7 +47,7 @@ def test_short_soak_keeps_every_acknowledged_write():
 def test_short_soak_under_maxmemory_accounts_for_evictions():
     duration = "5" if SANITIZED else "12"
     figures = run_soak("--duration", duration, "--connections", "100", "--processes", "2",
-                       "--maxmemory", "24mb", "--keys", "300", "--rss-slack-mb", "256" if SANITIZED else "48", timeout=600)
+                       "--maxmemory", "24mb", "--keys", "300", "--rss-slack-mb", "256" if SANITIZED else "16", timeout=600)
     assert figures["ops"] > 500, figures
     # Whatever vanished was counted by the server as expired or evicted.
     assert figures["expired_keys"] + figures["evicted_keys"] >= figures["expired"] + figures["lost"]
