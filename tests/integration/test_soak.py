@@ -6,8 +6,10 @@ keys account for what disappeared, and RSS after FLUSHALL near its start.
 The full run (1000 connections, minutes) is `bench/soak`; its result is in
 docs/security.md.
 
-Under the sanitizers the run is shorter (each request costs more), and the
-server's stderr is checked for reports as in every other test.
+Under the sanitizers the run is shorter (each request costs more), RSS
+after FLUSHALL is not checked (their allocators keep freed memory in
+quarantine and ignore malloc_trim), and the server's stderr is checked for
+reports as in every other test.
 """
 
 import json
@@ -37,7 +39,7 @@ def test_short_soak_keeps_every_acknowledged_write():
     duration = "8" if SANITIZED else "25"
     connections = "100" if SANITIZED else "200"
     figures = run_soak("--duration", duration, "--connections", connections, "--processes", "2",
-                       "--rss-slack-mb", "256" if SANITIZED else "16", timeout=600)
+                       "--rss-slack-mb", "-1" if SANITIZED else "16", timeout=600)
     assert figures["connections"] == int(connections)
     assert figures["ops"] > 1000, figures
     assert figures["expired"] > 0, figures  # expiries were exercised
@@ -47,7 +49,7 @@ def test_short_soak_keeps_every_acknowledged_write():
 def test_short_soak_under_maxmemory_accounts_for_evictions():
     duration = "5" if SANITIZED else "12"
     figures = run_soak("--duration", duration, "--connections", "100", "--processes", "2",
-                       "--maxmemory", "24mb", "--keys", "300", "--rss-slack-mb", "256" if SANITIZED else "16", timeout=600)
+                       "--maxmemory", "24mb", "--keys", "300", "--rss-slack-mb", "-1" if SANITIZED else "16", timeout=600)
     assert figures["ops"] > 500, figures
     # Whatever vanished was counted by the server as expired or evicted.
     assert figures["expired_keys"] + figures["evicted_keys"] >= figures["expired"] + figures["lost"]
