@@ -42,15 +42,6 @@ ParamImpl IntParam(std::string_view name, bool runtime, int ServerConfig::*field
           }};
 }
 
-ParamImpl Int64Param(std::string_view name, bool runtime, int64_t ServerConfig::*field, int64_t min,
-                     int64_t max) {
-  return {{name, runtime},
-          [field](const ServerConfig& c) { return std::to_string(c.*field); },
-          [field, min, max](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
-            return ParseIntInto(v, min, max, &(c.*field));
-          }};
-}
-
 // An integer the data path reads while CONFIG SET may write it (Relaxed).
 template <class T>
 ParamImpl RelaxedIntParam(std::string_view name, bool runtime, Relaxed<T> ServerConfig::*field,

@@ -38,10 +38,6 @@ class Relaxed {
   std::atomic<T> value_;
 };
 
-// Numbers that CONFIG SET may change while other threads read them (accept,
-// timers, the parser) are Relaxed; strings are read and written under the
-// engine's config mutex.
-
 // client-output-buffer-limit for one class of clients: a client whose
 // unsent replies pass `hard` bytes, or stay above `soft` bytes for
 // `soft_seconds`, is disconnected; 0 turns a bound off.
@@ -51,6 +47,9 @@ struct OutputBufferLimit {
   Relaxed<int64_t> soft_seconds = 0;
 };
 
+// Numbers that CONFIG SET may change while other threads read them (accept,
+// timers, the parser) are Relaxed; strings are read and written under the
+// engine's config mutex.
 struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
   int port = 6379;
