@@ -1,0 +1,34 @@
+// Giving back, once the server is up, the memory that only start-up used.
+//
+// Start-up runs code that never runs again (option parsing, the config file,
+// building the command table, libstdc++'s locale set-up, the workers'
+// launch), scattered over nearly every 64 KiB of the binary's code. The
+// kernel maps a file's pages 64 KiB around each page touched (fault-around),
+// so start-up leaves almost the whole binary resident, several MB per
+// process, while an idle server runs a few dozen KiB of it (see
+// docs/kubernetes.md, "Sizing maxmemory").
+//
+// Thread safety: call from any thread, at any time; other threads may run
+// meanwhile (a page they need is mapped again on its next use).
+#pragma once
+
+#include <cstddef>
+
+namespace emberkv::server {
+
+struct StartupPagesReleased {
+  size_t code_bytes = 0;  // read-only segments of the binary and its libraries unmapped
+  bool heap_trimmed = false;
+};
+
+// Drops this process's mappings of the read-only segments (code, constants)
+// of the binary and of every shared library loaded, and returns malloc's
+// free memory to the kernel. The pages stay in the page cache: code that
+// runs later maps them again with a minor fault (no I/O, a few microseconds
+// per 64 KiB), so only what the running server uses becomes resident again.
+// Writable segments (data, relocations) are never touched: their private
+// copies would be lost. Does nothing to the code while a debugger traces
+// the process (its breakpoints are private copies of code pages).
+StartupPagesReleased ReleaseStartupPages();
+
+}  // namespace emberkv::server
