@@ -112,11 +112,17 @@ int RunServer(ServerConfig config) {
               std::string(kEmberkvVersion).c_str(), engine.config().bind.front().c_str(), listener.port(),
               engine.shard_count(), metrics_text.c_str());
   std::fflush(stdout);
-  // Start-up is over: the pages of the binary it touched and malloc's free
-  // memory go back (see startup_pages.h); from here on only the code the
-  // server runs is resident. After the ready line, so start-up time is not
-  // affected.
-  ReleaseStartupPages();
+  // Start-up is over once every worker has handled a message (the listener's
+  // start above is worker 0's first): then the pages of the binary it
+  // touched and malloc's free memory go back (see startup_pages.h), and
+  // only the code the server runs becomes resident again. `workers_ready`
+  // and `main_loop` live in this frame until after engine.Join().
+  std::atomic<int> workers_ready{0};
+  for (int w = 0; w < engine.shard_count(); ++w) {
+    engine.worker(w).PostFromAnyThread(MakeMessage([&workers_ready, &main_loop, shards = engine.shard_count()] {
+      if (workers_ready.fetch_add(1) + 1 == shards) asio::post(main_loop, [] { ReleaseStartupPages(); });
+    }));
+  }
 
   auto guard = asio::make_work_guard(main_loop);
   main_loop.run();

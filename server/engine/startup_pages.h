@@ -17,18 +17,19 @@
 namespace emberkv::server {
 
 struct StartupPagesReleased {
-  size_t code_bytes = 0;  // read-only segments of the binary and its libraries unmapped
+  size_t code_bytes = 0;  // read-only file mappings dropped
   bool heap_trimmed = false;
 };
 
-// Drops this process's mappings of the read-only segments (code, constants)
-// of the binary and of every shared library loaded, and returns malloc's
-// free memory to the kernel. The pages stay in the page cache: code that
-// runs later maps them again with a minor fault (no I/O, a few microseconds
-// per 64 KiB), so only what the running server uses becomes resident again.
-// Writable segments (data, relocations) are never touched: their private
-// copies would be lost. Does nothing to the code while a debugger traces
-// the process (its breakpoints are private copies of code pages).
+// Drops this process's page mappings of every read-only private file
+// mapping (the code and constants of the binary and of its shared
+// libraries) and returns malloc's free memory to the kernel. The pages stay
+// in the page cache: code that runs later maps them again with a minor
+// fault (no I/O, a few microseconds per 64 KiB), so only what the running
+// server uses becomes resident again. A mapping holding any private copy
+// (relocated data made read-only, a debugger's breakpoint, a uprobe) is
+// left alone: MADV_DONTNEED would throw the copy away. Writable mappings
+// are never touched.
 StartupPagesReleased ReleaseStartupPages();
 
 }  // namespace emberkv::server
