@@ -5,8 +5,9 @@
 // launch), scattered over nearly every 64 KiB of the binary's code. The
 // kernel maps a file's pages 64 KiB around each page touched (fault-around),
 // so start-up leaves almost the whole binary resident, several MB per
-// process, while an idle server runs a few dozen KiB of it (see
-// docs/kubernetes.md, "Sizing maxmemory").
+// process, while an idle server runs a few hundred KiB of it (see
+// docs/benchmarks.md, "Container", and server/hot_text.ld, which keeps that
+// code together).
 //
 // Thread safety: call from any thread, at any time; other threads may run
 // meanwhile (a page they need is mapped again on its next use).
