@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Memory of collections in emberkv and in Redis, measured the same way: the
 growth of the server's resident set (VmRSS) while one shape is loaded into a
 fresh server.

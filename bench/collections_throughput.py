@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """redis-benchmark's collection tests against emberkv and Redis 7.0, side by
 side: alternating rounds (emberkv, Redis, emberkv, ...), the median of each
 test's requests per second, and the ratio emberkv / Redis.
