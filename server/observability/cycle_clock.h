@@ -36,7 +36,7 @@ class CycleClock {
   }
 
   // Nanoseconds per cycle: measured at the first call (which waits, once,
-  // until at least 1 ms has passed since Start()), then refined.
+  // until at least 100 us have passed since Start()), then refined.
   static double NsPerCycle() {
     double rate = ns_per_cycle_.load(std::memory_order_relaxed);
     return rate > 0 ? rate : Calibrate();
