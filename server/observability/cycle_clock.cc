@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <cstdint>
+
 #if defined(__x86_64__)
 #include <sys/platform/x86.h>
 #endif
@@ -24,27 +26,49 @@ bool HasInvariantTsc() {
 #endif
 }
 
-// The baseline: one reading of both clocks, taken once.
-struct Baseline {
+// One reading of both clocks at (nearly) the same instant.
+struct Reading {
   uint64_t cycles;
   uint64_t ns;
 };
 
-std::once_flag baseline_once;
-Baseline baseline;
+// The thread may be preempted between the two reads, and a reading taken
+// across a preemption would skew the rate by the length of the preemption
+// (a millisecond against a span of 100 us: tenfold). So the clock is read
+// between two counter reads, and a reading whose counter reads lie further
+// apart than a clock read can take is taken again.
+Reading ReadBothClocks() {
+  constexpr uint64_t kMaxGapCycles = 20000;  // ~10 us at 2 GHz; a vDSO clock read takes < 1 us
+  Reading best{};
+  uint64_t best_gap = UINT64_MAX;
+  for (int attempt = 0; attempt < 16 && best_gap > kMaxGapCycles; ++attempt) {
+    uint64_t before = CycleClock::Now();
+    uint64_t ns = CycleClock::MonotonicNs();
+    uint64_t after = CycleClock::Now();
+    uint64_t gap = after - before;
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = {before + gap / 2, ns};
+    }
+  }
+  return best;
+}
 
-const Baseline& GetBaseline() {
-  std::call_once(baseline_once, [] { baseline = {CycleClock::Now(), CycleClock::MonotonicNs()}; });
+// The baseline: one reading of both clocks, taken once.
+std::once_flag baseline_once;
+Reading baseline;
+
+const Reading& GetBaseline() {
+  std::call_once(baseline_once, [] { baseline = ReadBothClocks(); });
   return baseline;
 }
 
 // The rate over [baseline, now]; 0 when too little time has passed to tell.
 double MeasureRate(uint64_t min_span_ns) {
-  const Baseline& base = GetBaseline();
-  uint64_t cycles = CycleClock::Now();
-  uint64_t ns = CycleClock::MonotonicNs();
-  if (ns - base.ns < min_span_ns || cycles <= base.cycles) return 0;
-  return static_cast<double>(ns - base.ns) / static_cast<double>(cycles - base.cycles);
+  const Reading& base = GetBaseline();
+  Reading now = ReadBothClocks();
+  if (now.ns - base.ns < min_span_ns || now.cycles <= base.cycles) return 0;
+  return static_cast<double>(now.ns - base.ns) / static_cast<double>(now.cycles - base.cycles);
 }
 
 }  // namespace
