@@ -74,6 +74,18 @@ class Database {
   bool Find(const Key& key, Slot* slot, LookupMode mode = LookupMode::kRead);
   Entry EntryAt(const Slot& slot) const { return Entry(context_->arena.Resolve(slot.handle)); }
 
+  // Prefetching for a run of commands (see server/dispatch/key_prefetcher.h).
+  // A lookup misses the cache twice in a big keyspace: on the index chunk,
+  // then on the entry. PrefetchIndex asks for the chunk of `hash`;
+  // PrefetchEntries, called once that has had time to arrive, asks for the
+  // entries in it whose tag matches. Always inlined: GCC takes a function
+  // that only prefetches for one without effects and drops calls to it.
+  [[gnu::always_inline]] void PrefetchIndex(uint64_t hash) const { index_table_.PrefetchHome(hash); }
+  [[gnu::always_inline]] void PrefetchEntries(uint64_t hash) const {
+    const SlabArena& arena = context_->arena;
+    index_table_.VisitHomeMatches(hash, [&arena](Handle handle) { __builtin_prefetch(arena.Resolve(handle)); });
+  }
+
   // Makes `key` a string of `length` bytes and returns where to write them.
   // With `slot` == nullptr or an absent key this creates the entry (and sets
   // *slot if given); otherwise the entry at *slot, which must be a string,

@@ -133,6 +133,22 @@ class KeyIndex {
     if (position < table.size) __builtin_prefetch(&table.chunks[(position * kSweepStride) % table.size]);
   }
 
+  // Asks the CPU to fetch the chunk that a lookup of `hash` reads first (in
+  // both tables while one is drained), ahead of the lookup. Always inlined,
+  // as PrefetchSweepChunk.
+  [[gnu::always_inline]] void PrefetchHome(uint64_t hash) const {
+    if (current_.size) __builtin_prefetch(&current_.chunks[HomeChunk(hash, current_.size)]);
+    if (old_.chunks) __builtin_prefetch(&old_.chunks[HomeChunk(hash, old_.size)]);
+  }
+  // Calls fn(handle) for the handles of the current table's home chunk of
+  // `hash` whose tag matches: the entries a lookup would compare first.
+  template <class Fn>
+  void VisitHomeMatches(uint64_t hash, Fn&& fn) const {
+    if (current_.count == 0) return;
+    const Chunk& chunk = current_.chunks[HomeChunk(hash, current_.size)];
+    for (uint32_t mask = MatchMask(chunk, TagOf(hash)); mask; mask &= mask - 1) fn(chunk.handles[__builtin_ctz(mask)]);
+  }
+
  private:
   struct alignas(64) Chunk {
     uint8_t tags[kSlotsPerChunk];
