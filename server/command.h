@@ -14,6 +14,7 @@
 // first when its keys land on one shard and the second otherwise.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -141,6 +142,19 @@ struct CommandSpec {
   bool is_write() const { return flags & kCmdWrite; }
   // Argument indices that are keys, for a call with these arguments.
   std::vector<int> KeyIndices(ArgList args) const;
+  // Calls fn(index) for each of them; no allocation unless a key finder
+  // must run (the path every keyed command takes on dispatch).
+  template <class Fn>
+  void ForEachKeyIndex(ArgList args, Fn&& fn) const {
+    if (key_finder) {
+      for (int index : key_finder(args)) fn(index);
+      return;
+    }
+    if (first_key <= 0) return;
+    int argc = static_cast<int>(args.size());
+    int last = last_key < 0 ? argc + last_key : last_key;
+    for (int i = first_key; i <= last && i < argc; i += std::max(1, key_step)) fn(i);
+  }
   bool ArityOk(size_t argc) const {
     return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
   }

@@ -7,10 +7,7 @@ namespace emberkv::server {
 std::vector<int> CommandSpec::KeyIndices(ArgList args) const {
   if (key_finder) return key_finder(args);
   std::vector<int> keys;
-  if (first_key <= 0) return keys;
-  int argc = static_cast<int>(args.size());
-  int last = last_key < 0 ? argc + last_key : last_key;
-  for (int i = first_key; i <= last && i < argc; i += std::max(1, key_step)) keys.push_back(i);
+  ForEachKeyIndex(args, [&keys](int index) { keys.push_back(index); });
   return keys;
 }
 

@@ -1,9 +1,26 @@
 #include "server/dispatch/shard_batch.h"
 
+#include "server/dispatch/key_prefetcher.h"
 #include "server/dispatch/op_runner.h"
 #include "server/engine/worker.h"
 
 namespace emberkv::server {
+
+void ShardBatch::Clear() {
+  // What a round of small commands needs stays (as Redis keeps a 16 KiB
+  // reply buffer per client); a round that carried big values gives its
+  // memory back.
+  constexpr size_t kKeptBytes = 8 * 1024;
+  items_.clear();
+  arg_spans_.clear();
+  arg_views_.clear();
+  arg_bytes_.clear();
+  replies_.clear();
+  if (arg_bytes_.capacity() > kKeptBytes) std::string().swap(arg_bytes_);
+  if (replies_.capacity() > kKeptBytes) std::string().swap(replies_);
+  waiting_ = 0;
+  done_ = nullptr;
+}
 
 void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db, bool suppressed) {
   Item item;
@@ -19,18 +36,20 @@ void ShardBatch::Add(const CommandSpec* spec, ArgList args, int db, bool suppres
   items_.push_back(std::move(item));
 }
 
-std::vector<std::string_view> ShardBatch::ArgsOf(const Item& item) const {
-  std::vector<std::string_view> args;
-  args.reserve(item.arg_count);
-  for (uint32_t i = 0; i < item.arg_count; ++i) {
-    auto [offset, length] = arg_spans_[item.arg_begin + i];
-    args.emplace_back(arg_bytes_.data() + offset, length);
+void ShardBatch::PrefetchKeys(Worker& worker) const {
+  if (items_.size() < 2) return;  // nothing to overlap with
+  KeyPrefetcher prefetcher;
+  for (const Item& item : items_) {
+    if (prefetcher.full()) break;
+    std::string_view key = PrefetchableKey(*item.spec, ArgsOf(item));
+    const storage::Database* db = worker.store().existing_db(item.db);
+    if (!key.empty() && db) prefetcher.Add(*db, key);
   }
-  return args;
+  prefetcher.FetchEntries();
 }
 
 void ShardBatch::RunItem(Worker& worker, Item& item) {
-  std::vector<std::string_view> args = ArgsOf(item);
+  ArgList args = ArgsOf(item);
   item.reply_begin = replies_.size();
   ClientLabel client;
   if (client_address_) client.address = *client_address_;
@@ -47,12 +66,16 @@ void ShardBatch::FinishOne() {
 void ShardBatch::Execute(Worker& worker, std::function<void()> done) {
   done_ = std::move(done);
   worker.RefreshClock();
+  arg_views_.clear();
+  arg_views_.reserve(arg_spans_.size());
+  for (auto [offset, length] : arg_spans_) arg_views_.emplace_back(arg_bytes_.data() + offset, length);
+  PrefetchKeys(worker);
   LockTable& locks = worker.locks();
   // The loop below counts as one unfinished piece, so that a command granted
   // its lock inside Acquire cannot finish the batch early.
   waiting_ = 1;
   for (Item& item : items_) {
-    std::vector<std::string_view> args = ArgsOf(item);
+    ArgList args = ArgsOf(item);
     if (OpCanRunNow(worker, *item.spec, args)) {
       RunItem(worker, item);
       continue;

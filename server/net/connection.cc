@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "server/command_table.h"
+#include "server/dispatch/key_prefetcher.h"
 #include "server/dispatch/op_runner.h"
 #include "server/dispatch/shard_batch.h"
 #include "server/engine/engine.h"
@@ -56,7 +57,11 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint) {
 
 // The commands of the current read that are not finished yet.
 struct Connection::Round {
-  std::vector<std::unique_ptr<ShardBatch>> batches;  // by shard; null when unused
+  // By shard; kept from round to round (emptied, their buffers kept), so
+  // that a pipelining client does not allocate a batch per shard per read.
+  std::vector<std::unique_ptr<ShardBatch>> batches;
+  std::vector<size_t> next_reply;     // MergeRound's place in each batch
+  size_t retained_bytes = 0;          // what the empty batches keep (AccountBuffers)
   // From the first command sent to another shard on, the source of each
   // reply in request order: -1 for replies produced here, else the shard.
   std::vector<int16_t> order;
@@ -68,8 +73,16 @@ struct Connection::Round {
   const CommandSpec* barrier = nullptr;  // waiting for the batches
   bool barrier_suppressed = false;       // its reply is not to be sent (CLIENT REPLY)
 
+  // Whether commands for `shard` wait in this round's batch.
+  bool used(int shard) const { return batches[shard] && !batches[shard]->empty(); }
+
   void Reset() {
-    for (auto& batch : batches) batch.reset();
+    retained_bytes = 0;
+    for (auto& batch : batches) {
+      if (!batch) continue;
+      batch->Clear();
+      retained_bytes += batch->retained_bytes();
+    }
     order.clear();
     local.clear();
     local_ends.clear();
@@ -86,6 +99,7 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
       round_(std::make_unique<Round>()),
       round_limit_(kFirstRoundLimit) {
   round_->batches.resize(worker.engine().shard_count());
+  round_->next_reply.resize(worker.engine().shard_count());
   asio::error_code error;
   socket_.native_non_blocking(true, error);
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
@@ -258,11 +272,41 @@ void Connection::ReadOnce() {
   ProcessInput(std::string_view(dest, n), false);
 }
 
+void Connection::PrefetchOwnKeys(std::string_view data) {
+  // A scanner of its own, so that the connection's parser keeps its place;
+  // it sees complete commands only and starts afresh each time.
+  static thread_local protocol::RequestParser scanner;
+  scanner.Reset();
+  if (scanner.Parse(data) != protocol::ParseStatus::kCommand || scanner.consumed() == data.size()) {
+    return;  // one command (most reads of a request-response client): nothing to overlap
+  }
+  const CommandTable& table = CommandTable::Get();
+  const storage::Database* db = worker_.store().existing_db(db_);
+  if (!db) return;
+  // The scan is bounded (and so is its cost when the input holds a long
+  // pipeline that the round limit cuts into many rounds): the next
+  // commands, not the whole buffer.
+  constexpr int kMaxScanned = 2 * KeyPrefetcher::kMaxKeys;
+  KeyPrefetcher prefetcher;
+  size_t offset = 0;
+  int scanned = 0;
+  do {
+    offset += scanner.consumed();
+    const CommandSpec* spec = table.Find(scanner.args()[0]);
+    std::string_view key = spec ? PrefetchableKey(*spec, scanner.args()) : std::string_view();
+    // Only keys of this shard: another shard's table is its thread's alone.
+    if (!key.empty() && worker_.engine().ShardOfKey(key) == worker_.id()) prefetcher.Add(*db, key);
+  } while (!prefetcher.full() && ++scanned < kMaxScanned &&
+           scanner.Parse(data.substr(offset)) == protocol::ParseStatus::kCommand);
+  prefetcher.FetchEntries();
+}
+
 void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) {
   AccountBuffers();  // before commands run: the shard's limit counts them
   size_t offset = 0;
   input_pending_ = false;
   worker_.RefreshClock();
+  if (!RequiresAuth()) PrefetchOwnKeys(data);
   while (!closed_ && !close_after_reply_) {
     if (busy() || OutputOverLimit()) {
       input_pending_ = offset < data.size();
@@ -285,7 +329,9 @@ void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) 
       offset = data.size();
       break;
     }
-    std::vector<std::string_view> args(parser_.args().begin(), parser_.args().end());
+    // The arguments stay in the parser (and point into `data`) while the
+    // command is dispatched: nothing parses meanwhile.
+    ArgList args = parser_.args();
     offset += parser_.consumed();
     ++round_->commands;
     Dispatch(args);
@@ -353,7 +399,7 @@ bool ControlsTransaction(const CommandSpec& spec) {
 }
 }  // namespace
 
-void Connection::Dispatch(std::vector<std::string_view>& args) {
+void Connection::Dispatch(ArgList args) {
   suppress_ = reply_off_ || skip_current_;
   skip_current_ = false;
   const CommandTable& table = CommandTable::Get();
@@ -365,7 +411,7 @@ void Connection::Dispatch(std::vector<std::string_view>& args) {
       Close();
       return;
     }
-    Reject(nullptr, errors::UnknownCommand(args[0], ArgList(args).subspan(1)));
+    Reject(nullptr, errors::UnknownCommand(args[0], args.subspan(1)));
   } else if (!spec->subcommands.empty() && args.size() >= 2 &&
              !CommandTable::FindSubcommand(*spec, args[1])) {
     Reject(nullptr, errors::UnknownSubcommand(args[1], spec->name));
@@ -410,7 +456,7 @@ void Connection::ResumeAfterPause() {
   Pump();
 }
 
-void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::string_view>& args) {
+void Connection::DispatchChecked(const CommandSpec* spec, ArgList args) {
   last_command_ = spec->name;
   if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
   if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
@@ -449,15 +495,16 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
     int shard = worker_.id();
     bool single_shard = true;
     if (spec->has_keys()) {
-      std::vector<int> keys = spec->KeyIndices(args);
-      for (size_t i = 0; i < keys.size(); ++i) {
-        int s = worker_.engine().ShardOfKey(args[keys[i]]);
-        if (i == 0) {
+      bool first = true;
+      spec->ForEachKeyIndex(args, [&](int index) {
+        int s = worker_.engine().ShardOfKey(args[index]);
+        if (first) {
           shard = s;
+          first = false;
         } else if (s != shard) {
           single_shard = false;
         }
-      }
+      });
     }
     if (single_shard || !spec->coordinated) {
       // Runs at once on our own shard unless a lock (another client's
@@ -465,7 +512,7 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
       // this round already waits in the batch for our shard: then it goes
       // into that batch too, behind it. Otherwise a read could overtake this
       // client's own write that a shared lock had held back.
-      if (shard == worker_.id() && !round_->batches[shard] && OpCanRunNow(worker_, *spec, args)) {
+      if (shard == worker_.id() && !round_->used(shard) && OpCanRunNow(worker_, *spec, args)) {
         WithLocalReply([&](std::string* out) {
           RunOpNow(worker_, *spec, args, db_, resp_, flags_, out, ClientLabel{peer_address_, name_});
         });
@@ -485,15 +532,16 @@ void Connection::DispatchChecked(const CommandSpec* spec, std::vector<std::strin
   ReplyLocal("-ERR command '" + std::string(spec->name) + "' cannot run here\r\n");
 }
 
-void Connection::SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args) {
+void Connection::SendToShard(int shard, const CommandSpec* spec, ArgList args) {
   round_->recording = true;
   std::unique_ptr<ShardBatch>& batch = round_->batches[shard];
-  if (!batch) batch = std::make_unique<ShardBatch>(shard, resp_, flags_, &peer_address_, &name_);
+  if (!batch) batch = std::make_unique<ShardBatch>(shard, &peer_address_, &name_);
+  if (batch->empty()) batch->Begin(resp_, flags_);
   batch->Add(spec, args, db_, suppress_);
   round_->order.push_back(static_cast<int16_t>(shard));
 }
 
-void Connection::StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args) {
+void Connection::StartBarrier(const CommandSpec* spec, ArgList args) {
   round_->barrier = spec;
   round_->barrier_suppressed = suppress_;
   barrier_args_.assign(args.begin(), args.end());
@@ -503,7 +551,7 @@ void Connection::EndRound() {
   if (round_->in_flight > 0) return;
   Worker* origin = &worker_;
   for (auto& batch : round_->batches) {
-    if (!batch) continue;
+    if (!batch || batch->empty()) continue;
     ++round_->in_flight;
     ShardBatch* raw = batch.get();
     // The batch is owned by this connection, which the messages keep alive;
@@ -575,7 +623,8 @@ void Connection::MergeRound() {
   Round& round = *round_;
   if (!closed_ && round.recording) {
     size_t before = output_.size();
-    std::vector<size_t> next(round.batches.size(), 0);
+    std::vector<size_t>& next = round.next_reply;
+    std::fill(next.begin(), next.end(), 0);
     size_t local_index = 0;
     size_t local_begin = 0;
     for (int16_t source : round.order) {
@@ -799,7 +848,8 @@ void Connection::WatchWhileBlocked() {
 
 void Connection::AccountBuffers() {
   size_t bytes = closed_ ? 0
-                         : input_.capacity() + output_.capacity() + sending_.capacity() + read_buffer_capacity_;
+                         : input_.capacity() + output_.capacity() + sending_.capacity() + read_buffer_capacity_ +
+                                       round_->retained_bytes;
   worker_.store().context().client_bytes += bytes - accounted_bytes_;
   accounted_bytes_ = bytes;
 }

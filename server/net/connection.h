@@ -153,8 +153,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Pump();
   void ReadOnce();
   void WatchWhileBlocked();
+  // Asks the CPU for the keys of the commands in `data` that this shard
+  // owns, ahead of running them (see dispatch/key_prefetcher.h).
+  void PrefetchOwnKeys(std::string_view data);
   void ProcessInput(std::string_view data, bool data_is_input_buffer);
-  void Dispatch(std::vector<std::string_view>& args);
+  void Dispatch(ArgList args);
   void ReplyLocal(std::string_view reply);
   // An error reply on one line (CR and LF become blanks).
   void ReplyError(std::string_view error);
@@ -162,10 +165,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Reject(const CommandSpec* spec, std::string_view error);
   template <class Write>
   void WithLocalReply(Write&& write);
-  void StartBarrier(const CommandSpec* spec, std::vector<std::string_view>& args);
-  void DispatchChecked(const CommandSpec* spec, std::vector<std::string_view>& args);
+  void StartBarrier(const CommandSpec* spec, ArgList args);
+  void DispatchChecked(const CommandSpec* spec, ArgList args);
   bool HeldByPause(const CommandSpec& spec) const;
-  void SendToShard(int shard, const CommandSpec* spec, std::vector<std::string_view>& args);
+  void SendToShard(int shard, const CommandSpec* spec, ArgList args);
   void EndRound();
   void OnBatchDone();
   void MergeRound();
