@@ -51,6 +51,8 @@ def throughput_figures(data):
         cpu = {name: median([r[name]["cpu_us_per_request"] for r in rounds]) for name in rounds[0]}
         cpu["ratio"] = paired_ratio(rounds, "emberkv", "redis", "cpu_us_per_request")
         out[key]["cpu"] = cpu
+        if all("client_core_share" in r[name] for r in rounds for name in r):  # runs before 2026-11-27 lack it
+            out[key]["client"] = {name: median([r[name]["client_core_share"] for r in rounds]) for name in rounds[0]}
     return out
 
 
@@ -191,6 +193,18 @@ def write_markdown(data, path, chart_name):
         rows.append(["`-P %s`" % key[1:], fmt(c["emberkv"], 2), fmt(c["redis"], 2), ratio(c["ratio"]),
                      fmt(c["emberkv-t1"], 2)])
     w(table(["pipeline", "emberkv, 2 threads", "Redis", "emberkv / Redis", "emberkv, 1 thread"], rows) + "\n")
+
+    if all("client" in tp[key] for key in ("P1", "P16")):
+        w("### The load generator's share of a core\n")
+        w("redis-benchmark is one thread. Its utime + stime (from `getrusage(RUSAGE_CHILDREN)` "
+          "around each run) over the run's wall time, medians: near 100%, the load generator, "
+          "not the server, sets the requests per second, and no server can show more than "
+          "the remaining headroom over another.\n")
+        rows = []
+        for key in ("P1", "P16"):
+            c = tp[key]["client"]
+            rows.append(["`-P %s`" % key[1:]] + ["%.0f%%" % (100 * c[n]) for n in ("emberkv", "redis", "emberkv-t1")])
+        w(table(["pipeline", "against emberkv, 2 threads", "against Redis", "against emberkv, 1 thread"], rows) + "\n")
 
     w("## Latency at a fixed rate\n")
     w("Our load generator in open loop: requests leave on a fixed schedule whatever the "
