@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "server/util/ascii.h"
+#include "server/util/cpu_budget.h"
 
 namespace emberkv::server {
 namespace {
@@ -240,8 +241,7 @@ const ParamImpl* FindParam(std::string_view name) {
 
 int ServerConfig::EffectiveThreads() const {
   if (threads > 0) return threads;
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : static_cast<int>(cores);
+  return UsableCores();
 }
 
 const std::vector<ConfigParam>& ConfigParams() {

@@ -86,7 +86,8 @@ struct ServerConfig {
   std::string loglevel = "notice";
   std::string config_file;  // where the configuration was read from, if anywhere
 
-  // Threads to run: `threads`, or the number of cores.
+  // Threads to run: `threads`, or the cores this process may use (its
+  // CPU affinity and its cgroup's CPU quota; see util/cpu_budget.h).
   int EffectiveThreads() const;
 };
 

@@ -276,3 +276,25 @@ def test_default_bind_is_loopback_with_protected_mode():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to tell one from all")
+def test_default_threads_follow_the_cpus_the_process_may_use():
+    # Pinned to one CPU (as a cpuset or a one-CPU quota would), the default
+    # is one worker, not one per CPU of the machine. The CPU quota half is
+    # in tests/server/cpu_budget_test.cc: a test cannot set its own quota.
+    def threads_when(prefix):
+        port = free_port()
+        proc = subprocess.Popen(prefix + [EMBERKV_BIN, "--port", str(port), "--metrics-port", "-1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            line = proc.stdout.readline()
+            assert EmberServer.READY.search(line), line
+            c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+            return c.info("emberkv")["threads"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    assert threads_when(["taskset", "-c", "0"]) == 1
+    assert threads_when([]) == len(os.sched_getaffinity(0))
