@@ -29,7 +29,7 @@ size_t GreedyCapacity(size_t length) {
 Database::Database(ShardContext* context, int index)
     : context_(context),
       index_(index),
-      index_table_(&HashOfHandle, this, &context->table_bytes, &IndexMayGrow),
+      index_table_(&HashOfHandle, this, &context->table_bytes, &IndexMayGrow, &PrefetchEntry),
       wheel_(context->now_ms, &context->table_bytes) {}
 
 Database::~Database() { Clear(); }
@@ -37,6 +37,10 @@ Database::~Database() { Clear(); }
 uint64_t Database::HashOfHandle(const void* self, Handle handle) {
   const Database* db = static_cast<const Database*>(self);
   return HashKey(Entry(db->context_->arena.Resolve(handle)).key());
+}
+
+void Database::PrefetchEntry(const void* self, Handle handle) {
+  __builtin_prefetch(static_cast<const Database*>(self)->context_->arena.Resolve(handle));
 }
 
 bool Database::IndexMayGrow(const void* self, size_t bytes) {

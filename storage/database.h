@@ -191,6 +191,7 @@ class Database {
 
  private:
   static uint64_t HashOfHandle(const void* self, Handle handle);
+  static void PrefetchEntry(const void* self, Handle handle);
   // The index grows past its usual load only if the shard can afford it.
   static bool IndexMayGrow(const void* self, size_t bytes);
   bool IsExpired(const Entry& entry) const {

@@ -109,9 +109,23 @@ void KeyIndex::StartResize(uint32_t chunks) {
   if (old_.size <= kMigrateAtOnceChunks) Migrate(SIZE_MAX);
 }
 
+void KeyIndex::PrefetchOldChunk(uint32_t chunk) const {
+  if (!prefetch_entry_ || chunk >= old_.size) return;
+  const Chunk& c = old_.chunks[chunk];
+  for (int s = 0; s < kSlotsPerChunk; ++s) {
+    if (c.tags[s]) prefetch_entry_(context_, c.handles[s]);
+  }
+}
+
 bool KeyIndex::Migrate(size_t chunks) {
   if (!old_.chunks) return false;
+  // Moving an entry recomputes its hash from its key: a cache miss per entry
+  // in a big table (perf put 3% of a SET-heavy benchmark's cycles there).
+  // The entries of the chunk after the one being moved are asked for ahead,
+  // so that their misses overlap the move.
+  if (drained_ == 0) PrefetchOldChunk(0);
   for (size_t moved = 0; moved < chunks && drained_ < old_.size; ++moved, ++drained_) {
+    PrefetchOldChunk(drained_ + 1);
     Chunk& chunk = old_.chunks[drained_];
     for (int s = 0; s < kSlotsPerChunk; ++s) {
       if (!chunk.tags[s]) continue;

@@ -57,6 +57,8 @@ class KeyIndex {
   static constexpr int kSlotsPerChunk = 12;
 
   using HashFn = uint64_t (*)(const void* context, Handle handle);
+  // Asks the CPU to fetch what HashFn will read for this handle.
+  using PrefetchFn = void (*)(const void* context, Handle handle);
   // Whether the table may take `bytes` more to grow now.
   using GrowthCheck = bool (*)(const void* context, size_t bytes);
 
@@ -68,8 +70,12 @@ class KeyIndex {
   };
 
   KeyIndex(HashFn hash_of, const void* context, size_t* memory_counter = nullptr,
-           GrowthCheck may_grow = nullptr)
-      : hash_of_(hash_of), context_(context), memory_counter_(memory_counter), may_grow_(may_grow) {}
+           GrowthCheck may_grow = nullptr, PrefetchFn prefetch_entry = nullptr)
+      : hash_of_(hash_of),
+        prefetch_entry_(prefetch_entry),
+        context_(context),
+        memory_counter_(memory_counter),
+        may_grow_(may_grow) {}
   ~KeyIndex();
   KeyIndex(const KeyIndex&) = delete;
   KeyIndex& operator=(const KeyIndex&) = delete;
@@ -200,7 +206,11 @@ class KeyIndex {
   void StartResize(uint32_t chunks);
   void MaybeResizeAfterErase();
 
+  // Asks for the entries of chunk `chunk` of the table being drained.
+  void PrefetchOldChunk(uint32_t chunk) const;
+
   HashFn hash_of_;
+  PrefetchFn prefetch_entry_;  // or nullptr
   const void* context_;
   size_t* memory_counter_;  // the owner's byte count, or nullptr
   GrowthCheck may_grow_;    // or nullptr: always
