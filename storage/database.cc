@@ -40,7 +40,7 @@ uint64_t Database::HashOfHandle(const void* self, Handle handle) {
 }
 
 void Database::PrefetchEntry(const void* self, Handle handle) {
-  __builtin_prefetch(static_cast<const Database*>(self)->context_->arena.Resolve(handle));
+  PrefetchEntryAt(static_cast<const Database*>(self)->context_->arena.Resolve(handle));
 }
 
 bool Database::IndexMayGrow(const void* self, size_t bytes) {
