@@ -51,12 +51,22 @@ CommandSpec& CommandTable::Register(CommandSpec spec) {
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  // A pipeline repeats a few commands, and each is looked up twice (the
+  // prefetching scan, then dispatch): the last command this thread found
+  // is compared first, which is cheaper than hashing the name (perf had
+  // Find at 4% of a -P 16 benchmark's cycles without it).
+  thread_local const CommandTable* last_table = nullptr;
+  thread_local const CommandSpec* last_found = nullptr;
+  if (last_table == this && EqualsIgnoreCase(last_found->name, name)) return last_found;
   // Command names are short; lower-case into a stack buffer.
   char lower[32];
   if (name.size() >= sizeof(lower)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
   auto it = by_name_.find(std::string_view(lower, name.size()));
-  return it == by_name_.end() ? nullptr : it->second;
+  if (it == by_name_.end()) return nullptr;
+  last_table = this;
+  last_found = it->second;
+  return it->second;
 }
 
 const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container, std::string_view name) {

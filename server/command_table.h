@@ -34,6 +34,9 @@ class CommandTable {
   const std::vector<const CommandSpec*>& by_id() const { return by_id_; }
 
  private:
+  // Only Get() makes one, and it lives as long as the process: Find's
+  // per-thread memory of its last result relies on that.
+  CommandTable() = default;
   void AssignIds(CommandSpec* spec);
 
   std::vector<std::unique_ptr<CommandSpec>> commands_;
