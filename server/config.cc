@@ -5,7 +5,6 @@
 #include <absl/strings/str_split.h>
 
 #include <functional>
-#include <thread>
 
 #include "server/util/ascii.h"
 #include "server/util/cpu_budget.h"

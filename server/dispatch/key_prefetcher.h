@@ -38,10 +38,11 @@ class KeyPrefetcher {
   bool full() const { return count_ == kMaxKeys; }
   int size() const { return count_; }
 
-  // Asks for the index chunk of `key` in `db` (ignored once full).
-  void Add(const storage::Database& db, std::string_view key) {
+  // Asks for the index chunk of the key with this hash (storage::HashKey)
+  // in `db`; ignored once full. Callers often have the hash already, from
+  // routing the key to its shard.
+  void Add(const storage::Database& db, uint64_t hash) {
     if (full()) return;
-    uint64_t hash = storage::HashKey(key);
     db.PrefetchIndex(hash);
     pending_[count_++] = {&db, hash};
   }

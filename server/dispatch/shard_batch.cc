@@ -43,7 +43,7 @@ void ShardBatch::PrefetchKeys(Worker& worker) const {
     if (prefetcher.full()) break;
     std::string_view key = PrefetchableKey(*item.spec, ArgsOf(item));
     const storage::Database* db = worker.store().existing_db(item.db);
-    if (!key.empty() && db) prefetcher.Add(*db, key);
+    if (!key.empty() && db) prefetcher.Add(*db, storage::HashKey(key));
   }
   prefetcher.FetchEntries();
 }

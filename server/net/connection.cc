@@ -294,8 +294,10 @@ void Connection::PrefetchOwnKeys(std::string_view data) {
     offset += scanner.consumed();
     const CommandSpec* spec = table.Find(scanner.args()[0]);
     std::string_view key = spec ? PrefetchableKey(*spec, scanner.args()) : std::string_view();
+    if (key.empty()) continue;
     // Only keys of this shard: another shard's table is its thread's alone.
-    if (!key.empty() && worker_.engine().ShardOfKey(key) == worker_.id()) prefetcher.Add(*db, key);
+    uint64_t hash = storage::HashKey(key);
+    if (worker_.engine().ShardOfHash(hash) == worker_.id()) prefetcher.Add(*db, hash);
   } while (!prefetcher.full() && ++scanned < kMaxScanned &&
            scanner.Parse(data.substr(offset)) == protocol::ParseStatus::kCommand);
   prefetcher.FetchEntries();
