@@ -176,3 +176,29 @@ def raw_exchange(port, payload, read_timeout=5.0, expect_close=False):
                 break
             chunks.append(data)
         return b"".join(chunks)
+
+
+def exchange_until_close(port, payload, timeout=5.0):
+    """Sends `payload`, returns (everything received, closed by the server?).
+    Reading stops at the server's close or reset, after half a second of
+    silence, or at `timeout`. A server that closes before taking the whole
+    payload counts as closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            return b"", True
+        chunks = []
+        deadline = time.time() + timeout
+        s.settimeout(0.5)
+        while time.time() < deadline:
+            try:
+                data = s.recv(65536)
+            except socket.timeout:
+                return b"".join(chunks), False
+            except ConnectionResetError:
+                return b"".join(chunks), True
+            if not data:
+                return b"".join(chunks), True
+            chunks.append(data)
+        return b"".join(chunks), False

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from harness import SANITIZED, EmberServer, RedisServer
+from harness import SANITIZED, EmberServer, RedisServer, exchange_until_close
 from support import RawClient, Status, client, encode, parse_all, rss_kb, same
 
 # RSS figures under ASan include its shadow memory and quarantine: the
@@ -51,29 +51,6 @@ def wait_for(predicate, timeout=10, what="condition"):
     raise AssertionError("%s not met in %ss" % (what, timeout))
 
 
-def exchange(port, payload, timeout=3.0):
-    """Sends payload; returns (bytes received, closed by the server?)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        try:
-            s.sendall(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            return b"", True
-        chunks = []
-        deadline = time.time() + timeout
-        s.settimeout(0.5)
-        while time.time() < deadline:
-            try:
-                data = s.recv(65536)
-            except socket.timeout:
-                return b"".join(chunks), False
-            except ConnectionResetError:
-                return b"".join(chunks), True
-            if not data:
-                return b"".join(chunks), True
-            chunks.append(data)
-        return b"".join(chunks), False
-
-
 def closed_within(sock, timeout):
     """True if the server closes `sock` within `timeout` seconds (what it
     sent before is read and dropped)."""
@@ -102,7 +79,7 @@ def test_one_client_past_maxclients_is_refused_and_the_others_carry_on(kind):
         admitted = [RawClient(server.port) for _ in range(8)]
         for conn in admitted:
             assert same(conn.call("PING"), Status("PONG"))
-        received, closed = exchange(server.port, encode("PING"))
+        received, closed = exchange_until_close(server.port, encode("PING"), timeout=3.0)
         assert received == b"-ERR max number of clients reached\r\n", kind
         assert closed
         for i, conn in enumerate(admitted):
@@ -114,7 +91,7 @@ def test_one_client_past_maxclients_is_refused_and_the_others_carry_on(kind):
         admitted.pop().close()
 
         def admitted_again():
-            received, closed = exchange(server.port, encode("PING"), timeout=1)
+            received, closed = exchange_until_close(server.port, encode("PING"), timeout=1)
             return received == b"+PONG\r\n"
         wait_for(admitted_again, what="a freed place")
         for conn in admitted:
@@ -333,7 +310,7 @@ def test_unauthenticated_limits_close_the_connection_as_redis_does(payload):
         for name, server in (("emberkv", ember), ("redis", redis_server)):
             with RawClient(server.port) as admin:
                 assert same(admin.call("CONFIG", "SET", "requirepass", "s3cret"), Status("OK"))
-            results[name] = exchange(server.port, encode("PING") + payload)
+            results[name] = exchange_until_close(server.port, encode("PING") + payload, timeout=3.0)
             # An authenticated client may send both.
             with RawClient(server.port) as conn:
                 assert same(conn.call("AUTH", "s3cret"), Status("OK"))
@@ -356,7 +333,7 @@ def test_unauthenticated_limits_close_the_connection_as_redis_does(payload):
 def test_http_requests_close_the_connection_like_redis(ember, reference, payload):
     with RawClient(ember.port) as conn:
         conn.call("SET", "k", "kept")
-    results = [exchange(server.port, payload) for server in (ember, reference)]
+    results = [exchange_until_close(server.port, payload, timeout=3.0) for server in (ember, reference)]
     assert results[0] == results[1]
     assert results[0][1], "connection left open"
     with RawClient(ember.port) as conn:
@@ -513,7 +490,7 @@ def test_absurd_numbers_leave_memory_small():
 def test_error_replies_with_client_text_stay_on_one_line(ember, reference, command):
     outputs = []
     for server in (ember, reference):
-        data, closed = exchange(server.port, encode(*command) + encode("PING"), timeout=1)
+        data, closed = exchange_until_close(server.port, encode(*command) + encode("PING"), timeout=1)
         outputs.append(data)
         assert not closed
     assert outputs[0] == outputs[1]
@@ -523,7 +500,7 @@ def test_error_replies_with_client_text_stay_on_one_line(ember, reference, comma
 @pytest.mark.parametrize("payload", [b"*1\r\n\r\n", b"*1\r\n\nPING\r\n", b"*2\r\n$4\r\nECHO\r\n\r"],
                          ids=["CR", "LF", "CR at the end"])
 def test_protocol_errors_quoting_a_client_byte_stay_on_one_line(ember, reference, payload):
-    results = [exchange(server.port, encode("PING") + payload, timeout=1) for server in (ember, reference)]
+    results = [exchange_until_close(server.port, encode("PING") + payload, timeout=1) for server in (ember, reference)]
     assert results[0] == results[1]
     assert results[0][0].count(b"\n") == results[0][0].count(b"\r\n")
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness import EmberServer
+from harness import EmberServer, exchange_until_close
 from support import NULL_ARRAY, RawClient, Error, Status, encode, parse_all, rss_kb, same
 
 PING = b"*1\r\n$4\r\nPING\r\n"
@@ -19,29 +19,6 @@ PONG = b"+PONG\r\n"
 
 def proto_error(text):
     return b"-ERR Protocol error: " + text + b"\r\n"
-
-
-def exchange_until_close(port, payload, timeout=5.0):
-    """Sends `payload`, returns (everything received, closed by the server?)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(payload)
-        chunks = []
-        closed = False
-        deadline = time.time() + timeout
-        s.settimeout(0.5)
-        while time.time() < deadline:
-            try:
-                data = s.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                closed = True
-                break
-            if not data:
-                closed = True
-                break
-            chunks.append(data)
-        return b"".join(chunks), closed
 
 
 # ---- Protocol errors ----
