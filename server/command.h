@@ -23,7 +23,8 @@
 
 #include "protocol/reply_builder.h"
 #include "server/command_docs.h"
-#include "server/engine/task.h"
+#include "server/client/client.h"
+#include "server/command_context.h"
 
 namespace emberkv::storage {
 class Database;
@@ -37,7 +38,6 @@ class Engine;
 class Worker;
 struct CommandSpec;
 
-using ArgList = std::span<const std::string_view>;
 
 // Redis's command flags (COMMAND INFO shows them by these names).
 enum CommandFlag : uint32_t {
@@ -60,12 +60,14 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1u << 16,
   kCmdNoMandatoryKeys = 1u << 17,
   kCmdMovableKeys = 1u << 18,
-};
-
-// Per-client settings that commands consult.
-struct ClientFlags {
-  bool no_touch = false;  // CLIENT NO-TOUCH: reads do not refresh the access clock
-  bool no_evict = false;  // CLIENT NO-EVICT: the client's own memory is not evicted
+  // emberkv's own flags (not shown by COMMAND INFO):
+  kCmdAllShards = 1u << 24,              // holds every shard while it runs (FLUSHALL, SWAPDB)
+  kCmdVisitsShards = 1u << 25,           // looks at every shard, one at a time (DBSIZE, KEYS, INFO)
+  kCmdAllowedWhileSubscribed = 1u << 26, // a RESP2 subscriber may send it
+  kCmdActsInsideMulti = 1u << 27,        // runs at once between MULTI and EXEC
+  kCmdRunsQueue = 1u << 28,              // EXEC: runs the queued commands
+  kCmdSetsReplyMode = 1u << 29,          // CLIENT REPLY: answers although replies are off
+  kCmdTouchesAlways = 1u << 30,          // TOUCH: refreshes access times even under NO-TOUCH
 };
 
 // A command running on the shard that owns its keys.
@@ -104,7 +106,7 @@ struct ConnContext {
 };
 
 using OpHandler = void (*)(OpContext&);
-using CoordinatedHandler = Task<void> (*)(CoordContext&);
+using CoordinatedHandler = void (*)(CoordContext&);
 using ConnHandler = void (*)(ConnContext&);
 // For commands whose keys are not a first/last/step range (ZUNIONSTORE's
 // numkeys, ...): the argument indices that are keys, or empty on bad syntax.
@@ -117,6 +119,7 @@ struct CommandSpec {
   int first_key = 0;      // 0: no keys
   int last_key = 0;       // negative: counted from the end
   int key_step = 0;
+  Handler handler = nullptr;
   OpHandler op = nullptr;
   CoordinatedHandler coordinated = nullptr;
   ConnHandler conn = nullptr;

@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "server/engine/shard_set.h"
+
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
@@ -194,6 +196,7 @@ const std::vector<ParamImpl>& Params() {
                  }});
     p.push_back(IntParam("port", false, &ServerConfig::port, 0, 65535));
     p.push_back(IntParam("threads", false, &ServerConfig::threads, 0, 256));
+    p.push_back(IntParam("shards", false, &ServerConfig::shards, 0, ShardSet::kMaxShards));
     p.push_back(IntParam("databases", false, &ServerConfig::databases, 1, 1 << 16));
     p.push_back(RelaxedIntParam("maxclients", true, &ServerConfig::maxclients, 1, 1 << 24));
     p.push_back(StringParam("requirepass", true, &ServerConfig::requirepass));
@@ -241,6 +244,11 @@ const ParamImpl* FindParam(std::string_view name) {
 int ServerConfig::EffectiveThreads() const {
   if (threads > 0) return threads;
   return UsableCores();
+}
+
+int ServerConfig::EffectiveShards() const {
+  if (shards > 0) return shards;
+  return std::min(EffectiveThreads(), ShardSet::kMaxShards);
 }
 
 const std::vector<ConfigParam>& ConfigParams() {

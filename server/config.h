@@ -53,7 +53,8 @@ struct OutputBufferLimit {
 struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
   int port = 6379;
-  int threads = 0;  // 0: one per core
+  int threads = 0;  // event loops; 0: one per core
+  int shards = 0;   // keyspace shards; 0: as many as loops
   int databases = 16;
   Relaxed<int> maxclients = 10000;
   std::string requirepass;
@@ -89,6 +90,9 @@ struct ServerConfig {
   // Threads to run: `threads`, or the cores this process may use (its
   // CPU affinity and its cgroup's CPU quota; see util/cpu_budget.h).
   int EffectiveThreads() const;
+  // Shards of the keyspace: `shards`, or as many as loops (any loop runs
+  // commands on any shard; see docs/architecture.md).
+  int EffectiveShards() const;
 };
 
 // How a value is written back to a config file (CONFIG REWRITE): memory

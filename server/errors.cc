@@ -73,4 +73,9 @@ void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status) {
   }
 }
 
+std::string OnlySubscribeCommands(std::string_view command_name) {
+  return "ERR Can't execute '" + std::string(command_name) +
+         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+}
+
 }  // namespace emberkv::server::errors

@@ -30,11 +30,19 @@ inline constexpr std::string_view kOutOfMemory =
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kNotInTransaction = "ERR Command not allowed inside a transaction";
+// A command inside a transaction or script reached a shard the transaction
+// did not lock: our own invariant broken, answered rather than crashed on.
+inline constexpr std::string_view kKeysOutsideTransaction =
+    "ERR command accesses a key the transaction did not declare";
 
 std::string WrongArity(std::string_view command_name);
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args_after_name);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);
 std::string InvalidExpireTime(std::string_view command_name);
+// What a RESP2 subscriber gets for a command other than (P|S)(UN)SUBSCRIBE,
+// PING, QUIT and RESET.
+std::string OnlySubscribeCommands(std::string_view command_name);
 
 // Replies with the error text for a failed storage status.
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status);

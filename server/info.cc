@@ -284,33 +284,33 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     }
   }
   if (Wants(sections, "emberkv", false)) {
-    // One thread per shard: shardN is both.
+    // Loop i and shard i share a line (as many of each by default).
     section("Emberkv");
-    field("threads", engine.shard_count());
-    field("cross_shard_messages", total.messages_sent);
-    field("cross_shard_batches", total.batches_sent);
-    field("cross_shard_wakeups", total.wakeups_sent);
-    field("event_loop_busy_ms", total.loop_busy_ns / 1000000);
+    field("threads", engine.worker_count());
+    field("shards", engine.shard_count());
+    field("cross_loop_messages", total.messages_sent);
+    field("cross_loop_wakeups", total.wakeups_sent);
+    field("shard_lock_contended", total.lock_contended);
+    field("shard_lock_slept", total.lock_slept);
     for (const ShardFigures& s : snapshot.shards) {
       field(absl::StrCat("shard", s.shard),
-            absl::StrFormat("keys=%d,expires=%d,used_memory=%d,commands_processed=%d,connected_clients=%d,"
-                            "cross_shard_messages=%d,cross_shard_batches=%d,cross_shard_wakeups=%d,"
-                            "event_loop_busy_ms=%d,used_cpu_user=%.6f,used_cpu_sys=%.6f,ops_per_sec=%.0f",
-                            s.keys, s.expires, s.memory.used(), s.commands_processed, s.connected_clients,
-                            s.messages_sent, s.batches_sent, s.wakeups_sent, s.loop_busy_ns / 1000000,
+            absl::StrFormat("keys=%d,expires=%d,used_memory=%d,lock_contended=%d,lock_slept=%d,"
+                            "commands_processed=%d,connected_clients=%d,cross_loop_messages=%d,"
+                            "cross_loop_wakeups=%d,used_cpu_user=%.6f,used_cpu_sys=%.6f,ops_per_sec=%.0f",
+                            s.keys, s.expires, s.memory.used(), s.lock_contended, s.lock_slept,
+                            s.commands_processed, s.connected_clients, s.messages_sent, s.wakeups_sent,
                             s.cpu_user_seconds, s.cpu_sys_seconds, s.ops_per_sec));
     }
   }
   return out;
 }
 
-Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> requested) {
+std::string BuildInfo(CommandContext& ctx, std::span<const std::string_view> requested) {
   std::vector<std::string> sections;
   for (std::string_view s : requested) sections.push_back(AsciiLowered(s));
   StatsSnapshot snapshot;
-  co_await ForEachShard(ctx, [&](Worker& shard) { snapshot.Add(TakeShardFigures(shard)); });
-  snapshot.Finish(ctx.engine);
-  co_return RenderInfo(ctx.engine, snapshot, sections);
+  TakeSnapshot(ctx.engine(), ctx.shards, &snapshot);
+  return RenderInfo(ctx.engine(), snapshot, sections);
 }
 
 }  // namespace emberkv::server

@@ -1,5 +1,5 @@
-// The text of INFO, gathered from every worker by messages (each worker's
-// counters are its own; they are summed here, only when asked).
+// The text of INFO, from a snapshot of every loop's and shard's figures
+// (observability/stats_snapshot.h), taken only when asked.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "server/command.h"
-#include "server/engine/task.h"
+#include <span>
+
+#include "server/command_context.h"
 
 namespace emberkv::server {
 
@@ -16,7 +17,7 @@ struct StatsSnapshot;
 class Engine;
 
 // Builds INFO's reply for the requested sections (none: the default ones).
-Task<std::string> BuildInfo(CoordContext& ctx, std::vector<std::string_view> sections);
+std::string BuildInfo(CommandContext& ctx, std::span<const std::string_view> sections);
 
 // INFO's text for `sections` (lower case; none: the default ones) from a
 // snapshot of every worker's figures.

@@ -42,7 +42,7 @@ int RunServer(ServerConfig config) {
                    error->c_str());
     }
   }
-  for (int w = 0; w < engine.shard_count(); ++w) {
+  for (int w = 0; w < engine.worker_count(); ++w) {
     Worker* worker = &engine.worker(w);
     worker->AddCronHook([worker] { ObservabilityCronTick(*worker); });
   }
@@ -83,7 +83,7 @@ int RunServer(ServerConfig config) {
       listener.Close();
       listener_closed.store(true, std::memory_order_release);
     }));
-    for (int w = 0; w < engine.shard_count(); ++w) {
+    for (int w = 0; w < engine.worker_count(); ++w) {
       engine.worker(w).PostFromAnyThread(MakeMessage([] { Worker::Current()->DrainConnections(); }));
     }
     stop_deadline = std::chrono::steady_clock::now() +
@@ -110,7 +110,7 @@ int RunServer(ServerConfig config) {
       metrics.open() ? ", metrics on " + metrics.address() + ":" + std::to_string(metrics.port()) : "";
   std::printf("emberkv %s ready: listening on %s:%d with %d threads%s\n",
               std::string(kEmberkvVersion).c_str(), engine.config().bind.front().c_str(), listener.port(),
-              engine.shard_count(), metrics_text.c_str());
+              engine.worker_count(), metrics_text.c_str());
   std::fflush(stdout);
   // Start-up is over once every worker has handled a message (the listener's
   // start above is worker 0's first): then the pages of the binary it
@@ -118,9 +118,9 @@ int RunServer(ServerConfig config) {
   // only the code the server runs becomes resident again. `workers_ready`
   // and `main_loop` live in this frame until after engine.Join().
   std::atomic<int> workers_ready{0};
-  for (int w = 0; w < engine.shard_count(); ++w) {
-    engine.worker(w).PostFromAnyThread(MakeMessage([&workers_ready, &main_loop, shards = engine.shard_count()] {
-      if (workers_ready.fetch_add(1) + 1 == shards) asio::post(main_loop, [] { ReleaseStartupPages(); });
+  for (int w = 0; w < engine.worker_count(); ++w) {
+    engine.worker(w).PostFromAnyThread(MakeMessage([&workers_ready, &main_loop, loops = engine.worker_count()] {
+      if (workers_ready.fetch_add(1) + 1 == loops) asio::post(main_loop, [] { ReleaseStartupPages(); });
     }));
   }
 

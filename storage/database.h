@@ -14,7 +14,7 @@
 // database, except through the methods that take it by pointer, which keep
 // it up to date when the entry moves.
 //
-// Thread safety: none; a database belongs to its shard's thread.
+// Thread safety: none; used by one thread at a time, under its shard's lock.
 #pragma once
 
 #include <cstddef>

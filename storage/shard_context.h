@@ -2,9 +2,11 @@
 // command being executed, counters, and the hooks that let the server learn
 // of changed keys (WATCH) without storage knowing about connections.
 //
-// Thread safety: owned and used by the shard's thread only.
+// Thread safety: used by one thread at a time (the server holds the shard's
+// lock), except client_bytes.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -50,9 +52,10 @@ struct ShardContext {
   // Bytes of the databases' index tables and timing wheels (kept up to date
   // by the tables themselves as they grow and shrink).
   size_t table_bytes = 0;
-  // Bytes the server holds on this shard's thread outside storage (client
-  // connection buffers); counted against the shard's memory limit.
-  size_t client_bytes = 0;
+  // Bytes the server holds outside storage on this shard's behalf (client
+  // connection buffers); counted against the shard's memory limit. Atomic:
+  // the server adds to it without holding the shard.
+  std::atomic<size_t> client_bytes{0};
   ShardCounters counters;
   KeyObserver* observer = nullptr;
   // What goes into an entry's access byte when it is created, read or
@@ -66,7 +69,9 @@ struct ShardContext {
 
   // What counts against the limit: resident arena pages, external bytes,
   // tables, client buffers.
-  size_t UsedMemory() const { return arena.resident_bytes() + external_bytes + table_bytes + client_bytes; }
+  size_t UsedMemory() const {
+    return arena.resident_bytes() + external_bytes + table_bytes + client_bytes.load(std::memory_order_relaxed);
+  }
 };
 
 }  // namespace emberkv::storage

@@ -104,7 +104,7 @@ MemoryFigures ShardStore::Memory() const {
   figures.arena_page_bytes = context_.arena.resident_bytes();
   figures.external_bytes = context_.external_bytes;
   figures.overhead_bytes = context_.table_bytes;
-  figures.client_bytes = context_.client_bytes;
+  figures.client_bytes = context_.client_bytes.load(std::memory_order_relaxed);
   return figures;
 }
 

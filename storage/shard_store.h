@@ -1,10 +1,11 @@
 // Everything one shard owns: its databases (created when first used, so an
 // unused database costs nothing), the arena their entries share, the clock
 // and the counters, and the evictor that keeps it under its memory limit.
-// The server gives each event-loop thread one ShardStore and routes every
+// The server splits the keyspace into shards by key hash and routes every
 // key to the store that owns it.
 //
-// Thread safety: none; a store belongs to one thread.
+// Thread safety: none; used by one thread at a time (the server serializes
+// access with the shard's lock).
 #pragma once
 
 #include <cstddef>
@@ -75,7 +76,7 @@ class ShardStore {
   // The same with the arena's chunks instead of its pages.
   size_t LiveMemory() const {
     return context_.arena.allocated_bytes() + context_.external_bytes + context_.table_bytes +
-           context_.client_bytes;
+           context_.client_bytes.load(std::memory_order_relaxed);
   }
   const Evictor& evictor() const { return evictor_; }
 

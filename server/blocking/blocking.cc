@@ -1,11 +1,13 @@
 #include "server/blocking/blocking.h"
 
+#include <asio/post.hpp>
+
 #include <chrono>
 #include <cmath>
 
 #include "server/engine/engine.h"
+#include "server/engine/shard_locks.h"
 #include "server/net/connection.h"
-#include "server/transaction/multi_shard.h"
 #include "storage/numbers.h"
 
 namespace emberkv::server {
@@ -15,72 +17,53 @@ namespace {
 // would overflow on Redis's largest ones.
 constexpr int64_t kForeverMs = int64_t{100} * 365 * 24 * 3600 * 1000;
 
-// Suspends the blocked command until a shard's reply, its timeout or its
-// disconnection ends the wait, or a shard wakes it. Only what the home
-// worker itself recorded counts: a shard on this very thread may have
-// finished the client already while its reply is still a message away.
-struct UntilFinished {
-  BlockedClient* client;
-  bool await_ready() const noexcept { return client->served || client->timed_out || client->wake_pending; }
-  void await_suspend(std::coroutine_handle<> handle) noexcept { client->waiting = handle; }
-  void await_resume() const noexcept {}
-};
-
-void Resume(BlockedClient& client) {
-  if (std::coroutine_handle<> handle = std::exchange(client.waiting, {})) handle.resume();
-}
-
-// Ends the wait from the home worker (timeout, disconnection). If a shard is
-// serving the client at this very moment (or its command is finishing a
-// wake), its reply is on the way: try again shortly (the claim is either
-// turned into a finish or let go).
-void FinishFromHome(const std::shared_ptr<BlockedClient>& client, Worker& home) {
+// Ends the wait from the home loop (timeout, disconnection), with `reply`
+// if it is a timeout. If a writer is serving the client at this very moment,
+// its reply is on the way, or the claim will be let go: look again shortly.
+void FinishFromHome(Worker& home, const std::shared_ptr<BlockedClient>& client, bool timed_out) {
   if (client->finished.load(std::memory_order_acquire)) return;
   if (client->claimed.exchange(true, std::memory_order_seq_cst)) {
     if (!client->timer) client->timer = std::make_unique<asio::steady_timer>(home.io());
     client->timer->expires_after(std::chrono::milliseconds(1));
-    client->timer->async_wait([client, &home](const asio::error_code& error) {
-      if (!error) FinishFromHome(client, home);
+    client->timer->async_wait([&home, client, timed_out](const asio::error_code& error) {
+      if (!error) FinishFromHome(home, client, timed_out);
     });
     return;
   }
   client->finished.store(true, std::memory_order_release);
-  client->timed_out = true;
-  Resume(*client);
+  if (timed_out) {
+    if (auto connection = client->connection.lock()) connection->EndBlockedWait(client->timeout_reply);
+  }
+  EndWait(home, client);
 }
 
-// Asks the shard of `key` to look at its waiters again.
-void Recheck(Worker& from, int db, const std::string& key) {
-  int shard = from.engine().ShardOfKey(key);
-  from.Send(shard, MakeMessage([db, key] { Worker::Current()->blocking().KeyChanged(db, key); }));
+// Marks `key` of `db` ready on its shard, to be served by ServeDeferred.
+void Recheck(Keyspace& keyspace, int db, std::string_view key, std::vector<DeferredServe>* deferred) {
+  int shard = keyspace.ShardOfKey(key);
+  deferred->push_back(DeferredServe{shard, db, std::string(key), ShardSet::Of(shard)});
 }
 
-// Lets go of a claim without finishing the client. If a shard passed the
+// Lets go of a claim without finishing the client. If a writer passed the
 // client by meanwhile, its keys are looked at again (all but `tried`, which
 // the caller just found empty).
-void ReleaseClaim(Worker& worker, BlockedClient& client, std::string_view tried) {
+void ReleaseClaim(Keyspace& keyspace, BlockedClient& client, std::string_view tried,
+                  std::vector<DeferredServe>* deferred) {
   client.claimed.store(false, std::memory_order_seq_cst);
   if (!client.contended.exchange(false, std::memory_order_seq_cst)) return;
-  for (const std::string& key : client.keys) {
-    if (key != tried) Recheck(worker, client.db, key);
+  for (int arg : client.key_args) {
+    if (client.arg_views[arg] != tried) Recheck(keyspace, client.db, client.arg_views[arg], deferred);
   }
 }
 
-// What ends every wait: the timer, the connection's note, the queues.
-void EndWait(CoordContext& ctx, const std::shared_ptr<BlockedClient>& client) {
-  Worker& home = ctx.worker;
-  if (client->timer) client->timer->cancel();
-  if (ctx.connection) ctx.connection->set_blocked(nullptr);
-  // Leave the keys' queues (a shard that finds the client finished would
-  // drop it anyway; this keeps idle queues from holding it).
-  std::vector<std::string_view> keys(client->keys.begin(), client->keys.end());
-  const BlockedClient* raw = client.get();
-  for (const ShardKeys& part : GroupKeysByShard(ctx.engine, keys)) {
-    std::vector<std::string> part_keys(part.keys.begin(), part.keys.end());
-    home.Send(part.shard, MakeMessage([db = client->db, part_keys = std::move(part_keys), raw, keep = client] {
-      for (const std::string& key : part_keys) Worker::Current()->blocking().Unblock(db, key, raw);
-    }));
-  }
+// Sends a served client its reply, to the loop that owns it.
+void Deliver(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply) {
+  // The client and the reply are owned by the message; the connection is
+  // looked up there, on its own loop, and may have gone.
+  worker.Send(client->home, MakeMessage([client = std::move(client), reply = std::move(reply)] {
+    Worker& home = *Worker::Current();
+    if (auto connection = client->connection.lock()) connection->EndBlockedWait(reply);
+    EndWait(home, client);
+  }));
 }
 
 }  // namespace
@@ -134,51 +117,49 @@ void BlockingRegistry::DatabaseChanged(int db) {
   }
 }
 
-void BlockingRegistry::ServeReadyKeys(Worker& worker) {
-  if (serving_ || ready_.empty()) return;
-  serving_ = true;
-  std::vector<std::pair<int, std::string>> held;  // keys a multi-shard command holds: later
+void BlockingRegistry::ServeReadyKeys(Worker& worker, ShardLocks& locks, Shard& self,
+                                      std::vector<DeferredServe>* deferred) {
+  // Serving may fill other keys of this shard (BLMOVE's destination), which
+  // become ready in turn.
   while (!ready_.empty()) {
     std::vector<std::pair<int, std::string>> ready = std::move(ready_);
     ready_.clear();
-    for (auto& [db, key] : ready) {
-      auto it = waiters_.find(Slot(db, key));
-      if (it == waiters_.end()) continue;
-      if (!worker.locks().CanRunNow({key}, LockMode::kExclusive)) {
-        held.emplace_back(db, key);
-        continue;
-      }
-      // Serving never adds or removes map entries (only Block and Unblock
-      // do), so `it` stays valid.
-      ServeKey(worker, db, key, it->second);
-      if (it->second.empty()) waiters_.erase(it);
-    }
+    for (auto& [db, key] : ready) ServeKey(worker, locks, self, db, key, deferred);
   }
-  ready_ = std::move(held);
-  serving_ = false;
 }
 
-void BlockingRegistry::ServeKey(Worker& worker, int db_index, std::string_view key, Queue& queue) {
-  storage::Database& db = worker.store().db(db_index);
+void BlockingRegistry::ServeKey(Worker& worker, ShardLocks& locks, Shard& self, int db_index,
+                                std::string_view key, std::vector<DeferredServe>* deferred) {
+  auto it = waiters_.find(Slot(db_index, key));
+  if (it == waiters_.end()) return;
+  // Serving never adds or removes map entries (only Block and Unblock do,
+  // and nobody blocks or unblocks on this shard while we hold it), so `it`
+  // stays valid.
+  Queue& queue = it->second;
+  storage::Database& db = self.store().db(db_index);
+  const storage::Key routed(key, storage::HashKey(key));
   for (size_t i = 0; i < queue.size();) {
     std::shared_ptr<BlockedClient> client = queue[i].lock();
     if (!client || client->finished.load(std::memory_order_acquire)) {
       queue.erase(queue.begin() + static_cast<long>(i));
       continue;
     }
-    // Its home is finishing what this shard started: nobody behind it may
-    // take its element meanwhile.
-    if (client->woken.load(std::memory_order_acquire)) return;
     storage::Database::Slot slot;
-    if (!db.Find(key, &slot, storage::LookupMode::kWrite)) return;  // nothing (left) to give
+    if (!db.Find(routed, &slot, storage::LookupMode::kWrite)) break;  // nothing (left) to give
     if (db.EntryAt(slot).type() != client->kind) {
       ++i;  // waits for another type of value
       continue;
     }
+    if (!locks.held().Contains(client->shards)) {
+      // Its command needs shards this writer does not hold: the key waits
+      // for them, and nobody behind this client is served before it.
+      deferred->push_back(DeferredServe{self.index(), db_index, std::string(key), client->shards});
+      break;
+    }
     if (client->claimed.exchange(true, std::memory_order_seq_cst)) {
-      // Being served by another shard or finished by its home. Say so before
-      // looking once more, so that a claim let go meanwhile is either seen
-      // here or sees the mark (see ReleaseClaim).
+      // Being served by another writer, or finished by its home. Say so
+      // before looking once more, so that a claim let go meanwhile is either
+      // seen here or sees the mark (see ReleaseClaim).
       client->contended.store(true, std::memory_order_seq_cst);
       if (client->claimed.exchange(true, std::memory_order_seq_cst)) {
         ++i;
@@ -187,102 +168,119 @@ void BlockingRegistry::ServeKey(Worker& worker, int db_index, std::string_view k
     }
     std::string reply;
     protocol::ReplyBuilder builder(&reply, client->resp);
-    OpContext context{worker, db, client->arg_views, builder, *client->spec, client->flags};
-    switch (client->serve(context, key)) {
-      case ServeResult::kNothing:
-        ReleaseClaim(worker, *client, key);
-        return;
-      case ServeResult::kWake:
-        // The claim stays: the client's command now owns the client.
-        client->woken.store(true, std::memory_order_release);
-        worker.Send(client->home, MakeMessage([client, key = std::string(key)]() mutable {
-          client->woken_key = std::move(key);
-          client->wake_pending = true;
-          Resume(*client);
-        }));
-        return;
-      case ServeResult::kServed:
-        break;
+    CommandContext context{worker,       *client->spec, client->arg_views, builder, locks,
+                           client->key_hashes, client->db, client->flags, nullptr};
+    if (client->serve(context, routed) == ServeResult::kNothing) {
+      ReleaseClaim(locks.keyspace(), *client, key, deferred);
+      break;
     }
     client->finished.store(true, std::memory_order_release);
     queue.erase(queue.begin() + static_cast<long>(i));
-    ++worker.stats().commands_processed;
-    worker.Send(client->home, MakeMessage([client, reply = std::move(reply)]() mutable {
-      client->reply = std::move(reply);
-      client->served = true;
-      Resume(*client);
-    }));
+    worker.stats().commands_processed.Add(1);
+    Deliver(worker, std::move(client), std::move(reply));
+  }
+  if (queue.empty()) waiters_.erase(it);
+}
+
+// ---- The executor's side ----
+
+void ServeBlockedClients(Worker& worker, ShardLocks& locks) {
+  if (locks.pinned()) return;
+  locks.held().ForEach([&](int index) {
+    Shard& shard = locks.shard(index);
+    if (shard.blocking().has_ready()) {
+      shard.blocking().ServeReadyKeys(worker, locks, shard, &worker.deferred_serves());
+    }
+  });
+}
+
+void ServeDeferred(Worker& worker, ShardLocks& locks) {
+  std::vector<DeferredServe>& pending = worker.deferred_serves();
+  while (!pending.empty()) {
+    std::vector<DeferredServe> batch = std::move(pending);
+    pending.clear();
+    for (DeferredServe& item : batch) {
+      ShardSet needs = item.needs;
+      needs.Add(item.shard);
+      locks.Acquire(needs);
+      Shard& shard = locks.shard(item.shard);
+      shard.blocking().ServeKey(worker, locks, shard, item.db, item.key, &pending);
+      // What serving filled on the shards now held.
+      ServeBlockedClients(worker, locks);
+    }
   }
 }
 
-// ---- Commands' side ----
+// ---- The blocking command's side ----
 
-std::shared_ptr<BlockedClient> MakeBlockedClient(const CoordContext& ctx, const std::vector<int>& key_indices,
-                                                 storage::ValueType kind, ServeFn serve) {
+std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx, std::vector<int> key_args,
+                                                 storage::ValueType kind, ServeFn serve,
+                                                 std::string timeout_reply, ShardSet extra_shards) {
   auto client = std::make_shared<BlockedClient>();
   client->home = ctx.worker.id();
+  if (ctx.client && ctx.client->connection()) client->connection = ctx.client->connection()->weak_from_this();
   client->spec = &ctx.spec;
   client->args.assign(ctx.args.begin(), ctx.args.end());
   client->arg_views.assign(client->args.begin(), client->args.end());
-  for (int i : key_indices) client->keys.push_back(client->args[i]);
+  client->key_hashes.assign(ctx.key_hashes.begin(), ctx.key_hashes.end());
+  client->key_hashes.resize(client->args.size(), 0);
+  for (int arg : key_args) {
+    if (client->key_hashes[arg] == 0) client->key_hashes[arg] = storage::HashKey(client->args[arg]);
+    client->shards.Add(ctx.shards.keyspace().ShardOfHash(client->key_hashes[arg]));
+  }
+  client->shards.Add(extra_shards);
+  client->key_args = std::move(key_args);
   client->db = ctx.db;
   client->resp = ctx.reply.version();
   client->flags = ctx.flags;
   client->kind = kind;
   client->serve = serve;
+  client->timeout_reply = std::move(timeout_reply);
   return client;
 }
 
-Task<void> WaitForKeys(CoordContext& ctx, MultiShardLock& lock, std::shared_ptr<BlockedClient> client,
-                       int64_t timeout_ms) {
-  Worker& home = ctx.worker;
-  if (!client->registered) {
-    std::vector<std::string_view> keys(client->keys.begin(), client->keys.end());
-    // Registered while the locks are held: nothing can change the keys
-    // between the failed attempt and this.
-    for (const ShardKeys& part : GroupKeysByShard(ctx.engine, keys)) {
-      co_await home.RunOn(part.shard, [&](Worker& shard) {
-        for (std::string_view key : part.keys) shard.blocking().Block(client->db, key, client);
-      });
-    }
-    client->registered = true;
-    lock.Release();
-    if (ctx.connection) ctx.connection->set_blocked(client);
-    if (timeout_ms > 0 && timeout_ms < kForeverMs) {
-      client->timer = std::make_unique<asio::steady_timer>(home.io());
-      client->timer->expires_after(std::chrono::milliseconds(timeout_ms));
-      client->timer->async_wait([client, &home](const asio::error_code& error) {
-        if (!error) FinishFromHome(client, home);
-      });
-    }
-  } else {
-    // Woken, but the element was gone by the time the command held its
-    // locks: back to waiting, in the place it had. The claim is let go while
-    // the locks are still held, so the next push (which waits for them)
-    // finds the client ready to be served.
-    client->wake_pending = false;
-    client->woken.store(false, std::memory_order_release);
-    ReleaseClaim(home, *client, {});
-    lock.Release();
-    Recheck(home, client->db, client->woken_key);
+void BlockOnKeys(CommandContext& ctx, std::shared_ptr<BlockedClient> client, int64_t timeout_ms) {
+  Keyspace& keyspace = ctx.shards.keyspace();
+  // Registered while the keys' shards are held: nothing can change the keys
+  // between the failed attempt and this.
+  for (int arg : client->key_args) {
+    int shard = keyspace.ShardOfHash(client->key_hashes[arg]);
+    ctx.shards.shard(shard).blocking().Block(client->db, client->arg_views[arg], client);
   }
-  co_await UntilFinished{client.get()};
-  if (!client->served && !client->timed_out) co_return;  // woken: the command goes on
-  EndWait(ctx, client);
-  if (client->served) ctx.reply.Raw(client->reply);
+  Worker& home = ctx.worker;
+  if (timeout_ms > 0 && timeout_ms < kForeverMs) {
+    client->timer = std::make_unique<asio::steady_timer>(home.io());
+    client->timer->expires_after(std::chrono::milliseconds(timeout_ms));
+    client->timer->async_wait([&home, client](const asio::error_code& error) {
+      if (!error) FinishFromHome(home, client, true);
+    });
+  }
+  ctx.client->set_blocked(std::move(client));
 }
 
-void FinishWoken(CoordContext& ctx, const std::shared_ptr<BlockedClient>& client) {
-  client->wake_pending = false;
-  client->finished.store(true, std::memory_order_release);
-  client->woken.store(false, std::memory_order_release);
-  EndWait(ctx, client);
-  // Whoever waits behind it on that key may be served now.
-  Recheck(ctx.worker, client->db, client->woken_key);
+bool MayBlock(const CommandContext& ctx) {
+  return ctx.client && ctx.client->connection() && !ctx.shards.pinned();
 }
 
-void CancelBlockedClient(const std::shared_ptr<BlockedClient>& client, Worker& home) {
-  FinishFromHome(client, home);
+void EndWait(Worker& home, const std::shared_ptr<BlockedClient>& client) {
+  if (client->timer) client->timer->cancel();
+  // Leave the keys' queues (a writer that finds the client finished would
+  // drop it anyway; this keeps idle queues from holding it). Posted: the
+  // caller may be in the middle of a command, holding shards.
+  asio::post(home.io(), [&home, client] {
+    ShardLocks& locks = home.locks();
+    Keyspace& keyspace = locks.keyspace();
+    locks.set_now_ms(home.now_ms());
+    for (int arg : client->key_args) {
+      locks.AcquireOnly(keyspace.ShardOfHash(client->key_hashes[arg]));
+      locks.shard(keyspace.ShardOfHash(client->key_hashes[arg])).blocking().Unblock(client->db, client->arg_views[arg], client.get());
+    }
+    locks.ReleaseAll();
+  });
+}
+
+void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& client) {
+  FinishFromHome(home, client, false);
 }
 
 std::optional<int64_t> TimeoutArg(std::string_view arg, protocol::ReplyBuilder& reply) {

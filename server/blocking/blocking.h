@@ -1,42 +1,43 @@
 // Clients blocked on keys (BLPOP, BRPOP, BLMOVE, BLMPOP, BZPOPMIN, ...).
 //
-// A blocking command first tries to run under the intent locks of its keys.
-// If it would block, it registers a BlockedClient with each of its keys'
-// shards while still holding those locks (so no push slips in between), lets
-// go of the locks and suspends. When a command changes a key that has
-// waiters, the key's shard serves the waiters right after that command, in
-// the order they blocked, by running each one's ServeFn on the spot (Redis's
-// fairness: the longest-waiting client gets the first element). Waiters for
-// another type of value (a BZPOPMIN behind a BLPOP on a list) are passed
-// over, as in Redis. The reply travels to the waiter's worker, which resumes
-// the suspended command.
+// A blocking command runs like any other, with its keys' shards locked. If
+// none of its keys has anything to give, it registers a BlockedClient with
+// each of those shards' registries while still holding the locks (so no push
+// slips in between), and its client stops reading commands.
 //
-// A client blocked on keys of several shards may be served by any of them,
-// but only once: the shards claim it with an atomic flag. Its timeout and
-// its disconnection claim it the same way. A shard that finds a client
-// claimed passes it by and marks it contended; whoever then lets go of the
-// claim without finishing the client asks its shards to look at its keys
-// again, so no push is missed.
+// A command that changes a key with waiters marks the key ready (the shard's
+// KeyObserver). Before the command's locks go, the executor serves the ready
+// keys of the shards it holds: each key's waiters in the order they blocked
+// (Redis's fairness), as long as the key has something of their kind to
+// give; waiters for another type of value are passed over, as in Redis. The
+// popping happens right there, under the writer's locks, so nobody else can
+// take the element first; only the reply travels, by message, to the loop
+// that owns the blocked client (the one wake-up this costs).
 //
-// A ServeFn that cannot finish on the key's shard alone (BLMOVE whose
-// destination lives on another shard) answers kWake: the client stays at the
-// head of the key's queue, claimed, and the shard serves nobody behind it;
-// its command resumes on its home worker, takes the locks of both keys and
-// moves the element atomically (MultiShardLock), then either ends the wait
-// (FinishWoken) or, if someone else took the element first, waits again in
-// the place it had (WaitForKeys once more).
+// A waiter whose command needs a shard the writer does not hold (BLMOVE into
+// a key of another shard) stops the serving of that key: the key is served
+// again just after, with the shards its head waiter needs locked in order
+// (ServeDeferred). Between the two, a plain LPOP on the source from another
+// loop may take the element first; the waiter then keeps its place.
 //
-// Thread safety: BlockedClient's flags are atomic; everything else in it is
-// written before it is shared and read-only afterwards, except the fields
-// marked "home worker only". A registry belongs to its shard's thread.
+// A client blocked on keys of several shards may be reached by several
+// writers at once, but is served once: they claim it with an atomic flag.
+// Its timeout and its disconnection claim it the same way. A writer that
+// finds a client claimed passes it by and marks it contended; whoever lets
+// go of a claim without finishing the client looks at its keys again.
+//
+// Thread safety: BlockedClient's flags are atomic; the rest of it is written
+// before it is registered and read-only afterwards, except the fields marked
+// "home loop only". A registry belongs to its shard and is used under the
+// shard's lock.
 #pragma once
 
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
-#include <coroutine>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,57 +45,69 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "protocol/reply_builder.h"
-#include "server/command.h"
+#include "server/client/client.h"
+#include "server/engine/shard_set.h"
 #include "storage/entry.h"
+
+namespace emberkv::storage {
+struct Key;
+}
 
 namespace emberkv::server {
 
+class Connection;
+class Shard;
+struct CommandContext;
+struct CommandSpec;
+class ShardLocks;
 class Worker;
 
 enum class ServeResult : uint8_t {
   kServed,   // the reply is written; the client is done
   kNothing,  // the key has nothing (more) to give
-  kWake,     // the client's command must finish under its own locks
 };
 
-// Tries to serve a blocked command from `key` (one of its keys, owned by the
-// shard running it, holding a value of the client's kind): writes the reply
-// and returns kServed, or writes nothing and returns kNothing or kWake.
-using ServeFn = ServeResult (*)(OpContext& ctx, std::string_view key);
+// Tries to serve a blocked command from `key` (one of its keys, holding a
+// value of the client's kind, with every shard in BlockedClient::shards
+// held): pops, writes the reply and returns kServed, or writes nothing and
+// returns kNothing. ctx.client is nullptr.
+using ServeFn = ServeResult (*)(CommandContext& ctx, const storage::Key& key);
 
 struct BlockedClient {
-  // Held while a shard serves the client (or while its timeout or its
-  // disconnection finishes it, or while its command finishes a wake); a shard
-  // that finds it held passes the client by.
+  // Held while a writer serves the client, or while its timeout or its
+  // disconnection finishes it; a writer that finds it held passes it by.
   std::atomic<bool> claimed{false};
   // Set once and for all when the client was served, timed out or left.
   std::atomic<bool> finished{false};
-  // Set by the shard that answered kWake, until the command has retried; the
-  // shard serves nobody behind the client meanwhile.
-  std::atomic<bool> woken{false};
-  // A shard passed the client by because it was claimed.
+  // A writer passed the client by because it was claimed.
   std::atomic<bool> contended{false};
 
-  int home = 0;  // the client's worker
+  int home = 0;  // the loop that owns the client
+  std::weak_ptr<Connection> connection;
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
   std::vector<std::string_view> arg_views;
-  std::vector<std::string> keys;  // in argument order
+  std::vector<uint64_t> key_hashes;  // by argument index, as routed
+  std::vector<int> key_args;         // the keys it waits on, in argument order
+  ShardSet shards;                   // every shard serving it needs locked
   int db = 0;
   protocol::RespVersion resp = protocol::RespVersion::kResp2;
   ClientFlags flags;
   storage::ValueType kind = storage::ValueType::kList;  // what it pops
   ServeFn serve = nullptr;
+  std::string timeout_reply;  // what it answers when its time is up
 
-  // Home worker only.
-  std::coroutine_handle<> waiting;
-  std::string reply;
-  bool served = false;      // a shard's reply is in `reply`
-  bool timed_out = false;   // the wait ended without a reply (timeout or disconnection)
-  bool wake_pending = false;  // a shard answered kWake for `woken_key`
-  std::string woken_key;
-  bool registered = false;  // in the shards' queues
+  // Home loop only.
   std::unique_ptr<asio::steady_timer> timer;
+  bool reply_suppressed = false;  // CLIENT REPLY OFF/SKIP dropped its reply
+};
+
+// A key whose serving waits for more shards than its writer held.
+struct DeferredServe {
+  int shard;   // the key's
+  int db;
+  std::string key;
+  ShardSet needs;
 };
 
 class BlockingRegistry {
@@ -102,16 +115,21 @@ class BlockingRegistry {
   void Block(int db, std::string_view key, const std::shared_ptr<BlockedClient>& client);
   void Unblock(int db, std::string_view key, const BlockedClient* client);
 
-  // Called for every changed key (via the worker's key observer).
+  // Called for every changed key (via the shard's key observer).
   void KeyChanged(int db, std::string_view key) {
     if (!waiters_.empty()) NoteReady(db, key);
   }
   // Every key of database `db` may have changed (SWAPDB).
   void DatabaseChanged(int db);
   bool has_ready() const { return !ready_.empty(); }
-  // Serves the waiters of keys that changed, oldest first, as long as the
-  // keys have something to give. Call after a command ran on this shard.
-  void ServeReadyKeys(Worker& worker);
+
+  // Serves the waiters of the keys that changed, oldest first, as long as
+  // the keys have something to give. `self` is this registry's shard, held
+  // by `locks`; keys whose head waiter needs more go to *deferred.
+  void ServeReadyKeys(Worker& worker, ShardLocks& locks, Shard& self, std::vector<DeferredServe>* deferred);
+  // Serves one key (from ServeDeferred).
+  void ServeKey(Worker& worker, ShardLocks& locks, Shard& self, int db, std::string_view key,
+                std::vector<DeferredServe>* deferred);
 
   // Keys with waiters, and waiters in all (a client blocked on three keys
   // of this shard counts three times).
@@ -120,45 +138,49 @@ class BlockingRegistry {
 
  private:
   using Queue = std::deque<std::weak_ptr<BlockedClient>>;
-  // The map's key for (db, key), built in a reused buffer (absl's own
-  // string_view: lookups then need no std::string).
+  // The map's key for (db, key), built in a reused buffer.
   absl::string_view Slot(int db, std::string_view key);
   void NoteReady(int db, std::string_view key);
-  void ServeKey(Worker& worker, int db, std::string_view key, Queue& queue);
 
   absl::flat_hash_map<std::string, Queue> waiters_;
   std::vector<std::pair<int, std::string>> ready_;
-  bool serving_ = false;
   std::string slot_buffer_;
 };
 
-class MultiShardLock;
+// ---- The executor's side ----
 
-// Runs a blocking command's wait: call it from the command's coroutine with
-// `lock` held on all of `client`'s keys after an attempt found nothing. The
-// first call registers the client with the keys' shards, releases the lock
-// and waits until a shard serves it (its reply is then written to ctx.reply),
-// the timeout passes (timeout_ms > 0), or the client disconnects. In the last
-// two cases nothing is written and client->timed_out is set: the command
-// writes its own timeout reply (a null of the right shape).
-//
-// If it returns with client->wake_pending, a shard woke the client (kWake):
-// the command takes the locks of its keys again and either finishes the job
-// (then calls FinishWoken) or finds nothing and calls WaitForKeys again,
-// still holding the locks, to wait in the place it had.
-Task<void> WaitForKeys(CoordContext& ctx, MultiShardLock& lock, std::shared_ptr<BlockedClient> client,
-                       int64_t timeout_ms);
+// Serves the ready keys of every shard `locks` holds. Not while pinned (a
+// transaction's pushes wake nobody until it ends).
+void ServeBlockedClients(Worker& worker, ShardLocks& locks);
+// Serves keys left for more shards, taking them in order; `locks` must not
+// be pinned and may be let go.
+void ServeDeferred(Worker& worker, ShardLocks& locks);
 
-// Ends the wait of a woken client whose command has written its reply.
-void FinishWoken(CoordContext& ctx, const std::shared_ptr<BlockedClient>& client);
+// ---- The blocking command's side ----
 
-// Ends a blocked client's wait because it disconnected (from its home worker).
-void CancelBlockedClient(const std::shared_ptr<BlockedClient>& client, Worker& home);
+// A BlockedClient for the command in `ctx`, waiting on the key arguments
+// `key_args` for values of type `kind`. `timeout_reply` is the reply when
+// its time is up; `extra_shards`, shards beyond its keys' that serve needs.
+std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx, std::vector<int> key_args,
+                                                 storage::ValueType kind, ServeFn serve,
+                                                 std::string timeout_reply, ShardSet extra_shards = {});
 
-// Makes a BlockedClient for the command in `ctx` blocked on `key_indices`,
-// popping values of type `kind`.
-std::shared_ptr<BlockedClient> MakeBlockedClient(const CoordContext& ctx, const std::vector<int>& key_indices,
-                                                 storage::ValueType kind, ServeFn serve);
+// Registers `client` on its keys (with their shards held by ctx), hands it
+// to the client's connection (which reads no more commands until the wait
+// ends) and starts its timer (timeout_ms > 0). The command writes no reply
+// now: the reply comes when a writer serves it or the time is up.
+void BlockOnKeys(CommandContext& ctx, std::shared_ptr<BlockedClient> client, int64_t timeout_ms);
+
+// Whether the command in `ctx` may block: not inside MULTI or a script (it
+// then answers at once as if it had timed out, as in Redis).
+bool MayBlock(const CommandContext& ctx);
+
+// Ends a blocked client's wait on its home loop after its reply arrived:
+// stops its timer and leaves its keys' queues.
+void EndWait(Worker& home, const std::shared_ptr<BlockedClient>& client);
+
+// Ends the wait of a client that disconnected (from its home loop).
+void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& client);
 
 // A blocking command's timeout argument (seconds, as a float) with Redis
 // 7.0's rules and errors: "timeout is not a float or out of range",

@@ -3,21 +3,34 @@
 #include <algorithm>
 #include <chrono>
 
+#include "server/engine/memory_limit.h"
+
 namespace emberkv::server {
 
 Engine::Engine(ServerConfig config)
-    : config_(std::move(config)), shard_count_(config_.EffectiveThreads()) {
+    : config_(std::move(config)), keyspace_(config_.EffectiveShards(), config_.databases) {
   auth_required_.store(!config_.requirepass.empty());
   start_time_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  workers_.reserve(shard_count_);
-  for (int i = 0; i < shard_count_; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
+  storage::MemoryPolicy policy = ShardMemoryPolicy(config_, keyspace_.shard_count());
+  for (int s = 0; s < keyspace_.shard_count(); ++s) keyspace_.shard(s).store().SetMemoryPolicy(policy);
+  const int loops = config_.EffectiveThreads();
+  workers_.reserve(loops);
+  for (int i = 0; i < loops; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }
 
 Engine::~Engine() {
   Stop();
   Join();
+}
+
+void Engine::AccountClientBytes(int worker, int64_t delta) {
+  // Connections are spread over the loops round robin, and keys over the
+  // shards uniformly: pairing loop i with shard i % shards keeps each
+  // shard's share of the limit fair without a global sum on the data path.
+  storage::ShardContext& context = keyspace_.shard(worker % keyspace_.shard_count()).store().context();
+  context.client_bytes.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
 }
 
 void Engine::Pause(int64_t until_ms, PauseMode mode, int64_t now_ms) {
@@ -31,7 +44,7 @@ void Engine::Pause(int64_t until_ms, PauseMode mode, int64_t now_ms) {
 void Engine::Unpause(Worker& from) {
   pause_until_ms_.store(0, std::memory_order_release);
   pause_mode_.store(0, std::memory_order_release);
-  for (int w = 0; w < shard_count_; ++w) {
+  for (int w = 0; w < worker_count(); ++w) {
     from.Send(w, MakeMessage([] { Worker::Current()->ResumePaused(); }));
   }
 }

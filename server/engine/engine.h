@@ -1,12 +1,13 @@
-// The set of workers (one per thread, one shard each) and what they share:
-// the configuration, which is read-mostly, and a few process-wide counters.
+// The server's moving parts and what they share: the event loops (one per
+// thread), the shards of the keyspace (any loop runs commands on any shard,
+// under its lock), the registry of clients, the pub/sub table, the records
+// of slow commands, and the configuration, which is read-mostly.
 //
-// Key -> shard: the low bits of the key's XXH3 hash (storage::ShardOf).
-//
-// Thread safety: shard_count(), worker() and ShardOfKey() are safe from any
-// thread. config() is read by every worker; CONFIG SET changes it from the
-// worker that runs the command, field by field, for fields whose readers
-// tolerate a value that changes under them (integers read once per use).
+// Thread safety: worker(), keyspace(), clients(), pubsub() and records() are
+// safe from any thread (each says how its contents are guarded). config() is
+// read by every loop; CONFIG SET changes it field by field, for fields whose
+// readers tolerate a value that changes under them (integers read once per
+// use); its strings are guarded by config_mutex().
 #pragma once
 
 #include <atomic>
@@ -18,9 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "server/client/client_registry.h"
 #include "server/config.h"
+#include "server/engine/keyspace.h"
 #include "server/engine/worker.h"
-#include "storage/hash.h"
+#include "server/observability/records.h"
+#include "server/pubsub/pubsub_hub.h"
 
 namespace emberkv::server {
 
@@ -33,23 +37,30 @@ class Engine {
 
   ServerConfig& config() { return config_; }
   // Held by the rare commands that read or change the configuration's
-  // strings (CONFIG GET/SET, AUTH, HELLO, INFO) from different workers.
+  // strings (CONFIG GET/SET, AUTH, HELLO, INFO) from different loops.
   std::mutex& config_mutex() { return config_mutex_; }
   // Whether requirepass is set, for the check every command makes; CONFIG
   // SET keeps it in step with requirepass. Safe from any thread.
   bool auth_required() const { return auth_required_.load(std::memory_order_relaxed); }
   void set_auth_required(bool value) { auth_required_.store(value, std::memory_order_relaxed); }
-  int shard_count() const { return shard_count_; }
+
+  int worker_count() const { return static_cast<int>(workers_.size()); }
   Worker& worker(int index) { return *workers_[index]; }
+  Keyspace& keyspace() { return keyspace_; }
+  int shard_count() const { return keyspace_.shard_count(); }
+  ClientRegistry& clients() { return clients_; }
+  PubSubHub& pubsub() { return pubsub_; }
+  Records& records() { return records_; }
 
-  int ShardOfHash(uint64_t hash) const { return static_cast<int>(storage::ShardOf(hash, shard_count_)); }
-  int ShardOfKey(std::string_view key) const { return ShardOfHash(storage::HashKey(key)); }
+  // A loop's connection buffers grew or shrank by `delta` bytes: they count
+  // against maxmemory, in the shard that loop is paired with.
+  void AccountClientBytes(int worker, int64_t delta);
 
-  // Starts one thread per worker.
+  // Starts one thread per loop.
   void Start();
-  // Asks every worker to stop; from any thread.
+  // Asks every loop to stop; from any thread.
   void Stop();
-  // Waits for the worker threads.
+  // Waits for the loop threads.
   void Join();
 
   // Asks the process to stop cleanly (SHUTDOWN, signals). Safe from any
@@ -68,8 +79,8 @@ class Engine {
   // Pauses clients until `until_ms`; an active pause only grows (longer,
   // stricter), as in Redis.
   void Pause(int64_t until_ms, PauseMode mode, int64_t now_ms);
-  // Ends the pause and lets every worker resume its held clients; from a
-  // worker's thread.
+  // Ends the pause and lets every loop resume its held clients; from a
+  // loop's thread.
   void Unpause(Worker& from);
 
   // Readiness for /readyz: true from start until shutdown begins.
@@ -84,7 +95,10 @@ class Engine {
   ServerConfig config_;
   std::mutex config_mutex_;
   std::atomic<bool> auth_required_{false};
-  const int shard_count_;
+  Keyspace keyspace_;
+  ClientRegistry clients_;
+  PubSubHub pubsub_;
+  Records records_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_client_id_{1};

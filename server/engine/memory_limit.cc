@@ -1,17 +1,23 @@
 #include "server/engine/memory_limit.h"
 
-#include "server/engine/engine.h"
-#include "server/engine/worker.h"
+#include "server/engine/shard_locks.h"
 
 namespace emberkv::server {
 namespace {
 
-// Index chunks (about 10 entries each) the timer may visit per tick: a few
-// milliseconds of work at most.
-constexpr size_t kTimerBudget = 4096;
+// Index chunks (about 10 entries each) one timer slice may visit under the
+// shard's lock: well under a millisecond.
+constexpr size_t kEvictionSliceBudget = 256;
 
-void Publish(Worker& worker, storage::Evictor::Result result) {
-  worker.set_out_of_memory(result == storage::Evictor::Result::kOutOfMemory);
+void Publish(Shard& shard, storage::Evictor::Result result) {
+  shard.set_out_of_memory(result == storage::Evictor::Result::kOutOfMemory);
+}
+
+bool AnyShardOutOfMemory(Keyspace& keyspace) {
+  for (int s = 0; s < keyspace.shard_count(); ++s) {
+    if (keyspace.shard(s).out_of_memory()) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -28,40 +34,36 @@ storage::MemoryPolicy ShardMemoryPolicy(const ServerConfig& config, int shards) 
   return policy;
 }
 
-void PushMemoryPolicy(Worker& here, const storage::MemoryPolicy& policy) {
-  for (int shard = 0; shard < here.engine().shard_count(); ++shard) {
-    if (shard == here.id()) {
-      here.store().SetMemoryPolicy(policy);
-      continue;
-    }
-    // `policy` is copied into the message.
-    here.Send(shard, MakeMessage([policy] { Worker::Current()->store().SetMemoryPolicy(policy); }));
+void ApplyMemoryPolicy(ShardLocks& locks, const storage::MemoryPolicy& policy) {
+  Keyspace& keyspace = locks.keyspace();
+  for (int s = 0; s < keyspace.shard_count(); ++s) {
+    locks.Acquire(ShardSet::Of(s));
+    locks.shard(s).store().SetMemoryPolicy(policy);
   }
 }
 
-bool AdmitOnShard(Worker& worker, const CommandSpec& spec) {
-  storage::ShardStore& store = worker.store();
-  if (store.memory_limit() == 0) return true;
-  storage::Evictor::Result result = store.ReclaimMemory();
-  Publish(worker, result);
-  return result != storage::Evictor::Result::kOutOfMemory || !(spec.flags & kCmdDenyOom);
+bool AdmitUnderMemoryLimit(ShardLocks& locks, ShardSet shards, const CommandSpec& spec) {
+  bool admitted = true;
+  shards.ForEach([&](int s) {
+    Shard& shard = locks.shard(s);
+    storage::ShardStore& store = shard.store();
+    if (store.memory_limit() == 0) return;
+    storage::Evictor::Result result = store.ReclaimMemory();
+    Publish(shard, result);
+    if (result == storage::Evictor::Result::kOutOfMemory && (spec.flags & kCmdDenyOom)) admitted = false;
+  });
+  if (shards.empty() && (spec.flags & kCmdDenyOom)) admitted = !AnyShardOutOfMemory(locks.keyspace());
+  return admitted;
 }
 
-bool AnyShardOutOfMemory(Engine& engine) {
-  for (int shard = 0; shard < engine.shard_count(); ++shard) {
-    if (engine.worker(shard).out_of_memory()) return true;
-  }
-  return false;
-}
-
-bool ReclaimFromTimer(Worker& worker) {
-  storage::ShardStore& store = worker.store();
+bool ReclaimFromTimer(Shard& shard) {
+  storage::ShardStore& store = shard.store();
   if (store.memory_limit() == 0) {
-    Publish(worker, storage::Evictor::Result::kOk);
+    Publish(shard, storage::Evictor::Result::kOk);
     return false;
   }
-  storage::Evictor::Result result = store.ReclaimMemory(kTimerBudget);
-  Publish(worker, result);
+  storage::Evictor::Result result = store.ReclaimMemory(kEvictionSliceBudget);
+  Publish(shard, result);
   return result == storage::Evictor::Result::kInProgress;
 }
 

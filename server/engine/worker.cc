@@ -1,6 +1,7 @@
 #include "server/engine/worker.h"
 
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
@@ -24,15 +25,17 @@ int64_t RealtimeMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
-}
-
+// Background work on a shard is done in slices, each under one hold of the
+// shard's lock: a slice reclaims at most kExpireSlice expired keys (a few
+// hundred microseconds at worst, with collections freed lazily), so a
+// command on another loop never waits long behind it.
+constexpr size_t kExpireSlice = 1000;
 // Expired keys reclaimed per shard per timer tick; more waiting means the
 // timer comes back at once.
 constexpr size_t kExpireBudgetPerTick = 20000;
+// Eviction slices per shard per tick (each at most kEvictionSliceBudget
+// index chunks, see memory_limit.h).
+constexpr int kEvictionSlicesPerTick = 16;
 
 }  // namespace
 
@@ -40,16 +43,14 @@ Worker::Worker(Engine* engine, int id)
     : engine_(engine),
       id_(id),
       io_(1),
-      store_(engine->config().databases),
+      locks_(engine->keyspace()),
+      stats_(CommandTable::Get().by_id().size()),
       wakeup_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       wakeup_(io_),
-      outgoing_(engine->shard_count()),
+      outgoing_(engine->worker_count()),
       cron_timer_(io_),
       pause_timer_(io_) {
   wakeup_.assign(wakeup_fd_);
-  stats_.commands.resize(CommandTable::Get().by_id().size());
-  store_.context().observer = &key_events_;
-  store_.SetMemoryPolicy(ShardMemoryPolicy(engine->config(), engine->shard_count()));
   RefreshClock();
 }
 
@@ -77,12 +78,12 @@ Worker* Worker::Current() { return current_worker; }
 void Worker::RegisterConnection(std::shared_ptr<Connection> connection) {
   Connection* key = connection.get();
   connections_.emplace(key, std::move(connection));
-  ++stats_.connected_clients;
+  stats_.connected_clients.Add(1);
 }
 
 Connection* Worker::FindConnection(Connection* connection, uint64_t id) const {
   auto it = connections_.find(connection);
-  if (it == connections_.end() || it->second->id() != id) return nullptr;
+  if (it == connections_.end() || it->second->client().id() != id) return nullptr;
   return connection;
 }
 
@@ -116,12 +117,12 @@ void Worker::UnregisterConnection(Connection* connection) {
   // The connection may be running the code that closes it: let it finish.
   std::shared_ptr<Connection> keep = std::move(it->second);
   connections_.erase(it);
-  --stats_.connected_clients;
+  stats_.connected_clients.Sub(1);
   engine_->connected_clients().fetch_sub(1, std::memory_order_relaxed);
   asio::post(io_, [keep = std::move(keep)] {});
 }
 
-void Worker::RefreshClock() { store_.set_now_ms(RealtimeMs()); }
+void Worker::RefreshClock() { now_ms_ = RealtimeMs(); }
 
 void Worker::Send(int target, std::unique_ptr<Message> message) {
   Message* raw = message.release();
@@ -133,7 +134,7 @@ void Worker::Send(int target, std::unique_ptr<Message> message) {
     out.head = raw;
   }
   out.tail = raw;
-  if (target != id_) ++stats_.messages_sent;
+  if (target != id_) stats_.messages_sent.Add(1);
 }
 
 void Worker::PostFromAnyThread(std::unique_ptr<Message> message) {
@@ -151,17 +152,15 @@ void Worker::Wake() {
 }
 
 void Worker::FlushOutgoing() {
-  Engine& engine = *engine_;
   for (int target = 0; target < static_cast<int>(outgoing_.size()); ++target) {
     Outgoing& out = outgoing_[target];
     if (!out.head) continue;
     Message* head = out.head;
     out.head = out.tail = nullptr;
-    Worker& destination = engine.worker(target);
+    Worker& destination = engine_->worker(target);
     destination.inbox_.Push(head);
     if (target != id_) {
-      ++stats_.batches_sent;
-      if (destination.sleeping_.load(std::memory_order_seq_cst)) ++stats_.wakeups_sent;
+      if (destination.sleeping_.load(std::memory_order_seq_cst)) stats_.wakeups_sent.Add(1);
       destination.Wake();
     }
   }
@@ -196,18 +195,58 @@ void Worker::ScheduleCron(int delay_ms) {
   });
 }
 
+bool Worker::MaintainShards() {
+  Keyspace& keyspace = engine_->keyspace();
+  const int loops = engine_->worker_count();
+  bool behind = false;
+  locks_.set_now_ms(now_ms_);
+  for (int index = id_; index < keyspace.shard_count(); index += loops) {
+    // Expiry: slice after slice while keys are due, up to the tick's budget.
+    size_t expired = 0;
+    while (true) {
+      locks_.AcquireOnly(index);
+      storage::ShardStore& store = locks_.shard(index).store();
+      size_t slice = store.ExpireDue(kExpireSlice);
+      expired += slice;
+      bool due = store.NextExpiryTime() <= now_ms_;
+      locks_.ReleaseAll();
+      if (!due) break;
+      if (expired >= kExpireBudgetPerTick || slice == 0) {
+        behind = true;  // come back at once
+        break;
+      }
+    }
+    // Index growth, stale wheel references, lazy freeing, eviction.
+    locks_.AcquireOnly(index);
+    Shard& shard = locks_.shard(index);
+    shard.store().Maintain();
+    shard.PublishUsedMemory(shard.store().UsedMemory());
+    locks_.ReleaseAll();
+    for (int slice = 0; slice < kEvictionSlicesPerTick; ++slice) {
+      locks_.AcquireOnly(index);
+      bool evicting = ReclaimFromTimer(locks_.shard(index));
+      locks_.ReleaseAll();
+      if (!evicting) break;
+      if (slice + 1 == kEvictionSlicesPerTick) behind = true;
+    }
+  }
+  return behind;
+}
+
+void Worker::SampleCpuTime() {
+  rusage usage;
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return;
+  stats_.cpu_user_us.Set(static_cast<uint64_t>(usage.ru_utime.tv_sec) * 1000000 + usage.ru_utime.tv_usec);
+  stats_.cpu_sys_us.Set(static_cast<uint64_t>(usage.ru_stime.tv_sec) * 1000000 + usage.ru_stime.tv_usec);
+}
+
 void Worker::Cron() {
   RefreshClock();
-  store_.ExpireDue(kExpireBudgetPerTick);
-  store_.Maintain();
-  bool evicting = ReclaimFromTimer(*this);
+  bool behind = MaintainShards();
+  SampleCpuTime();
   for (auto& hook : cron_hooks_) hook();
   CloseIdleConnections();
   int period_ms = 1000 / std::max(1, engine_->config().hz.load());
-  // Come back at once while expiry is behind (a wheel slot is still due,
-  // e.g. after the budget ran out, cascades included) or the shard is still
-  // over its memory limit.
-  bool behind = evicting || store_.NextExpiryTime() <= now_ms();
   ScheduleCron(behind ? 1 : period_ms);
 }
 
@@ -230,8 +269,9 @@ void Worker::CloseIdleConnections() {
   std::vector<std::shared_ptr<Connection>> idle;
   for (auto& [raw, connection] : connections_) {
     // As in Redis, blocked clients and subscribers are never idle.
-    if (connection->blocked() || connection->subscriptions() > 0) continue;
-    if (now - connection->last_interaction_ms() > int64_t{timeout_s} * 1000) idle.push_back(connection);
+    const Client& client = connection->client();
+    if (client.is_blocked() || client.subscriptions() > 0) continue;
+    if (now - client.last_interaction_ms() > int64_t{timeout_s} * 1000) idle.push_back(connection);
   }
   for (auto& connection : idle) connection->Close();
 }
@@ -241,29 +281,25 @@ void Worker::Run() {
   ArmWakeup();
   ScheduleCron(1);
   while (!stopping_.load(std::memory_order_relaxed)) {
-    uint64_t start = MonotonicNs();
     RefreshClock();
-    size_t work = io_.poll();
-    work += DrainInbox();
-    // Keys changed by coordinated commands and hops may have waiters.
-    blocking_.ServeReadyKeys(*this);
-    work += FlushPendingWrites();
+    DrainInbox();
+    FlushPendingWrites();
     FlushOutgoing();
-    stats_.loop_busy_ns += MonotonicNs() - start;
-    if (work == 0) {
-      // Announce the sleep before the last look at the inbox: a sender that
-      // pushes after the look sees the flag and wakes us.
-      sleeping_.store(true, std::memory_order_seq_cst);
-      if (inbox_.Empty() && pending_writes_.empty() && !stopping_.load(std::memory_order_seq_cst)) {
-        io_.run_one();
-      }
-      sleeping_.store(false, std::memory_order_relaxed);
+    // Announce a possible sleep before the last look at the inbox: a sender
+    // that pushes after the look sees the flag and wakes us. run_one runs
+    // one ready handler, or waits in epoll_wait when none is ready: one
+    // epoll_wait per round of ready sockets, and none in between (polling
+    // would ask the kernel again for nothing).
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (inbox_.Empty() && pending_writes_.empty() && !stopping_.load(std::memory_order_seq_cst)) {
+      io_.run_one();
     }
+    sleeping_.store(false, std::memory_order_relaxed);
   }
   // Let handlers of closed sockets and cancelled timers finish.
   cron_timer_.cancel();
   pause_timer_.cancel();
-  // Cancel, not close: other workers may still Wake() this one until every
+  // Cancel, not close: other loops may still Wake() this one until every
   // thread has stopped, and a closed descriptor's number can be reused by a
   // socket. The descriptor closes with the worker.
   wakeup_.cancel();

@@ -1,41 +1,42 @@
-// One event-loop thread and the shard it owns.
+// One event loop: a thread running its own asio::io_context, the
+// connections it was given, and the background work of the shards assigned
+// to it.
 //
-// Each worker runs its own asio::io_context, owns one ShardStore (the keys
-// whose hash maps to it) and the connections it was given. Nothing in a
-// worker is touched by another thread: work for another shard travels as a
-// Message through that worker's lock-free inbox. Messages sent during one
-// turn of the loop are batched per destination and handed over with one
-// atomic push (and at most one wake-up) at the end of the turn.
+// A loop runs every command it reads itself, on whichever shards the keys
+// live (engine/shard_locks.h). It wakes another loop only where it must:
+// a blocked client's reply, a published message for a subscriber there,
+// CLIENT KILL and CLIENT PAUSE's end, a connection handed over by the
+// listener, shutdown. Such work travels as a Message through the target's
+// lock-free inbox; messages sent during one turn are chained per
+// destination and handed over with one atomic push (and at most one
+// eventfd wake-up, only if the target sleeps) at the end of the turn.
 //
-// Thread safety: every method runs on the worker's own thread unless it says
+// Background work: shard s belongs to loop s % loops for expiry, eviction,
+// index growth and lazy freeing. Its timer does that work in slices of at
+// most a few hundred microseconds under the shard's lock, so a command on
+// another loop never waits long behind it.
+//
+// Thread safety: every method runs on the loop's own thread unless it says
 // otherwise.
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <cstdint>
-#include <coroutine>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <thread>
-#include <type_traits>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "server/blocking/blocking.h"
 #include "server/engine/message.h"
 #include "server/engine/mpsc_queue.h"
-#include "server/engine/task.h"
-#include "server/observability/worker_records.h"
-#include "server/pubsub/pubsub_registry.h"
+#include "server/engine/shard_locks.h"
 #include "server/stats.h"
-#include "server/transaction/lock_table.h"
-#include "server/transaction/watch.h"
-#include "storage/shard_store.h"
 
 namespace emberkv::server {
 
@@ -49,48 +50,28 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // The worker whose thread is running, or nullptr on other threads.
+  // The loop whose thread is running, or nullptr on other threads.
   static Worker* Current();
 
   int id() const { return id_; }
   Engine& engine() { return *engine_; }
   asio::io_context& io() { return io_; }
-  storage::ShardStore& store() { return store_; }
-  LockTable& locks() { return locks_; }
-  WatchRegistry& watches() { return watches_; }
-  PubSubRegistry& pubsub() { return pubsub_; }
-  BlockingRegistry& blocking() { return blocking_; }
+  // The shard locks this loop holds for the command it runs.
+  ShardLocks& locks() { return locks_; }
+  // Keys whose blocked clients wait for more shards (blocking/blocking.h).
+  std::vector<DeferredServe>& deferred_serves() { return deferred_serves_; }
+  // Its counters; read from any thread.
   WorkerStats& stats() { return stats_; }
-  // Whether this shard was over its memory limit with nothing to evict after
-  // its last command or timer tick (engine/memory_limit.h); from any thread.
-  bool out_of_memory() const { return out_of_memory_.load(std::memory_order_relaxed); }
-  void set_out_of_memory(bool value) {
-    // Written only when it changes: other threads read the line it is on.
-    if (out_of_memory() != value) out_of_memory_.store(value, std::memory_order_relaxed);
-  }
-  // The slow log and the latency monitor's events of commands run here.
-  WorkerRecords& records() { return records_; }
 
-  // Queues `message` to run on worker `target` (this one included); it leaves
-  // at the end of the current loop turn.
+  // Queues `message` to run on loop `target` (this one included); it leaves
+  // at the end of the current turn.
   void Send(int target, std::unique_ptr<Message> message);
-
-  // Pushes `message` into this worker's inbox from any thread, now.
+  // Pushes `message` into this loop's inbox from any thread, now.
   void PostFromAnyThread(std::unique_ptr<Message> message);
 
-  // Runs fn(Worker&) on `target` and hands its result to done(result) back
-  // on this worker. Whatever fn captures must be safe on the target thread.
-  template <class Fn, class Done>
-  void Call(int target, Fn fn, Done done);
-
-  // An awaitable that runs fn(Worker&) on `target` and resumes the awaiting
-  // coroutine here with its result. Runs fn inline when target is this worker.
-  template <class Fn>
-  auto RunOn(int target, Fn fn);
-
   // Unix time in milliseconds, refreshed once per loop turn (and before each
-  // command batch), so that one command sees one instant.
-  int64_t now_ms() const { return store_.context().now_ms; }
+  // read's commands run), so that one command sees one instant.
+  int64_t now_ms() const { return now_ms_; }
   void RefreshClock();
 
   // Runs the loop on the calling thread until Stop().
@@ -99,7 +80,7 @@ class Worker {
   void Stop();
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
-  // Connections served by this worker; the registry owns them until closed.
+  // Connections served by this loop; the registry owns them until closed.
   void RegisterConnection(std::shared_ptr<Connection> connection);
   void UnregisterConnection(Connection* connection);
   // The connection at `connection` if it is still open here and still the
@@ -120,11 +101,10 @@ class Worker {
   void ResumePaused();
 
   // Shutdown: every connection runs what it has read, writes its replies and
-  // closes. From the worker's thread.
+  // closes.
   void DrainConnections();
 
-  // Callbacks run by the periodic timer (hz times a second): connection
-  // housekeeping registers here.
+  // Callbacks run by the periodic timer (hz times a second).
   void AddCronHook(std::function<void()> hook) { cron_hooks_.push_back(std::move(hook)); }
 
  private:
@@ -134,43 +114,25 @@ class Worker {
   void FlushOutgoing();
   void ScheduleCron(int delay_ms);
   void Cron();
+  // Expiry, eviction and upkeep of the shards this loop looks after, in
+  // short slices under each shard's lock. True if work is left for soon.
+  bool MaintainShards();
   void CloseIdleConnections();
+  void SampleCpuTime();
   size_t FlushPendingWrites();
 
   Engine* engine_;
   const int id_;
   asio::io_context io_;
-  storage::ShardStore store_;
-  LockTable locks_;
-  WatchRegistry watches_;
-  PubSubRegistry pubsub_;
-  BlockingRegistry blocking_;
-  // Tells the WATCH and blocking registries about every changed key.
-  class KeyEvents : public storage::KeyObserver {
-   public:
-    explicit KeyEvents(Worker* worker) : worker_(worker) {}
-    void KeyChanged(int db, std::string_view key) override {
-      worker_->watches_.KeyChanged(db, key);
-      worker_->blocking_.KeyChanged(db, key);
-    }
-    void DatabaseCleared(storage::Database& emptied, storage::Database* replaced_with) override {
-      worker_->watches_.DatabaseCleared(emptied, replaced_with);
-      // SWAPDB: clients blocked in either database may find their keys now.
-      if (replaced_with) worker_->blocking_.DatabaseChanged(emptied.index());
-    }
-
-   private:
-    Worker* worker_;
-  };
-  KeyEvents key_events_{this};
+  ShardLocks locks_;
+  std::vector<DeferredServe> deferred_serves_;
   WorkerStats stats_;
-  WorkerRecords records_;
+  int64_t now_ms_ = 0;
 
   MpscQueue inbox_;
   // Whether the loop is (about to be) blocked in epoll; senders wake it then.
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> out_of_memory_{false};
   int wakeup_fd_ = -1;
   asio::posix::stream_descriptor wakeup_;
   uint64_t wakeup_buffer_ = 0;
@@ -190,56 +152,5 @@ class Worker {
   int64_t last_idle_check_ms_ = 0;
   std::vector<std::function<void()>> cron_hooks_;
 };
-
-template <class Fn, class Done>
-void Worker::Call(int target, Fn fn, Done done) {
-  Worker* origin = this;
-  Send(target, MakeMessage([origin, fn = std::move(fn), done = std::move(done)]() mutable {
-    Worker* here = Worker::Current();
-    auto result = fn(*here);
-    here->Send(origin->id(), MakeMessage([done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    }));
-  }));
-}
-
-template <class Fn>
-auto Worker::RunOn(int target, Fn fn) {
-  using Result = std::invoke_result_t<Fn&, Worker&>;
-  struct Awaitable {
-    Worker* origin;
-    int target;
-    Fn fn;
-    // The result is written on the target thread and read after the resume
-    // message comes back, which orders the two.
-    std::conditional_t<std::is_void_v<Result>, bool, std::optional<Result>> result{};
-
-    bool await_ready() {
-      if (target != origin->id()) return false;
-      if constexpr (std::is_void_v<Result>) {
-        fn(*origin);
-      } else {
-        result.emplace(fn(*origin));
-      }
-      return true;
-    }
-    void await_suspend(std::coroutine_handle<> awaiting) {
-      // `this` lives in the suspended coroutine's frame until it resumes.
-      origin->Send(target, MakeMessage([this, awaiting]() {
-        Worker* here = Worker::Current();
-        if constexpr (std::is_void_v<Result>) {
-          fn(*here);
-        } else {
-          result.emplace(fn(*here));
-        }
-        here->Send(origin->id(), MakeMessage([awaiting]() { awaiting.resume(); }));
-      }));
-    }
-    Result await_resume() {
-      if constexpr (!std::is_void_v<Result>) return std::move(*result);
-    }
-  };
-  return Awaitable{this, target, std::move(fn)};
-}
 
 }  // namespace emberkv::server

@@ -84,21 +84,21 @@ void Listener::Close() {
 }
 
 void Listener::Accept(size_t index) {
-  Worker& target = engine_.worker(static_cast<int>(next_worker_++ % engine_.shard_count()));
+  Worker& target = engine_.worker(static_cast<int>(next_worker_++ % engine_.worker_count()));
   acceptors_[index]->async_accept(target.io(), [this, index, &target](const asio::error_code& error,
                                                                       asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptors_[index]->is_open()) return;
     if (!error) {
       Worker& home = engine_.worker(0);
-      ++home.stats().connections_received;
+      home.stats().connections_received.Add(1);
       int64_t clients = engine_.connected_clients().fetch_add(1, std::memory_order_relaxed);
       if (clients >= engine_.config().maxclients) {
         engine_.connected_clients().fetch_sub(1, std::memory_order_relaxed);
-        ++home.stats().rejected_connections;
+        home.stats().rejected_connections.Add(1);
         Refuse(socket, "-ERR max number of clients reached\r\n");
       } else if (RefusedByProtectedMode(engine_.config(), socket)) {
         engine_.connected_clients().fetch_sub(1, std::memory_order_relaxed);
-        ++home.stats().rejected_connections;
+        home.stats().rejected_connections.Add(1);
         Refuse(socket, std::string_view(kProtectedModeRefusal, sizeof(kProtectedModeRefusal) - 1));
       } else {
         // The socket already belongs to the target's reactor; move it there.

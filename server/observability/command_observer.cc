@@ -14,19 +14,14 @@ uint64_t CyclesToTicks(uint64_t cycles) {
 
 void CountErrorReply(WorkerStats& stats, std::string_view error) {
   if (!error.empty() && error[0] == '-') error.remove_prefix(1);
-  ++stats.error_replies;
+  stats.error_replies.Add(1);
   // As Redis: the code is the text before the first space, if there is one
   // in the first 32 bytes.
   std::string_view code = "ERR";
   size_t space = error.substr(0, 32).find(' ');
   if (space != std::string_view::npos) code = error.substr(0, space);
   if (size_t end = code.find_first_of("\r\n"); end != std::string_view::npos) code = code.substr(0, end);
-  auto it = stats.errors.find(std::string(code));
-  if (it != stats.errors.end()) {
-    ++it->second;
-  } else if (stats.errors.size() < WorkerStats::kMaxErrorCodes) {
-    stats.errors.emplace(std::string(code), 1);
-  }
+  stats.CountError(code);
 }
 
 namespace {
@@ -38,13 +33,14 @@ namespace {
                                       uint64_t duration_us, bool for_slowlog, bool for_monitor) {
   const ServerConfig& config = worker.engine().config();
   int64_t now_s = worker.now_ms() / 1000;
+  Records& records = worker.engine().records();
+  std::lock_guard lock(records.mutex);
   if (for_slowlog) {
-    worker.records().slowlog.Add(args, now_s, duration_us, client.address, client.name,
-                                 static_cast<size_t>(config.slowlog_max_len.load()));
+    records.slowlog.Add(args, now_s, duration_us, client.address, client.name,
+                        static_cast<size_t>(config.slowlog_max_len.load()));
   }
   if (for_monitor) {
-    worker.records().latency.Add((spec.flags & kCmdFast) ? "fast-command" : "command", now_s,
-                                 duration_us / 1000);
+    records.latency.Add((spec.flags & kCmdFast) ? "fast-command" : "command", now_s, duration_us / 1000);
   }
 }
 
@@ -53,18 +49,18 @@ namespace {
 void ObserveCall(Worker& worker, const CommandSpec& spec, std::span<const std::string_view> args,
                  const ClientLabel& client, uint64_t cycles, std::string_view reply) {
   WorkerStats& stats = worker.stats();
-  ++stats.commands_processed;
+  stats.commands_processed.Add(1);
   CommandCounters& counters = stats.commands[spec.id];
-  ++counters.calls;
+  counters.calls.Add(1);
   if (!reply.empty() && reply[0] == '-') [[unlikely]] {
-    ++counters.failed_calls;
+    counters.failed_calls.Add(1);
     CountErrorReply(stats, reply);
   }
   // A blocking command's time includes its wait for data; Redis leaves the
   // wait out, and we cannot tell it apart here, so such calls are counted
   // but not timed.
   if (spec.flags & kCmdBlocking) return;
-  counters.cycles += cycles;
+  counters.cycles.Add(cycles);
   uint64_t ticks = CyclesToTicks(cycles);
   counters.latency.Add(ticks);
 

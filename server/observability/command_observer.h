@@ -3,14 +3,13 @@
 // (latencystats, LATENCY HISTOGRAM, emberkv_command_duration_seconds), the
 // code of its error reply (errorstats), the slow log and the latency monitor.
 //
-// The places that run commands time them with CycleClock and call
-// ObserveCall: RunOpNow (commands on a shard), Connection::DispatchChecked
-// (connection commands) and the end of a barrier (commands that span shards).
-// On the common path this is a few increments on the worker's own counters
-// and one histogram bucket; the slow log and the latency monitor cost
-// something only for commands above their thresholds.
+// The executor (dispatch/executor.h) times every command with CycleClock and
+// calls ObserveCall. On the common path this is a few increments on the
+// loop's own counters and one histogram bucket; the slow log and the latency
+// monitor (one lock for the server) cost something only for commands above
+// their thresholds.
 //
-// Thread safety: on the worker that ran the command, about its own counters.
+// Thread safety: on the loop that ran the command, about its own counters.
 #pragma once
 
 #include <cstdint>

@@ -2,10 +2,12 @@
 // instantaneous_ops_per_sec: the counter is sampled every 100 ms (from the
 // worker's timer) and the rate is the mean of the last 16 samples' rates.
 //
-// Thread safety: none; each worker samples its own counters.
+// Thread safety: one loop samples (its own counters); any thread reads
+// PerSecond(), which is published as an atomic when a sample is taken.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,18 +32,17 @@ class InstantaneousRate {
     ++next_;
     last_ms_ = now_ms;
     last_counter_ = counter;
+    size_t n = next_ < kSamples ? next_ : kSamples;
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += rates_[i];
+    per_second_.store(sum / static_cast<double>(n), std::memory_order_relaxed);
   }
 
   // Per second, over the samples taken so far (at most kSamples).
-  double PerSecond() const {
-    size_t n = next_ < kSamples ? next_ : kSamples;
-    if (n == 0) return 0;
-    double sum = 0;
-    for (size_t i = 0; i < n; ++i) sum += rates_[i];
-    return sum / static_cast<double>(n);
-  }
+  double PerSecond() const { return per_second_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<double> per_second_{0};
   std::array<double, kSamples> rates_{};
   size_t next_ = 0;
   int64_t last_ms_ = 0;

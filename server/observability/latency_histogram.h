@@ -13,11 +13,14 @@
 // command's first call there (LazyLatencyHistogram), so an idle server has
 // none.
 //
-// Thread safety: none; a histogram belongs to one worker, and figures are
-// merged into a copy when someone asks.
+// Thread safety: one thread adds (the loop that runs the command), any
+// thread reads or copies: the buckets are relaxed atomics, updated with a
+// plain load and store by their one writer. A copy taken while the writer
+// adds may be off by the adds in flight, never torn.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,15 +47,25 @@ class LatencyHistogram {
   // The first tick count above bucket `index` (its exclusive upper bound).
   static uint64_t BucketEnd(size_t index);
 
+  LatencyHistogram() = default;
+  LatencyHistogram(const LatencyHistogram& other) { Merge(other); }
+  LatencyHistogram& operator=(const LatencyHistogram& other) {
+    if (this != &other) {
+      Clear();
+      Merge(other);
+    }
+    return *this;
+  }
+
   void Add(uint64_t ticks) {
-    ++buckets_[BucketOf(ticks)];
-    ++count_;
+    Bump(buckets_[BucketOf(ticks)], 1);
+    Bump(count_, 1);
   }
   void Merge(const LatencyHistogram& other);
-  void Clear() { *this = LatencyHistogram(); }
+  void Clear();
 
-  uint64_t count() const { return count_; }
-  uint64_t bucket(size_t index) const { return buckets_[index]; }
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t bucket(size_t index) const { return buckets_[index].load(std::memory_order_relaxed); }
 
   // Durations shorter than `ticks` (exact when `ticks` is a bucket boundary,
   // as every power of two of microseconds is).
@@ -62,33 +75,40 @@ class LatencyHistogram {
   uint64_t Percentile(double percentile) const;
 
  private:
-  std::array<uint64_t, kBuckets> buckets_{};
-  uint64_t count_ = 0;
+  static void Bump(std::atomic<uint64_t>& counter, uint64_t n) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
+  std::atomic<uint64_t> count_{0};
 };
 
-// A histogram created by its first Add(). Copies copy the figures (so that
-// counters holding one stay copyable); a default one is a null pointer.
+// A histogram created by its first Add(), so an idle server has none. Once
+// created it stays until the owner goes (Reset zeroes it), so a reader on
+// another thread may use what get() returned.
 class LazyLatencyHistogram {
  public:
   LazyLatencyHistogram() = default;
-  LazyLatencyHistogram(const LazyLatencyHistogram& other)
-      : histogram_(other.histogram_ ? std::make_unique<LatencyHistogram>(*other.histogram_) : nullptr) {}
-  LazyLatencyHistogram& operator=(const LazyLatencyHistogram& other) {
-    if (this != &other) *this = LazyLatencyHistogram(other);
-    return *this;
-  }
-  LazyLatencyHistogram(LazyLatencyHistogram&&) noexcept = default;
-  LazyLatencyHistogram& operator=(LazyLatencyHistogram&&) noexcept = default;
+  ~LazyLatencyHistogram() { delete histogram_.load(std::memory_order_acquire); }
+  LazyLatencyHistogram(const LazyLatencyHistogram&) = delete;
+  LazyLatencyHistogram& operator=(const LazyLatencyHistogram&) = delete;
 
   void Add(uint64_t ticks) {
-    if (!histogram_) [[unlikely]] histogram_ = std::make_unique<LatencyHistogram>();
-    histogram_->Add(ticks);
+    LatencyHistogram* histogram = histogram_.load(std::memory_order_relaxed);
+    if (!histogram) [[unlikely]] {
+      histogram = new LatencyHistogram();
+      histogram_.store(histogram, std::memory_order_release);
+    }
+    histogram->Add(ticks);
+  }
+  void Reset() {
+    if (LatencyHistogram* histogram = histogram_.load(std::memory_order_acquire)) histogram->Clear();
   }
   // Null until the first Add().
-  const LatencyHistogram* get() const { return histogram_.get(); }
+  const LatencyHistogram* get() const { return histogram_.load(std::memory_order_acquire); }
 
  private:
-  std::unique_ptr<LatencyHistogram> histogram_;
+  std::atomic<LatencyHistogram*> histogram_{nullptr};
 };
 
 }  // namespace emberkv::server

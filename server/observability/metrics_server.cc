@@ -113,13 +113,12 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
       return Respond(503, kTextType, "shutting down\n", !request_.keep_alive);
     }
     if (request_.path == "/metrics") {
-      // Every worker copies its own figures; the answer comes back here.
-      GatherSnapshot(engine.worker(0), [self = shared_from_this()](std::shared_ptr<StatsSnapshot> snapshot) {
-        if (self->closed_) return;
-        self->Respond(200, kPrometheusType, RenderPrometheus(*self->shared_->engine, *snapshot),
-                      !self->request_.keep_alive);
-      });
-      return;
+      // On loop 0, which holds no shard between its handlers.
+      StatsSnapshot snapshot;
+      Worker& home = engine.worker(0);
+      home.locks().set_now_ms(home.now_ms());
+      TakeSnapshot(engine, home.locks(), &snapshot);
+      return Respond(200, kPrometheusType, RenderPrometheus(engine, snapshot), !request_.keep_alive);
     }
     if (request_.path == "/") {
       return Respond(200, kTextType, "emberkv: /metrics (Prometheus), /healthz, /readyz\n", !request_.keep_alive);

@@ -320,16 +320,16 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
             [](const ShardFigures& s) { return s.counters.expired_keys; });
   per_shard("emberkv_evicted_keys_total", "counter", "Keys of the shard evicted at maxmemory",
             [](const ShardFigures& s) { return s.counters.evicted_keys; });
-  per_shard("emberkv_cross_shard_messages_total", "counter", "Messages the worker sent to other workers",
+  per_shard("emberkv_cross_loop_messages_total", "counter",
+            "Messages the event loop sent to other loops (blocked clients' replies, published messages)",
             [](const ShardFigures& s) { return s.messages_sent; });
-  per_shard("emberkv_cross_shard_batches_total", "counter",
-            "Pushes into other workers' inboxes (messages travel in batches)",
-            [](const ShardFigures& s) { return s.batches_sent; });
-  per_shard("emberkv_cross_shard_wakeups_total", "counter", "Batches that had to wake a sleeping worker",
+  per_shard("emberkv_cross_loop_wakeups_total", "counter", "Messages that had to wake a sleeping loop",
             [](const ShardFigures& s) { return s.wakeups_sent; });
-  per_shard("emberkv_event_loop_busy_seconds_total", "counter",
-            "Time the worker's event loop spent working rather than waiting",
-            [](const ShardFigures& s) { return static_cast<double>(s.loop_busy_ns) / 1e9; });
+  per_shard("emberkv_shard_lock_contended_total", "counter", "Times a loop found the shard's lock taken",
+            [](const ShardFigures& s) { return s.lock_contended; });
+  per_shard("emberkv_shard_lock_slept_total", "counter",
+            "Times a loop that found the shard's lock taken slept in the kernel for it",
+            [](const ShardFigures& s) { return s.lock_slept; });
   e.Family("emberkv_thread_cpu_seconds_total", "counter", "CPU time of the worker's thread");
   for (size_t i = 0; i < snapshot.shards.size(); ++i) {
     e.Sample("emberkv_thread_cpu_seconds_total", {{"shard", shard_names[i]}, {"mode", "user"}},

@@ -1,12 +1,11 @@
-// The figures INFO and /metrics report, gathered from every worker.
+// The figures INFO and /metrics report, taken from every loop and shard.
 //
-// Each worker's counters are its own (WorkerStats, the shard's store); a
-// snapshot copies them on the worker's own thread (TakeShardFigures, run
-// there by a message) and sums them on the asking worker. Nothing on the
-// data path synchronizes for this: the cost is paid by whoever asks.
+// A loop's counters are relaxed atomics that only it writes (stats.h), so a
+// snapshot reads them from wherever it is taken, without asking the loop; a
+// shard's figures are read under its lock, one shard at a time. Nothing on
+// the data path synchronizes for this: the cost is paid by whoever asks.
 //
-// Thread safety: TakeShardFigures runs on the worker it reads; the rest on
-// the thread that owns the snapshot.
+// Thread safety: TakeSnapshot on any loop; a snapshot belongs to its taker.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +17,7 @@
 #include <vector>
 
 #include "server/observability/latency_histogram.h"
-#include "server/observability/worker_records.h"
+#include "server/observability/records.h"
 #include "storage/shard_store.h"
 
 namespace emberkv::server {
@@ -41,7 +40,7 @@ struct DbFigures {
   uint64_t expires = 0;
 };
 
-// One worker and its shard.
+// Loop i and shard i (the server runs as many of each by default).
 struct ShardFigures {
   int shard = 0;
   uint64_t commands_processed = 0;
@@ -52,9 +51,9 @@ struct ShardFigures {
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   uint64_t messages_sent = 0;
-  uint64_t batches_sent = 0;
   uint64_t wakeups_sent = 0;
-  uint64_t loop_busy_ns = 0;
+  uint64_t lock_contended = 0;  // times a loop found the shard's lock taken
+  uint64_t lock_slept = 0;      // ... and slept for it
   uint64_t error_replies = 0;
   uint64_t max_input_buffer = 0;   // largest query buffer of a client now
   uint64_t max_output_buffer = 0;  // largest unsent output of a client now
@@ -69,22 +68,6 @@ struct ShardFigures {
   uint64_t keys = 0;
   uint64_t expires = 0;
 };
-
-// The part of a snapshot one worker contributes.
-struct ShardContribution {
-  ShardFigures figures;
-  std::vector<CommandFigures> commands;    // by CommandSpec::id
-  std::map<std::string, uint64_t> errors;  // by error code
-  uint64_t pubsub_channels = 0;  // worker 0 only (every worker holds the whole table)
-  uint64_t pubsub_patterns = 0;
-  uint64_t slowlog_length = 0;
-  std::optional<SlowlogEntry> slowlog_newest;  // without its arguments
-  std::map<std::string, LatencySample> latency_latest;  // the latency monitor's events
-  std::map<std::string, uint64_t> latency_max_ms;
-};
-
-// Copies a worker's figures; runs on that worker's thread.
-ShardContribution TakeShardFigures(Worker& worker);
 
 // What the reports show of the configuration.
 struct ConfigFigures {
@@ -112,18 +95,17 @@ struct StatsSnapshot {
   // LATENCY LATEST: per event, its newest sample and its largest.
   std::map<std::string, LatencySample> latency_latest;
   std::map<std::string, uint64_t> latency_max_ms;
-
-  // Adds a worker's figures (in any order); Finish() once all are in.
-  void Add(ShardContribution contribution);
-  void Finish(Engine& engine);
 };
 
-// Asks every worker for its figures at once (from worker `home`'s thread)
-// and calls done(snapshot) on `home` when all have answered.
-void GatherSnapshot(Worker& home, std::function<void(std::shared_ptr<StatsSnapshot>)> done);
+class ShardLocks;
 
-// Runs on every worker's timer: samples the instantaneous rates, publishes
-// the shard's memory and, on worker 0, keeps the process-wide peak.
+// Takes the figures of every loop and every shard: the shards under their
+// locks, one at a time, with `locks` (inside a transaction, which holds
+// them all, as they are).
+void TakeSnapshot(Engine& engine, ShardLocks& locks, StatsSnapshot* snapshot);
+
+// Runs on every loop's timer: samples the instantaneous rates and, on loop
+// 0, the process-wide peak of used memory.
 void ObservabilityCronTick(Worker& worker);
 
 // Process-wide figures not kept by workers.

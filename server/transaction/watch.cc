@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/client/client.h"
+#include "server/engine/engine.h"
 #include "server/util/ascii.h"
 #include "storage/database.h"
 
@@ -62,6 +64,20 @@ void WatchRegistry::DatabaseCleared(storage::Database& db, storage::Database* re
                   (replaced_with && replaced_with->Find(key, &found, storage::LookupMode::kWrite));
     if (exists) KeyChanged(db.index(), key);
   }
+}
+
+void Unwatch(Worker& worker, Client& client) {
+  std::vector<std::pair<int, std::string>> keys = client.TakeWatchedKeys();
+  const WatchState* state = client.watch_state().get();
+  ShardLocks& locks = worker.locks();
+  Keyspace& keyspace = locks.keyspace();
+  for (const auto& [db, key] : keys) {
+    int shard = keyspace.ShardOfKey(key);
+    locks.Acquire(ShardSet::Of(shard));
+    locks.shard(shard).watches().Unwatch(db, key, state);
+  }
+  // No registry refers to the state any more: nothing can dirty it now.
+  client.watch_state()->dirty.store(false, std::memory_order_release);
 }
 
 }  // namespace emberkv::server

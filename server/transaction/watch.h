@@ -3,11 +3,14 @@
 // A client's WatchState is shared by the shards that hold its watched keys.
 // Each shard keeps a WatchRegistry from (db, key) to the states watching it
 // and marks them dirty when the key changes: written, deleted, expired or
-// evicted (the registry is the shard's storage::KeyObserver), or when its
-// database is flushed or swapped. EXEC fails if its state is dirty.
+// evicted (the registry is fed by the shard's storage::KeyObserver), or when
+// its database is flushed or swapped. EXEC takes the locks of the watched
+// keys' shards with those of its commands, so it reads the state while
+// nothing can change the keys, and fails if it is dirty.
 //
-// Thread safety: a registry belongs to its shard's thread. WatchState::dirty
-// is atomic because the shard that sets it is not the client's.
+// Thread safety: a registry belongs to its shard and is used under the
+// shard's lock. WatchState::dirty is atomic because the loop that sets it is
+// not always the client's.
 #pragma once
 
 #include <atomic>
@@ -26,6 +29,9 @@ class Database;
 }
 
 namespace emberkv::server {
+
+class Client;
+class Worker;
 
 struct WatchState {
   std::atomic<bool> dirty{false};
@@ -48,5 +54,9 @@ class WatchRegistry {
 
   absl::flat_hash_map<std::string, Watchers> watched_;
 };
+
+// Forgets every key `client` watches: leaves the registries of their shards
+// (taking their locks on `worker`) and makes its state clean again.
+void Unwatch(Worker& worker, Client& client);
 
 }  // namespace emberkv::server

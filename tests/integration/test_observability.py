@@ -280,15 +280,19 @@ def test_info_parses_as_redis_exporter_parses_it(server):
     for key, value in sections["Errorstats"].items():
         assert key.startswith("errorstat_") and value.startswith("count=")
         int(value.split("=")[1])
-    # The emberkv section: one line per shard, key=value pairs like db lines.
+    # The emberkv section: one line per loop and shard, key=value pairs like
+    # db lines.
     ember = sections["Emberkv"]
     assert int(ember["threads"]) == 2
+    assert int(ember["shards"]) == 2
+    for name in ("cross_loop_messages", "cross_loop_wakeups", "shard_lock_contended", "shard_lock_slept"):
+        assert int(ember[name]) >= 0
     shard_keys = 0
     for shard in ("shard0", "shard1"):
         fields = dict(p.split("=") for p in ember[shard].split(","))
-        for name in ("keys", "expires", "used_memory", "commands_processed", "connected_clients",
-                     "cross_shard_messages", "cross_shard_batches", "cross_shard_wakeups", "event_loop_busy_ms",
-                     "used_cpu_user", "used_cpu_sys"):
+        for name in ("keys", "expires", "used_memory", "lock_contended", "lock_slept", "commands_processed",
+                     "connected_clients", "cross_loop_messages", "cross_loop_wakeups", "used_cpu_user",
+                     "used_cpu_sys"):
             float(fields[name])
         shard_keys += int(fields["keys"])
     assert shard_keys == 20
@@ -431,8 +435,8 @@ EXPORTER_METRICS = {
     "redis_latency_percentiles_usec": "summary", "redis_slowlog_length": "gauge",
     "redis_slowlog_last_id": "gauge", "redis_pubsub_channels": "gauge",
     "emberkv_command_duration_seconds": "histogram", "emberkv_keys": "gauge",
-    "emberkv_memory_used_bytes": "gauge", "emberkv_cross_shard_messages_total": "counter",
-    "emberkv_event_loop_busy_seconds_total": "counter", "emberkv_ready": "gauge",
+    "emberkv_memory_used_bytes": "gauge", "emberkv_cross_loop_messages_total": "counter",
+    "emberkv_shard_lock_contended_total": "counter", "emberkv_ready": "gauge",
 }
 
 

@@ -1,10 +1,10 @@
 #include "server/engine/engine.h"
 
 #include <catch2/catch.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <thread>
 #include <vector>
 
 #include "server/command_table.h"
@@ -13,62 +13,30 @@ using namespace emberkv::server;
 
 namespace {
 
-ServerConfig TwoThreads() {
+ServerConfig Loops(int loops, int shards = 0) {
   ServerConfig config;
-  config.threads = 2;
+  config.threads = loops;
+  config.shards = shards;
   return config;
-}
-
-Task<void> PingPong(Worker& home, int rounds, std::vector<int>* seen) {
-  for (int i = 0; i < rounds; ++i) {
-    int here = co_await home.RunOn(1 - home.id(), [i](Worker& other) { return other.id() * 1000000 + i; });
-    seen->push_back(here);
-  }
 }
 
 }  // namespace
 
-TEST_CASE("coroutine hops run on the target worker and resume at home, in order") {
+TEST_CASE("messages from one loop to another arrive in the order they were sent") {
   CommandTable::Get();
-  Engine engine(TwoThreads());
+  Engine engine(Loops(2));
   engine.Start();
-  std::promise<std::vector<int>> done;
-  std::vector<int> seen;
+  std::promise<void> done;
+  std::vector<int> order;  // touched by loop 1 only
   engine.worker(0).PostFromAnyThread(MakeMessage([&] {
     Worker* home = Worker::Current();
     REQUIRE(home == &engine.worker(0));
-    Spawn(PingPong(*home, 2000, &seen), [&] { done.set_value(seen); });
-  }));
-  auto future = done.get_future();
-  REQUIRE(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
-  std::vector<int> result = future.get();
-  REQUIRE(result.size() == 2000);
-  for (int i = 0; i < 2000; ++i) REQUIRE(result[i] == 1000000 + i);
-  engine.Stop();
-  engine.Join();
-}
-
-TEST_CASE("messages between two workers keep their order, and Call returns results home") {
-  CommandTable::Get();
-  Engine engine(TwoThreads());
-  engine.Start();
-  std::promise<void> done;
-  std::atomic<int> replies{0};
-  std::vector<int> order;  // touched by worker 1 only
-  engine.worker(0).PostFromAnyThread(MakeMessage([&] {
-    Worker* home = Worker::Current();
     for (int i = 0; i < 10000; ++i) {
-      home->Call(
-          1,
-          [i, &order](Worker& target) {
-            order.push_back(i);
-            return target.id();
-          },
-          [&](int id) {
-            REQUIRE(id == 1);
-            REQUIRE(Worker::Current() == &engine.worker(0));
-            if (++replies == 10000) done.set_value();
-          });
+      home->Send(1, MakeMessage([i, &order, &done] {
+        REQUIRE(Worker::Current()->id() == 1);
+        order.push_back(i);
+        if (i == 9999) done.set_value();
+      }));
     }
   }));
   REQUIRE(done.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready);
@@ -76,4 +44,20 @@ TEST_CASE("messages between two workers keep their order, and Call returns resul
   engine.Join();
   REQUIRE(order.size() == 10000);
   for (int i = 0; i < 10000; ++i) REQUIRE(order[i] == i);
+}
+
+TEST_CASE("loops and shards are counted apart") {
+  CommandTable::Get();
+  Engine engine(Loops(2, 5));
+  REQUIRE(engine.worker_count() == 2);
+  REQUIRE(engine.shard_count() == 5);
+  // Every key maps to one of the shards, and the hash decides which.
+  std::vector<int> seen(5, 0);
+  for (int i = 0; i < 1000; ++i) {
+    int shard = engine.keyspace().ShardOfKey("key:" + std::to_string(i));
+    REQUIRE(shard >= 0);
+    REQUIRE(shard < 5);
+    ++seen[shard];
+  }
+  for (int count : seen) REQUIRE(count > 100);
 }

@@ -1,4 +1,4 @@
-#include "server/observability/worker_records.h"
+#include "server/observability/records.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,19 +1,20 @@
-// What each worker records about its commands beyond counters: the slow log
-// (SLOWLOG) and the latency monitor's events (LATENCY), plus the memory
-// figure the worker publishes for the process-wide peak.
+// What the server records about its commands beyond counters: the slow log
+// (SLOWLOG) and the latency monitor's events (LATENCY), plus the peak of
+// used memory. Unlike the counters in WorkerStats, CONFIG RESETSTAT leaves
+// them alone, as in Redis.
 //
-// Each worker keeps its own records, written on its own thread without locks;
-// SLOWLOG and LATENCY merge them when asked (Merge* below). Unlike the
-// counters in WorkerStats, CONFIG RESETSTAT leaves them alone, as in Redis.
+// One set for the whole server: only slow commands write here, so a lock
+// costs nothing on the common path, and SLOWLOG GET sees one log in order.
 //
-// Thread safety: Slowlog and LatencyEvents belong to their worker's thread;
-// the atomics may be read from any thread.
+// Thread safety: Slowlog and LatencyEvents under Records::mutex; the peak is
+// atomic.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,15 +85,20 @@ class LatencyEvents {
 // sample, the newest kMaxSamples of them.
 LatencySeries MergeLatencySeries(const std::vector<const LatencySeries*>& series);
 
-// ---- Per worker ----
+// ---- For the whole server ----
 
-struct WorkerRecords {
+struct Records {
+  std::mutex mutex;  // guards slowlog and latency
   Slowlog slowlog;
   LatencyEvents latency;
-  // The shard's used memory as of the worker's last timer tick.
-  std::atomic<uint64_t> used_memory{0};
-  // Worker 0 only: the largest sum of all shards' used memory seen.
+  // The largest sum of all shards' used memory seen.
   std::atomic<uint64_t> used_memory_peak{0};
+
+  void NotePeak(uint64_t used) {
+    uint64_t seen = used_memory_peak.load(std::memory_order_relaxed);
+    while (used > seen && !used_memory_peak.compare_exchange_weak(seen, used, std::memory_order_relaxed)) {
+    }
+  }
 };
 
 }  // namespace emberkv::server

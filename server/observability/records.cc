@@ -1,4 +1,4 @@
-#include "server/observability/worker_records.h"
+#include "server/observability/records.h"
 
 #include <absl/strings/str_cat.h>
 

@@ -1,0 +1,200 @@
+// What the server knows about one client apart from its socket: the
+// settings its commands change (SELECT, HELLO, CLIENT SETNAME, CLIENT
+// NO-TOUCH, ...), its transaction, its watched keys, its subscriptions and
+// the wait it may be in. Commands receive it in their context; a connection
+// owns one (server/net/connection.h), and so will a script's caller.
+//
+// Thread safety: the client's own loop reads and writes everything. Other
+// loops read what CLIENT LIST, CLIENT KILL and INFO show, through the
+// registry (client_registry.h): those fields are relaxed atomics, and the
+// strings (name, library name and version) are written only under the
+// registry's lock, which other loops take to read them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+
+namespace emberkv::server {
+
+class Connection;
+class ClientRegistry;
+struct BlockedClient;
+struct CommandSpec;
+struct WatchState;
+
+// Per-client switches that change how commands run.
+struct ClientFlags {
+  bool no_touch = false;  // CLIENT NO-TOUCH: reads do not refresh the access clock
+  bool no_evict = false;  // CLIENT NO-EVICT: the client's own memory is not evicted
+};
+
+// A command queued between MULTI and EXEC, with its own copy of the arguments.
+struct QueuedCommand {
+  const CommandSpec* spec;
+  std::vector<std::string> args;
+};
+
+// Where a client came from; fixed for its lifetime.
+struct ClientOrigin {
+  std::string peer_address;   // ip:port
+  std::string local_address;  // ip:port
+  int fd = -1;
+  int home_worker = 0;        // the loop that serves it
+  int64_t created_ms = 0;
+};
+
+class Client {
+ public:
+  Client(uint64_t id, ClientOrigin origin, Connection* connection, ClientRegistry* registry);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  uint64_t id() const { return id_; }
+  const ClientOrigin& origin() const { return origin_; }
+  // The connection behind the client, or nullptr for one without a socket.
+  Connection* connection() const { return connection_; }
+
+  // ---- Settings ----
+  int db() const { return db_.load(std::memory_order_relaxed); }
+  void set_db(int db) { db_.store(db, std::memory_order_relaxed); }
+  protocol::RespVersion resp() const { return static_cast<protocol::RespVersion>(resp_.load(std::memory_order_relaxed)); }
+  void set_resp(protocol::RespVersion resp) { resp_.store(static_cast<int>(resp), std::memory_order_relaxed); }
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool value) { authenticated_ = value; }
+  ClientFlags flags() const {
+    return ClientFlags{no_touch_.load(std::memory_order_relaxed), no_evict_.load(std::memory_order_relaxed)};
+  }
+  void set_flags(ClientFlags flags) {
+    no_touch_.store(flags.no_touch, std::memory_order_relaxed);
+    no_evict_.store(flags.no_evict, std::memory_order_relaxed);
+  }
+
+  // The strings other loops read: the owner reads them freely, writes them
+  // under the registry's lock (SetName, ...); other loops read them under it.
+  const std::string& name() const { return name_; }
+  const std::string& lib_name() const { return lib_name_; }
+  const std::string& lib_version() const { return lib_version_; }
+  void SetName(std::string_view name);
+  void SetLibName(std::string_view name);
+  void SetLibVersion(std::string_view version);
+
+  // ---- Activity ----
+  int64_t last_interaction_ms() const { return last_interaction_ms_.load(std::memory_order_relaxed); }
+  void set_last_interaction_ms(int64_t ms) { last_interaction_ms_.store(ms, std::memory_order_relaxed); }
+  // The last command it ran (CLIENT LIST's cmd), or nullptr.
+  const CommandSpec* last_command() const { return last_command_.load(std::memory_order_relaxed); }
+  void set_last_command(const CommandSpec* spec) { last_command_.store(spec, std::memory_order_relaxed); }
+  // Its buffers, as its connection last reported them.
+  size_t query_buffer_bytes() const { return query_buffer_bytes_.load(std::memory_order_relaxed); }
+  size_t output_buffer_bytes() const { return output_buffer_bytes_.load(std::memory_order_relaxed); }
+  void ReportBuffers(size_t query, size_t output) {
+    query_buffer_bytes_.store(query, std::memory_order_relaxed);
+    output_buffer_bytes_.store(output, std::memory_order_relaxed);
+  }
+
+  // ---- CLIENT KILL ----
+  // Set by whoever kills the client (any loop); its own loop closes it and
+  // runs nothing more for it.
+  bool kill_requested() const { return kill_requested_.load(std::memory_order_relaxed); }
+  bool RequestKill() { return !kill_requested_.exchange(true, std::memory_order_relaxed); }
+
+  // ---- MULTI / EXEC ----
+  bool in_multi() const { return in_multi_.load(std::memory_order_relaxed); }
+  void BeginMulti();
+  // Refuses the transaction: EXEC will answer EXECABORT.
+  void FailMulti() { multi_failed_ = true; }
+  void Queue(QueuedCommand command);
+  size_t queued_commands() const { return queued_count_.load(std::memory_order_relaxed); }
+  const std::vector<QueuedCommand>& queued() const { return multi_queue_; }
+  // Ends the transaction (EXEC, DISCARD, RESET) and hands over what was queued.
+  std::vector<QueuedCommand> EndMulti(bool* failed);
+
+  // ---- WATCH ----
+  // The state its watched keys' shards mark dirty. One for the client's
+  // lifetime, so other loops may read it (CLIENT LIST's flag d); it is clean
+  // whenever nothing is watched.
+  const std::shared_ptr<WatchState>& watch_state() const { return watch_state_; }
+  bool watch_dirty() const;
+  void AddWatchedKey(int db, std::string_view key) { watched_keys_.emplace_back(db, key); }
+  const std::vector<std::pair<int, std::string>>& watched_keys() const { return watched_keys_; }
+  // Forgets the watched keys; the caller tells their shards (Unwatch in
+  // transaction/watch.h does both).
+  std::vector<std::pair<int, std::string>> TakeWatchedKeys();
+
+  // ---- Pub/Sub ----
+  const std::set<std::string>& channels() const { return channels_; }
+  const std::set<std::string>& patterns() const { return patterns_; }
+  size_t subscriptions() const { return subscription_count_.load(std::memory_order_relaxed); }
+  bool AddChannel(std::string_view channel);
+  bool RemoveChannel(std::string_view channel);
+  bool AddPattern(std::string_view pattern);
+  bool RemovePattern(std::string_view pattern);
+  bool IsSubscribed(std::string_view pattern, std::string_view channel) const;
+
+  // ---- Blocking commands ----
+  // The wait the client is in (BLPOP & co.), or null.
+  const std::shared_ptr<BlockedClient>& blocked() const { return blocked_; }
+  void set_blocked(std::shared_ptr<BlockedClient> blocked);
+  bool is_blocked() const { return blocked_flag_.load(std::memory_order_relaxed); }
+
+  // ---- CLIENT REPLY ----
+  enum class ReplyMode { kOn, kOff, kSkip };
+  void SetReplyMode(ReplyMode mode);
+  // Whether the reply of the command about to run is dropped; advances SKIP.
+  bool TakeSuppressReply();
+  bool replies_off() const { return reply_off_; }
+
+ private:
+  void CountSubscriptions() {
+    subscription_count_.store(channels_.size() + patterns_.size(), std::memory_order_relaxed);
+  }
+
+  const uint64_t id_;
+  const ClientOrigin origin_;
+  Connection* const connection_;
+  ClientRegistry* const registry_;
+
+  std::atomic<int> db_{0};
+  std::atomic<int> resp_{static_cast<int>(protocol::RespVersion::kResp2)};
+  std::atomic<bool> no_touch_{false};
+  std::atomic<bool> no_evict_{false};
+  bool authenticated_ = false;
+  std::string name_;
+  std::string lib_name_;
+  std::string lib_version_;
+
+  std::atomic<int64_t> last_interaction_ms_{0};
+  std::atomic<const CommandSpec*> last_command_{nullptr};
+  std::atomic<size_t> query_buffer_bytes_{0};
+  std::atomic<size_t> output_buffer_bytes_{0};
+  std::atomic<bool> kill_requested_{false};
+
+  std::atomic<bool> in_multi_{false};
+  bool multi_failed_ = false;
+  std::vector<QueuedCommand> multi_queue_;
+  std::atomic<size_t> queued_count_{0};
+
+  const std::shared_ptr<WatchState> watch_state_;
+  std::vector<std::pair<int, std::string>> watched_keys_;
+
+  std::set<std::string> channels_;
+  std::set<std::string> patterns_;
+  std::atomic<size_t> subscription_count_{0};
+
+  std::shared_ptr<BlockedClient> blocked_;
+  std::atomic<bool> blocked_flag_{false};
+
+  bool reply_off_ = false;
+  bool skip_next_ = false;
+};
+
+}  // namespace emberkv::server
