@@ -208,7 +208,7 @@ def hot_key(rec, order, settings):
             value = servers.ask(server.port, ("INCRBY %s 0\r\n" % HOT_KEY).encode())
             keys = servers.ask(server.port, b"DBSIZE\r\n")
             if keys != ":1" or value != ":%d" % requests:
-                raise RuntimeError("%s after %d INCRs of one key: DBSIZE %s, GET %s"
+                raise RuntimeError("%s after %d INCRs of one key: DBSIZE %s, INCRBY 0 %s"
                                    % (name, requests, keys, value))
             rps = [float(line.split(",")[1].strip('"')) for line in out.splitlines()
                    if line.startswith('"INCR"')]
