@@ -2,22 +2,23 @@
 // bounded spin) against absl::Mutex, std::mutex (glibc: futex, no spin) and
 // a plain test-and-test-and-set spinlock as the reference that never sleeps.
 //
-//   BM_Work/N            the simulated command alone (N units), no lock: the
-//                        useful CPU every other figure is compared with
 //   BM_Uncontended/L     one thread, lock + unlock
-//   BM_Contended/L/I/O   2 or 4 threads, each a loop of: lock, I units of
+//   BM_Contended/L/I/O   1, 2 or 4 threads, each a loop of: lock, I units of
 //                        work on shared data, unlock, O units of private work
-//                        (the parse and the reply, outside the lock)
-//   BM_HolderSleeps/L    2 threads as above, but every 256th critical section
-//                        of each thread sleeps 200 us while holding the lock:
-//                        a holder whose (virtual) CPU was descheduled
+//                        (the parse and the reply, outside the lock); with
+//                        one thread, the CPU the loop costs with nobody to
+//                        wait for
+//   BM_HolderSleeps/L    1 or 2 threads as above, but every 256th critical
+//                        section of each thread sleeps 200 us while holding
+//                        the lock: a holder whose (virtual) CPU was
+//                        descheduled
 //
 // With 4 threads on this 2-core machine the kernel preempts holders by
 // itself. Counters, for every lock:
 //   items_per_second   critical sections per second, all threads, wall time
 //   cpu_ns_per_op      CPU time of all threads (CLOCK_THREAD_CPUTIME_ID) per
-//                      critical section; above BM_Work's time for I + O units
-//                      it is what the lock cost, spinning included
+//                      critical section; above the one-thread figure it is
+//                      what waiting cost, spinning and sleeping included
 //   cores_busy         CPU time of all threads over wall time: a spinning
 //                      waiter keeps it near the thread count even when the
 //                      holder sleeps
@@ -98,13 +99,6 @@ inline void Work(uint64_t* data, int units) {
     data[(x >> 59) & 31] += x;
   }
   benchmark::DoNotOptimize(x);
-}
-
-void BM_Work(benchmark::State& state) {
-  SharedData data;
-  const int units = static_cast<int>(state.range(0));
-  for (auto _ : state) Work(data.words, units);
-  state.SetItemsProcessed(state.iterations());
 }
 
 template <typename Lock>
@@ -210,15 +204,15 @@ void BM_HolderSleeps(benchmark::State& state) {
   CheckExclusion<Lock>(state);
 }
 
-// Units of Work() for a short command (~50 ns here) and a longer one
-// (~300 ns); BM_Work prints what they take on the machine at hand.
+// Units of Work() for a short command (~50 ns of CPU here) and a longer one
+// (~300 ns); the one-thread runs show what they take on the machine at hand.
 constexpr int kShort = 40;
 constexpr int kLong = 250;
 
 template <typename Lock>
 void Register(const std::string& name) {
   benchmark::RegisterBenchmark(("BM_Uncontended/" + name).c_str(), BM_Uncontended<Lock>);
-  for (int threads : {2, 4}) {
+  for (int threads : {1, 2, 4}) {
     for (int units : {kShort, kLong}) {
       benchmark::RegisterBenchmark(("BM_Contended/" + name).c_str(), BM_Contended<Lock>)
           ->Args({units, units})
@@ -226,18 +220,15 @@ void Register(const std::string& name) {
           ->UseRealTime();
     }
   }
-  benchmark::RegisterBenchmark(("BM_HolderSleeps/" + name).c_str(), BM_HolderSleeps<Lock>)
-      ->Args({kShort, kShort})
-      ->Threads(2)
-      ->UseRealTime();
+  for (int threads : {1, 2}) {
+    benchmark::RegisterBenchmark(("BM_HolderSleeps/" + name).c_str(), BM_HolderSleeps<Lock>)
+        ->Args({kShort, kShort})
+        ->Threads(threads)
+        ->UseRealTime();
+  }
 }
 
 const bool registered = [] {
-  benchmark::RegisterBenchmark("BM_Work", BM_Work)
-      ->Arg(kShort)
-      ->Arg(kLong)
-      ->Arg(2 * kShort)
-      ->Arg(2 * kLong);
   Register<ShardMutex>("ShardMutex");
   Register<AbslMutex>("absl::Mutex");
   Register<std::mutex>("std::mutex");
