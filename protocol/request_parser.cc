@@ -4,42 +4,11 @@
 #include <climits>
 #include <cstring>
 
+#include "base/numbers.h"
 #include "protocol/inline_args.h"
 
 namespace emberkv::protocol {
 namespace {
-
-// Strict decimal parsing with Redis's string2ll rules: an optional '-', no
-// '+', no leading zeros, no blanks, at most 20 characters, no overflow.
-bool ParseHeaderInt(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *out = 0;
-    return true;
-  }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    if (++i == s.size()) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
-  uint64_t value = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  if (negative) {
-    if (value > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - value);
-  } else {
-    if (value > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(value);
-  }
-  return true;
-}
 
 // Finds `c` in `s` at or after `from`; npos when absent.
 size_t Find(std::string_view s, char c, size_t from) {
@@ -115,7 +84,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
       return ParseStatus::kNeedMore;
     }
     int64_t count = 0;
-    if (!ParseHeaderInt(command.substr(1, cr - 1), &count) || count > INT_MAX) {
+    if (!base::ParseInt64(command.substr(1, cr - 1), &count) || count > INT_MAX) {
       return Fail(ProtocolError::kInvalidMultibulkLength);
     }
     if (count > limits_.max_unauthenticated_args && auth_required_) {
@@ -151,7 +120,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
         return Fail(ProtocolError::kExpectedDollar);
       }
       int64_t len = 0;
-      if (!ParseHeaderInt(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
+      if (!base::ParseInt64(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
           len > limits_.max_bulk_len) {
         return Fail(ProtocolError::kInvalidBulkLength);
       }

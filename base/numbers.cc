@@ -1,4 +1,4 @@
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 #include <cctype>
 #include <cerrno>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace emberkv::storage {
+namespace emberkv::base {
 
 bool ParseInt64(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;
@@ -97,4 +97,4 @@ std::string FormatLongDoubleHuman(long double value) {
   return std::string(buf, len);
 }
 
-}  // namespace emberkv::storage
+}  // namespace emberkv::base
