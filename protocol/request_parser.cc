@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "base/numbers.h"
-#include "protocol/inline_args.h"
+#include "base/split_args.h"
 
 namespace emberkv::protocol {
 namespace {
@@ -160,7 +160,7 @@ ParseStatus RequestParser::ParseInline(std::string_view command) {
   }
   if (lf > limits_.max_inline_len) return Fail(ProtocolError::kTooBigInlineRequest);
   size_t end = (lf > 0 && command[lf - 1] == '\r') ? lf - 1 : lf;
-  std::optional<std::vector<std::string>> split = SplitInlineArgs(command.substr(0, end));
+  std::optional<std::vector<std::string>> split = base::SplitArgs(command.substr(0, end));
   if (!split) return Fail(ProtocolError::kUnbalancedQuotes);
   inline_storage_ = std::move(*split);
   args_.reserve(inline_storage_.size());

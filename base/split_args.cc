@@ -1,6 +1,6 @@
-#include "protocol/inline_args.h"
+#include "base/split_args.h"
 
-namespace emberkv::protocol {
+namespace emberkv::base {
 namespace {
 
 bool IsBlank(char c) {
@@ -16,7 +16,7 @@ int HexValue(char c) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
+std::optional<std::vector<std::string>> SplitArgs(std::string_view line) {
   // Treat the end of the view like the NUL that ends a C string.
   auto at = [&](size_t i) -> char { return i < line.size() ? line[i] : '\0'; };
 
@@ -82,4 +82,4 @@ std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
   }
 }
 
-}  // namespace emberkv::protocol
+}  // namespace emberkv::base
