@@ -69,7 +69,8 @@ bool ParseDouble(std::string_view s, double* out) {
   errno = 0;
   char* end;
   double value = std::strtod(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || static_cast<size_t>(end - buf) != s.size() ||
+  if (std::isspace(static_cast<unsigned char>(buf[0])) ||
+      static_cast<size_t>(end - buf) != s.size() ||
       (errno == ERANGE && (value == HUGE_VAL || value == -HUGE_VAL || value == 0)) ||
       std::isnan(value)) {
     return false;

@@ -36,15 +36,22 @@ ParseStatus RequestParser::Fail(ProtocolError error) {
 
 std::string RequestParser::ErrorMessage() const {
   switch (error_) {
-    case ProtocolError::kNone: return "";
-    case ProtocolError::kInvalidMultibulkLength: return "ERR Protocol error: invalid multibulk length";
-    case ProtocolError::kInvalidBulkLength: return "ERR Protocol error: invalid bulk length";
+    case ProtocolError::kNone:
+      return "";
+    case ProtocolError::kInvalidMultibulkLength:
+      return "ERR Protocol error: invalid multibulk length";
+    case ProtocolError::kInvalidBulkLength:
+      return "ERR Protocol error: invalid bulk length";
     case ProtocolError::kExpectedDollar:
       return std::string("ERR Protocol error: expected '$', got '") + unexpected_byte_ + "'";
-    case ProtocolError::kTooBigInlineRequest: return "ERR Protocol error: too big inline request";
-    case ProtocolError::kTooBigMbulkCountString: return "ERR Protocol error: too big mbulk count string";
-    case ProtocolError::kTooBigBulkCountString: return "ERR Protocol error: too big bulk count string";
-    case ProtocolError::kUnbalancedQuotes: return "ERR Protocol error: unbalanced quotes in request";
+    case ProtocolError::kTooBigInlineRequest:
+      return "ERR Protocol error: too big inline request";
+    case ProtocolError::kTooBigMbulkCountString:
+      return "ERR Protocol error: too big mbulk count string";
+    case ProtocolError::kTooBigBulkCountString:
+      return "ERR Protocol error: too big bulk count string";
+    case ProtocolError::kUnbalancedQuotes:
+      return "ERR Protocol error: unbalanced quotes in request";
     case ProtocolError::kUnauthenticatedMultibulkLength:
       return "ERR Protocol error: unauthenticated multibulk length";
     case ProtocolError::kUnauthenticatedBulkLength:
@@ -72,7 +79,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
   if (args_expected_ == 0) {
     size_t cr = Find(command, '\r', scan_from_);
     if (cr == std::string_view::npos) {
-      if (command.size() > limits_.max_inline_len) return Fail(ProtocolError::kTooBigMbulkCountString);
+      if (command.size() > limits_.max_inline_len) {
+        return Fail(ProtocolError::kTooBigMbulkCountString);
+      }
       scan_from_ = command.size();
       return ParseStatus::kNeedMore;
     }
