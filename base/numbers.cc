@@ -10,72 +10,72 @@
 
 namespace emberkv::base {
 
-bool ParseInt64(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *out = 0;
+bool ParseInt64(std::string_view text, int64_t* value) {
+  if (text.empty() || text.size() > 20) return false;
+  if (text.size() == 1 && text[0] == '0') {
+    *value = 0;
     return true;
   }
   size_t i = 0;
   bool negative = false;
-  if (s[0] == '-') {
+  if (text[0] == '-') {
     negative = true;
-    if (++i == s.size()) return false;
+    if (++i == text.size()) return false;
   }
-  if (s[i] < '1' || s[i] > '9') return false;
-  uint64_t value = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
+  if (text[i] < '1' || text[i] > '9') return false;
+  uint64_t parsed = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(text[i] - '0');
+    if (parsed > (UINT64_MAX - digit) / 10) return false;
+    parsed = parsed * 10 + digit;
   }
   if (negative) {
-    if (value > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - value);
+    if (parsed > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *value = static_cast<int64_t>(0 - parsed);
   } else {
-    if (value > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(value);
+    if (parsed > static_cast<uint64_t>(INT64_MAX)) return false;
+    *value = static_cast<int64_t>(parsed);
   }
   return true;
 }
 
-bool ParseLongDouble(std::string_view s, long double* out) {
+bool ParseLongDouble(std::string_view text, long double* value) {
   constexpr size_t kMaxChars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
-  if (s.empty() || s.size() >= kMaxChars) return false;
+  if (text.empty() || text.size() >= kMaxChars) return false;
   char buf[kMaxChars];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
   errno = 0;
   char* end;
-  long double value = std::strtold(buf, &end);
-  // Every byte must be consumed: a NUL inside the value ends strtold early,
+  long double parsed = std::strtold(buf, &end);
+  // Every byte must be consumed: a NUL inside the text ends strtold early,
   // and "\0abc" would otherwise read as 0 (Redis's string2ld checks this too).
   if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
-      static_cast<size_t>(end - buf) != s.size() ||
-      (errno == ERANGE && (value == HUGE_VALL || value == -HUGE_VALL || value == 0)) ||
-      std::isnan(value)) {
+      static_cast<size_t>(end - buf) != text.size() ||
+      (errno == ERANGE && (parsed == HUGE_VALL || parsed == -HUGE_VALL || parsed == 0)) ||
+      std::isnan(parsed)) {
     return false;
   }
-  *out = value;
+  *value = parsed;
   return true;
 }
 
-bool ParseDouble(std::string_view s, double* out) {
-  if (s.empty() || s.size() >= 5 * 1024) return false;
+bool ParseDouble(std::string_view text, double* value) {
+  if (text.empty() || text.size() >= 5 * 1024) return false;
   char buf[5 * 1024];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
   errno = 0;
   char* end;
-  double value = std::strtod(buf, &end);
+  double parsed = std::strtod(buf, &end);
   if (std::isspace(static_cast<unsigned char>(buf[0])) ||
-      static_cast<size_t>(end - buf) != s.size() ||
-      (errno == ERANGE && (value == HUGE_VAL || value == -HUGE_VAL || value == 0)) ||
-      std::isnan(value)) {
+      static_cast<size_t>(end - buf) != text.size() ||
+      (errno == ERANGE && (parsed == HUGE_VAL || parsed == -HUGE_VAL || parsed == 0)) ||
+      std::isnan(parsed)) {
     return false;
   }
-  *out = value;
+  *value = parsed;
   return true;
 }
 
