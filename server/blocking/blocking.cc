@@ -3,10 +3,10 @@
 #include <chrono>
 #include <cmath>
 
+#include "base/numbers.h"
 #include "server/engine/engine.h"
 #include "server/net/connection.h"
 #include "server/transaction/multi_shard.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -287,7 +287,7 @@ void CancelBlockedClient(const std::shared_ptr<BlockedClient>& client, Worker& h
 
 std::optional<int64_t> TimeoutArg(std::string_view arg, protocol::ReplyBuilder& reply) {
   long double seconds;
-  if (!storage::ParseLongDouble(arg, &seconds)) {
+  if (!base::ParseLongDouble(arg, &seconds)) {
     reply.Error("ERR timeout is not a float or out of range");
     return std::nullopt;
   }

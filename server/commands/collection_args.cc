@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/numbers.h"
 #include "server/commands/arg_parsing.h"
 #include "server/errors.h"
 #include "storage/glob.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 
@@ -98,7 +98,7 @@ std::vector<int> KeysAfterNumkeys(ArgList args, size_t at, bool with_destination
   std::vector<int> keys;
   if (at >= args.size()) return keys;
   int64_t numkeys;
-  if (!storage::ParseInt64(args[at], &numkeys) || numkeys < 1 ||
+  if (!base::ParseInt64(args[at], &numkeys) || numkeys < 1 ||
       numkeys > static_cast<int64_t>(args.size() - at - 1)) {
     return keys;
   }

@@ -10,12 +10,12 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
 #include "server/errors.h"
 #include "storage/hash_ops.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -109,7 +109,7 @@ void OpHIncrBy(OpContext& c) {
 
 void OpHIncrByFloat(OpContext& c) {
   long double delta;
-  if (!storage::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
+  if (!base::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
   // Redis refuses an infinite increment before it looks at the key.
   if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error("ERR value is NaN or Infinity");
   storage::OpResult<std::string> result = hashes::IncrByFloat(c.db, c.args[1], c.args[2], delta);

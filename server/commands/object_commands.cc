@@ -5,11 +5,11 @@
 // quicklist).
 #include <string>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/errors.h"
 #include "storage/database.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -31,7 +31,7 @@ void OpObjectEncoding(OpContext& c) {
   }
   std::string_view value = entry.string_value();
   int64_t ignored;
-  if (value.size() <= 20 && storage::ParseInt64(value, &ignored)) return c.reply.Bulk("int");
+  if (value.size() <= 20 && base::ParseInt64(value, &ignored)) return c.reply.Bulk("int");
   c.reply.Bulk(value.size() <= 44 ? "embstr" : "raw");
 }
 

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/engine/worker.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
-#include "storage/numbers.h"
 #include "storage/string_ops.h"
 
 namespace emberkv::server {
@@ -224,7 +224,7 @@ void OpIncrByFloat(OpContext& c) {
   std::optional<storage::ValueType> type = PeekType(c.db, c.args[1]);
   if (type && *type != storage::ValueType::kString) return c.reply.Error(errors::kWrongType);
   long double delta;
-  if (!storage::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
+  if (!base::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
   storage::OpResult<std::string> result = strings::IncrByFloat(c.db, c.args[1], delta);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Bulk(result.value);
