@@ -508,143 +508,25 @@ void ConnClientHelp(ConnContext& c) {
 }  // namespace
 
 void RegisterClientCommands(CommandTable& table) {
-  const uint32_t kHandshake = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                 CoordinatedHandler coordinated, std::string_view summary) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "connection";
-    spec.summary = summary;
-    spec.acl_categories = "@fast @connection";
-    return table.Register(std::move(spec));
-  };
-  add("hello", -1, kHandshake | kCmdSentinel, nullptr, CoordHello, "Handshake with Redis")
-      .Docs("6.0.0", "O(1)",
-            {arg::Block("arguments", {
-                 arg::Integer("protover"),
-                 arg::Block("username_password", {arg::String("username"), arg::String("password")})
-                     .Token("AUTH")
-                     .Optional(),
-                 arg::String("clientname").Token("SETNAME").Optional()}).Optional()})
-      .History({{"6.2.0",
-                 "`protover` made optional; when called without arguments the command reports the "
-                 "current connection's context."}});
-  add("auth", -2, kHandshake | kCmdSentinel, ConnAuth, nullptr, "Authenticate to the server")
-      .Docs("1.0.0", "O(N) where N is the number of passwords defined for the user",
-            {arg::String("username").Since("6.0.0").Optional(), arg::String("password")})
-      .History({{"6.0.0", "Added ACL style (username and password)."}});
-  add("reset", 1, kHandshake, nullptr, CoordReset, "Reset the connection").Docs("6.2.0", "O(1)");
-
-  const uint32_t kClient = kCmdNoScript | kCmdLoading | kCmdStale;
-  const uint32_t kClientAdmin = kClient | kCmdAdmin;
-  auto sub = [](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                CoordinatedHandler coordinated, std::string_view summary) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "connection";
-    spec.summary = summary;
-    spec.acl_categories = "@slow @connection";
-    return spec;
-  };
-  CommandSpec client;
-  client.name = "client";
-  client.arity = -2;
-  client.group = "connection";
-  client.summary = "A container for client connection commands";
-  client.acl_categories = "@slow";
-  client.Docs("2.4.0", "Depends on subcommand.");
-  auto& subs = client.subcommands;
-  subs.push_back(sub("client|getname", 2, kClient, ConnClientGetName, nullptr, "Get the current connection name")
-                     .Docs("2.6.9", "O(1)"));
-  subs.push_back(sub("client|id", 2, kClient, ConnClientId, nullptr, "Returns the client ID for the current connection")
-                     .Docs("5.0.0", "O(1)"));
-  subs.push_back(sub("client|info", 2, kClient, ConnClientInfo, nullptr,
-                     "Returns information about the current client connection.")
-                     .Docs("6.2.0", "O(1)")
-                     .Tips("nondeterministic_output"));
-  subs.push_back(
-      sub("client|list", -2, kClientAdmin, nullptr, CoordClientList, "Get the list of client connections")
-          .Docs("2.4.0", "O(N) where N is the number of client connections",
-                {arg::OneOf("normal_master_replica_pubsub", {
-                     arg::PureToken("normal", "NORMAL"),
-                     arg::PureToken("master", "MASTER"),
-                     arg::PureToken("replica", "REPLICA"),
-                     arg::PureToken("pubsub", "PUBSUB")}).Token("TYPE").Since("5.0.0").Optional(),
-                 arg::Block("id", {arg::Integer("client-id").Multiple()}).Token("ID").Since("6.2.0").Optional()})
-          .History({{"2.8.12", "Added unique client `id` field."},
-                    {"5.0.0", "Added optional `TYPE` filter."},
-                    {"6.0.0", "Added `user` field."},
-                    {"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."},
-                    {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
-                    {"7.0.3", "Added `ssub` field."}})
-          .Tips("nondeterministic_output"));
-  subs.push_back(
-      sub("client|kill", -3, kClientAdmin, nullptr, CoordClientKill, "Kill the connection of a client")
-          .Docs("2.4.0", "O(N) where N is the number of client connections",
-                {arg::OneOf("filter", {
-                     arg::String("ip:port").DeprecatedSince("2.8.12"),
-                     arg::OneOf("new-format", {
-                         arg::Integer("client-id").Token("ID").Since("2.8.12").Optional(),
-                         arg::OneOf("normal_master_slave_pubsub", {
-                             arg::PureToken("normal", "NORMAL"),
-                             arg::PureToken("master", "MASTER").Since("3.2.0"),
-                             arg::PureToken("slave", "SLAVE"),
-                             arg::PureToken("replica", "REPLICA").Since("5.0.0"),
-                             arg::PureToken("pubsub", "PUBSUB")}).Token("TYPE").Since("2.8.12").Optional(),
-                         arg::String("username").Token("USER").Optional(),
-                         arg::String("ip:port").Token("ADDR").Optional(),
-                         arg::String("ip:port").Token("LADDR").Since("6.2.0").Optional(),
-                         arg::String("yes/no").Token("SKIPME").Optional()}).Multiple()})})
-          .History({{"2.8.12", "Added new filter format."},
-                    {"2.8.12", "`ID` option."},
-                    {"3.2.0", "Added `master` type in for `TYPE` option."},
-                    {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
-                    {"6.2.0", "`LADDR` option."}}));
-  subs.push_back(sub("client|setname", 3, kClient, ConnClientSetName, nullptr, "Set the current connection name")
-                     .Docs("2.6.9", "O(1)", {arg::String("connection-name")}));
-  // Redis 7.2's, documented as 7.2 documents them.
-  subs.push_back(sub("client|setinfo", 4, kClient, ConnClientSetInfo, nullptr,
-                     "Set client or connection specific info")
-                     .Docs("7.2.0", "O(1)",
-                           {arg::OneOf("attr", {arg::String("libname").Token("LIB-NAME"),
-                                                arg::String("libver").Token("LIB-VER")})})
-                     .Tips("request_policy:all_nodes response_policy:all_succeeded"));
-  subs.push_back(sub("client|no-evict", 3, kClientAdmin, ConnClientNoEvict, nullptr,
-                     "Set client eviction mode for the current connection")
-                     .Docs("7.0.0", "O(1)",
-                           {arg::OneOf("enabled", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF")})}));
-  subs.push_back(sub("client|no-touch", 3, kClient, nullptr, CoordClientNoTouch,
-                     "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.")
-                     .Docs("7.2.0", "O(1)",
-                           {arg::OneOf("enabled", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF")})}));
-  subs.push_back(sub("client|reply", 3, kClient, ConnClientReply, nullptr,
-                     "Instruct the server whether to reply to commands")
-                     .Docs("3.2.0", "O(1)",
-                           {arg::OneOf("on_off_skip", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF"),
-                                                       arg::PureToken("skip", "SKIP")})}));
-  subs.push_back(sub("client|pause", -3, kClientAdmin, ConnClientPause, nullptr,
-                     "Stop processing commands from clients for some time")
-                     .Docs("2.9.50", "O(1)",
-                           {arg::Integer("timeout"),
-                            arg::OneOf("mode", {arg::PureToken("write", "WRITE"), arg::PureToken("all", "ALL")})
-                                .Since("6.2.0")
-                                .Optional()})
-                     .History({{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}));
-  subs.push_back(sub("client|unpause", 2, kClientAdmin, ConnClientUnpause, nullptr,
-                     "Resume processing of clients that were paused")
-                     .Docs("6.2.0", "O(N) Where N is the number of paused clients"));
-  subs.push_back(sub("client|help", 2, kCmdLoading | kCmdStale, ConnClientHelp, nullptr,
-                     "Show helpful text about the different subcommands")
-                     .Docs("5.0.0", "O(1)"));
-  table.Register(std::move(client));
+  table.Register({
+      {.name = "hello", .coordinated = CoordHello},
+      {.name = "auth", .conn = ConnAuth},
+      {.name = "reset", .coordinated = CoordReset},
+      {.name = "client",
+       .subcommands = {{.name = "client|getname", .conn = ConnClientGetName},
+                       {.name = "client|id", .conn = ConnClientId},
+                       {.name = "client|info", .conn = ConnClientInfo},
+                       {.name = "client|list", .coordinated = CoordClientList},
+                       {.name = "client|kill", .coordinated = CoordClientKill},
+                       {.name = "client|setname", .conn = ConnClientSetName},
+                       {.name = "client|setinfo", .conn = ConnClientSetInfo},
+                       {.name = "client|no-evict", .conn = ConnClientNoEvict},
+                       {.name = "client|no-touch", .coordinated = CoordClientNoTouch},
+                       {.name = "client|reply", .conn = ConnClientReply},
+                       {.name = "client|pause", .conn = ConnClientPause},
+                       {.name = "client|unpause", .conn = ConnClientUnpause},
+                       {.name = "client|help", .conn = ConnClientHelp}}},
+  });
 }
 
 }  // namespace emberkv::server

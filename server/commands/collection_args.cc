@@ -92,26 +92,6 @@ std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuild
   return count;
 }
 
-namespace {
-
-std::vector<int> KeysAfterNumkeys(ArgList args, size_t at, bool with_destination) {
-  std::vector<int> keys;
-  if (at >= args.size()) return keys;
-  int64_t numkeys;
-  if (!storage::ParseInt64(args[at], &numkeys) || numkeys < 1 ||
-      numkeys > static_cast<int64_t>(args.size() - at - 1)) {
-    return keys;
-  }
-  if (with_destination) keys.push_back(1);
-  for (int64_t i = 0; i < numkeys; ++i) keys.push_back(static_cast<int>(at + 1 + i));
-  return keys;
-}
-
-}  // namespace
-
-std::vector<int> KeysAfterNumkeys1(ArgList args) { return KeysAfterNumkeys(args, 1, false); }
-std::vector<int> KeysWithDestinationAndNumkeys2(ArgList args) { return KeysAfterNumkeys(args, 2, true); }
-
 std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilder& reply,
                                   std::string_view zero_error) {
   std::optional<int64_t> numkeys = IntArg(args[at], reply);

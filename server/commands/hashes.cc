@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
@@ -188,122 +186,27 @@ void OpHScan(OpContext& c) {
   for (std::string_view s : found) c.reply.Bulk(s);
 }
 
-struct Def {
-  std::string_view name;
-  int arity;
-  uint32_t flags;
-  OpHandler op;
-  std::string_view summary;
-  std::string_view acl;
-};
-
 }  // namespace
 
 void RegisterHashCommands(CommandTable& table) {
-  const uint32_t kRead = kCmdReadOnly;
-  const uint32_t kWrite = kCmdWrite | kCmdDenyOom;
-  const Def defs[] = {
-      {"hset", -4, kWrite | kCmdFast, OpHSet, "Set the string value of a hash field", "@write @hash @fast"},
-      {"hmset", -4, kWrite | kCmdFast, OpHSet, "Set multiple hash fields to multiple values", "@write @hash @fast"},
-      {"hsetnx", 4, kWrite | kCmdFast, OpHSetNx, "Set the value of a hash field, only if the field does not exist", "@write @hash @fast"},
-      {"hget", 3, kRead | kCmdFast, OpHGet, "Get the value of a hash field", "@read @hash @fast"},
-      {"hmget", -3, kRead | kCmdFast, OpHMGet, "Get the values of all the given hash fields", "@read @hash @fast"},
-      {"hdel", -3, kCmdWrite | kCmdFast, OpHDel, "Delete one or more hash fields", "@write @hash @fast"},
-      {"hexists", 3, kRead | kCmdFast, OpHExists, "Determine if a hash field exists", "@read @hash @fast"},
-      {"hlen", 2, kRead | kCmdFast, OpHLen, "Get the number of fields in a hash", "@read @hash @fast"},
-      {"hstrlen", 3, kRead | kCmdFast, OpHStrLen, "Get the length of the value of a hash field", "@read @hash @fast"},
-      {"hkeys", 2, kRead, OpHKeys, "Get all the fields in a hash", "@read @hash @slow"},
-      {"hvals", 2, kRead, OpHVals, "Get all the values in a hash", "@read @hash @slow"},
-      {"hgetall", 2, kRead, OpHGetAll, "Get all the fields and values in a hash", "@read @hash @slow"},
-      {"hincrby", 4, kWrite | kCmdFast, OpHIncrBy, "Increment the integer value of a hash field by the given number", "@write @hash @fast"},
-      {"hincrbyfloat", 4, kWrite | kCmdFast, OpHIncrByFloat, "Increment the float value of a hash field by the given amount", "@write @hash @fast"},
-      {"hrandfield", -2, kRead, OpHRandField, "Get one or multiple random fields from a hash", "@read @hash @slow"},
-      {"hscan", -3, kRead, OpHScan, "Incrementally iterate hash fields and associated values", "@read @hash @slow"},
-  };
-  absl::flat_hash_map<std::string_view, CommandSpec*> registered;
-  for (const Def& d : defs) {
-    CommandSpec spec;
-    spec.name = d.name;
-    spec.arity = d.arity;
-    spec.flags = d.flags;
-    spec.first_key = 1;
-    spec.last_key = 1;
-    spec.key_step = 1;
-    spec.op = d.op;
-    spec.group = "hash";
-    spec.summary = d.summary;
-    spec.acl_categories = d.acl;
-    registered[d.name] = &table.Register(std::move(spec));
-  }
-
-  // COMMAND DOCS and INFO, in Redis 7.0's words.
-  auto doc = [&](std::string_view name) -> CommandSpec& { return *registered.at(name); };
-  doc("hset")
-      .Docs("2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", {
-              arg::Key("key"),
-              arg::Block("field_value", {arg::String("field"), arg::String("value")}).Multiple()})
-      .History({{"4.0.0", "Accepts multiple `field` and `value` arguments."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("hmset")
-      .Docs("2.0.0", "O(N) where N is the number of fields being set.", {
-              arg::Key("key"),
-              arg::Block("field_value", {arg::String("field"), arg::String("value")}).Multiple()})
-      .Keys({KeySpec::Range("RW update", 1)})
-      .Deprecated("4.0.0", "`HSET` with multiple field-value pairs");
-  doc("hsetnx")
-      .Docs("2.0.0", "O(1)", {arg::Key("key"), arg::String("field"), arg::String("value")})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  doc("hget")
-      .Docs("2.0.0", "O(1)", {arg::Key("key"), arg::String("field")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("hmget")
-      .Docs("2.0.0", "O(N) where N is the number of fields being requested.", {arg::Key("key"), arg::String("field").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("hdel")
-      .Docs("2.0.0", "O(N) where N is the number of fields to be removed.", {arg::Key("key"), arg::String("field").Multiple()})
-      .History({{"2.4.0", "Accepts multiple `field` arguments."}})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("hexists")
-      .Docs("2.0.0", "O(1)", {arg::Key("key"), arg::String("field")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("hlen")
-      .Docs("2.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("hstrlen")
-      .Docs("3.2.0", "O(1)", {arg::Key("key"), arg::String("field")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("hkeys")
-      .Docs("2.0.0", "O(N) where N is the size of the hash.", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output_order");
-  doc("hvals")
-      .Docs("2.0.0", "O(N) where N is the size of the hash.", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output_order");
-  doc("hgetall")
-      .Docs("2.0.0", "O(N) where N is the size of the hash.", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output_order");
-  doc("hincrby")
-      .Docs("2.0.0", "O(1)", {arg::Key("key"), arg::String("field"), arg::Integer("increment")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  doc("hincrbyfloat")
-      .Docs("2.6.0", "O(1)", {arg::Key("key"), arg::String("field"), arg::Double("increment")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  doc("hrandfield")
-      .Docs("6.2.0", "O(N) where N is the number of fields returned", {
-              arg::Key("key"),
-              arg::Block("options", {arg::Integer("count"), arg::PureToken("withvalues", "WITHVALUES").Optional()}).Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("hscan")
-      .Docs("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", {
-              arg::Key("key"),
-              arg::Integer("cursor"),
-              arg::Pattern("pattern").Token("MATCH").Optional(),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
+  table.Register({
+      {.name = "hset", .op = OpHSet},
+      {.name = "hmset", .op = OpHSet},
+      {.name = "hsetnx", .op = OpHSetNx},
+      {.name = "hget", .op = OpHGet},
+      {.name = "hmget", .op = OpHMGet},
+      {.name = "hdel", .op = OpHDel},
+      {.name = "hexists", .op = OpHExists},
+      {.name = "hlen", .op = OpHLen},
+      {.name = "hstrlen", .op = OpHStrLen},
+      {.name = "hkeys", .op = OpHKeys},
+      {.name = "hvals", .op = OpHVals},
+      {.name = "hgetall", .op = OpHGetAll},
+      {.name = "hincrby", .op = OpHIncrBy},
+      {.name = "hincrbyfloat", .op = OpHIncrByFloat},
+      {.name = "hrandfield", .op = OpHRandField},
+      {.name = "hscan", .op = OpHScan},
+  });
 }
 
 }  // namespace emberkv::server

@@ -17,90 +17,10 @@ namespace {
 
 using protocol::ReplyBuilder;
 
-// COMMAND INFO's flag names, in Redis's order. may_replicate and sentinel
-// are hidden by Redis too.
-constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-    {kCmdWrite, "write"},
-    {kCmdReadOnly, "readonly"},
-    {kCmdDenyOom, "denyoom"},
-    {kCmdAdmin, "admin"},
-    {kCmdPubSub, "pubsub"},
-    {kCmdNoScript, "noscript"},
-    {kCmdBlocking, "blocking"},
-    {kCmdLoading, "loading"},
-    {kCmdStale, "stale"},
-    {kCmdSkipMonitor, "skip_monitor"},
-    {kCmdSkipSlowlog, "skip_slowlog"},
-    {kCmdFast, "fast"},
-    {kCmdNoAuth, "no_auth"},
-    {kCmdNoMandatoryKeys, "no_mandatory_keys"},
-    {kCmdNoMulti, "no_multi"},
-    {kCmdMovableKeys, "movablekeys"},
-    {kCmdAllowBusy, "allow_busy"},
-};
-
-// Redis's ACL categories, in the order it lists them.
-constexpr std::string_view kAclCategories[] = {
-    "keyspace", "read",      "write",     "set",        "sortedset",   "list",      "hash",
-    "string",   "bitmap",    "hyperloglog", "geo",      "stream",      "pubsub",    "admin",
-    "fast",     "slow",      "blocking",  "dangerous",  "connection",  "transaction", "scripting",
-};
-
-// The command's ACL categories: those registered plus those Redis implies
-// from its flags (write, read, admin, pubsub, blocking, and fast or slow).
-std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
-  std::vector<bool> has(std::size(kAclCategories), false);
-  auto set = [&](std::string_view name) {
-    for (size_t i = 0; i < std::size(kAclCategories); ++i) {
-      if (kAclCategories[i] == name) has[i] = true;
-    }
-  };
-  std::string_view rest = spec.acl_categories;
-  while (!rest.empty()) {
-    size_t blank = rest.find(' ');
-    std::string_view word = rest.substr(0, blank);
-    if (word.starts_with('@')) set(word.substr(1));
-    rest = blank == std::string_view::npos ? std::string_view() : rest.substr(blank + 1);
-  }
-  if (spec.flags & kCmdWrite) set("write");
-  if (spec.flags & kCmdReadOnly) set("read");
-  if (spec.flags & kCmdAdmin) {
-    set("admin");
-    set("dangerous");
-  }
-  if (spec.flags & kCmdPubSub) set("pubsub");
-  if (spec.flags & kCmdBlocking) set("blocking");
-  // As in Redis, @fast is the fast flag and everything else is @slow,
-  // whatever the registration says.
-  for (size_t i = 0; i < std::size(kAclCategories); ++i) {
-    if (kAclCategories[i] == "fast" || kAclCategories[i] == "slow") has[i] = false;
-  }
-  set(spec.flags & kCmdFast ? "fast" : "slow");
-  std::vector<std::string_view> out;
-  for (size_t i = 0; i < std::size(kAclCategories); ++i) {
-    if (has[i]) out.push_back(kAclCategories[i]);
-  }
-  return out;
-}
-
-std::vector<std::string_view> Words(std::string_view text) {
-  std::vector<std::string_view> words;
-  while (!text.empty()) {
-    size_t blank = text.find(' ');
-    if (blank != 0) words.push_back(text.substr(0, blank));
-    if (blank == std::string_view::npos) break;
-    text.remove_prefix(blank + 1);
-  }
-  return words;
-}
-
-// The registered key specs, or for a command registered with first/last/step
-// only, one range spec made from those.
-std::vector<KeySpec> KeySpecsOf(const CommandSpec& spec) {
-  if (!spec.key_specs.empty() || spec.first_key <= 0) return spec.key_specs;
-  int last = spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key;
-  return {KeySpec::Range(spec.is_write() ? "RW update" : "RO access", spec.first_key, last,
-                         std::max(1, spec.key_step))};
+// Each word of a blank-separated list as a simple string, in a set.
+void ReplyWordSet(ReplyBuilder& reply, std::string_view words) {
+  reply.SetHeader(CountWords(words));
+  ForEachWord(words, [&](std::string_view word) { reply.SimpleString(word); });
 }
 
 void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
@@ -110,9 +30,7 @@ void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
     reply.Bulk(ks.notes);
   }
   reply.Bulk("flags");
-  std::vector<std::string_view> flags = Words(ks.flags);
-  reply.SetHeader(flags.size());
-  for (std::string_view flag : flags) reply.SimpleString(flag);
+  ReplyWordSet(reply, ks.flags);
 
   reply.Bulk("begin_search");
   reply.MapHeader(2);
@@ -179,24 +97,21 @@ void ReplyCommandInfo(ReplyBuilder& reply, const CommandSpec& spec) {
   reply.ArrayHeader(10);
   reply.Bulk(spec.name);
   reply.Integer(spec.arity);
-  size_t flag_count = 0;
-  for (const auto& [flag, name] : kFlagNames) flag_count += (spec.flags & flag) ? 1 : 0;
-  reply.SetHeader(flag_count);
-  for (const auto& [flag, name] : kFlagNames) {
-    if (spec.flags & flag) reply.SimpleString(name);
+  auto shown = [&spec](const CommandFlagName& entry) {
+    return entry.shown && (spec.flags & entry.flag);
+  };
+  reply.SetHeader(std::count_if(std::begin(kCommandFlagNames), std::end(kCommandFlagNames), shown));
+  for (const CommandFlagName& entry : kCommandFlagNames) {
+    if (shown(entry)) reply.SimpleString(entry.name);
   }
-  reply.Integer(spec.first_key);
-  reply.Integer(spec.last_key);
-  reply.Integer(spec.key_step);
-  std::vector<std::string_view> categories = AclCategories(spec);
-  reply.SetHeader(categories.size());
-  for (std::string_view category : categories) reply.SimpleString("@" + std::string(category));
-  std::vector<std::string_view> tips = Words(spec.tips);
-  reply.SetHeader(tips.size());
-  for (std::string_view tip : tips) reply.Bulk(tip);
-  std::vector<KeySpec> key_specs = KeySpecsOf(spec);
-  reply.SetHeader(key_specs.size());
-  for (const KeySpec& ks : key_specs) ReplyKeySpec(reply, ks);
+  reply.Integer(spec.legacy_range.first);
+  reply.Integer(spec.legacy_range.last);
+  reply.Integer(spec.legacy_range.step);
+  ReplyWordSet(reply, spec.data->acl_categories);
+  reply.SetHeader(CountWords(spec.data->tips));
+  ForEachWord(spec.data->tips, [&](std::string_view tip) { reply.Bulk(tip); });
+  reply.SetHeader(spec.data->key_specs.size());
+  for (const KeySpec& ks : spec.data->key_specs) ReplyKeySpec(reply, ks);
   // Redis 7.0 sends an empty set when there are no subcommands, else an array.
   if (spec.subcommands.empty()) {
     reply.SetHeader(0);
@@ -206,17 +121,18 @@ void ReplyCommandInfo(ReplyBuilder& reply, const CommandSpec& spec) {
   }
 }
 
-void ReplyArgs(ReplyBuilder& reply, const std::vector<ArgDoc>& args) {
+void ReplyArgs(ReplyBuilder& reply, std::span<const ArgDoc> args) {
   reply.ArrayHeader(args.size());
   for (const ArgDoc& arg : args) {
-    const bool nested = arg.type == ArgType::kOneOf || arg.type == ArgType::kBlock;
+    const bool nested = !arg.arguments.empty();
     size_t fields = 2 + (arg.key_spec_index >= 0) + !arg.token.empty() + !arg.summary.empty() +
-                    !arg.since.empty() + !arg.deprecated_since.empty() + (arg.flags != 0) + nested;
+                    !arg.since.empty() + !arg.deprecated_since.empty() + !arg.flags.empty() +
+                    nested;
     reply.MapHeader(fields);
     reply.Bulk("name");
     reply.Bulk(arg.name);
     reply.Bulk("type");
-    reply.Bulk(ArgTypeName(arg.type));
+    reply.Bulk(arg.type);
     if (arg.key_spec_index >= 0) {
       reply.Bulk("key_spec_index");
       reply.Integer(arg.key_spec_index);
@@ -237,14 +153,9 @@ void ReplyArgs(ReplyBuilder& reply, const std::vector<ArgDoc>& args) {
       reply.Bulk("deprecated_since");
       reply.Bulk(arg.deprecated_since);
     }
-    if (arg.flags) {
+    if (!arg.flags.empty()) {
       reply.Bulk("flags");
-      std::vector<std::string_view> flags;
-      if (arg.flags & kArgOptional) flags.push_back("optional");
-      if (arg.flags & kArgMultiple) flags.push_back("multiple");
-      if (arg.flags & kArgMultipleToken) flags.push_back("multiple_token");
-      reply.SetHeader(flags.size());
-      for (std::string_view flag : flags) reply.SimpleString(flag);
+      ReplyWordSet(reply, arg.flags);
     }
     if (nested) {
       reply.Bulk("arguments");
@@ -254,52 +165,50 @@ void ReplyArgs(ReplyBuilder& reply, const std::vector<ArgDoc>& args) {
 }
 
 void ReplyCommandDocs(ReplyBuilder& reply, const CommandSpec& spec) {
-  size_t fields = 1 + !spec.summary.empty() + !spec.since.empty() + !spec.complexity.empty() +
-                  (spec.doc_flags != 0) + !spec.deprecated_since.empty() + !spec.replaced_by.empty() +
-                  !spec.history.empty() + !spec.arguments.empty() + !spec.subcommands.empty();
+  const CommandData& data = *spec.data;
+  size_t fields = 1 + !data.summary.empty() + !data.since.empty() + !data.complexity.empty() +
+                  !data.doc_flags.empty() + !data.deprecated_since.empty() +
+                  !data.replaced_by.empty() + !data.history.empty() + !data.arguments.empty() +
+                  !spec.subcommands.empty();
   reply.MapHeader(fields);
-  if (!spec.summary.empty()) {
+  if (!data.summary.empty()) {
     reply.Bulk("summary");
-    reply.Bulk(spec.summary);
+    reply.Bulk(data.summary);
   }
-  if (!spec.since.empty()) {
+  if (!data.since.empty()) {
     reply.Bulk("since");
-    reply.Bulk(spec.since);
+    reply.Bulk(data.since);
   }
   reply.Bulk("group");
-  reply.Bulk(spec.group);
-  if (!spec.complexity.empty()) {
+  reply.Bulk(data.group);
+  if (!data.complexity.empty()) {
     reply.Bulk("complexity");
-    reply.Bulk(spec.complexity);
+    reply.Bulk(data.complexity);
   }
-  if (spec.doc_flags) {
+  if (!data.doc_flags.empty()) {
     reply.Bulk("doc_flags");
-    std::vector<std::string_view> flags;
-    if (spec.doc_flags & kDocDeprecated) flags.push_back("deprecated");
-    if (spec.doc_flags & kDocSysCmd) flags.push_back("syscmd");
-    reply.SetHeader(flags.size());
-    for (std::string_view flag : flags) reply.SimpleString(flag);
+    ReplyWordSet(reply, data.doc_flags);
   }
-  if (!spec.deprecated_since.empty()) {
+  if (!data.deprecated_since.empty()) {
     reply.Bulk("deprecated_since");
-    reply.Bulk(spec.deprecated_since);
+    reply.Bulk(data.deprecated_since);
   }
-  if (!spec.replaced_by.empty()) {
+  if (!data.replaced_by.empty()) {
     reply.Bulk("replaced_by");
-    reply.Bulk(spec.replaced_by);
+    reply.Bulk(data.replaced_by);
   }
-  if (!spec.history.empty()) {
+  if (!data.history.empty()) {
     reply.Bulk("history");
-    reply.SetHeader(spec.history.size());  // Redis 7.0 sends a set here
-    for (const auto& [version, text] : spec.history) {
+    reply.SetHeader(data.history.size());  // Redis 7.0 sends a set here
+    for (const HistoryEntry& entry : data.history) {
       reply.ArrayHeader(2);
-      reply.Bulk(version);
-      reply.Bulk(text);
+      reply.Bulk(entry.version);
+      reply.Bulk(entry.text);
     }
   }
-  if (!spec.arguments.empty()) {
+  if (!data.arguments.empty()) {
     reply.Bulk("arguments");
-    ReplyArgs(reply, spec.arguments);
+    ReplyArgs(reply, data.arguments);
   }
   if (!spec.subcommands.empty()) {
     reply.Bulk("subcommands");
@@ -359,18 +268,6 @@ void ConnCommandDocs(ConnContext& c) {
   }
 }
 
-// Key specs flagged "variable_flags" have flags that depend on the call, as
-// Redis's getkeys procedures compute them.
-std::string_view ActualKeyFlags(const CommandSpec& spec, ArgList line, std::string_view flags) {
-  if (spec.name == "set" && flags.find("variable_flags") != std::string_view::npos) {
-    for (size_t i = 3; i < line.size(); ++i) {
-      if (Is(line[i], "GET")) return "RW access update";
-    }
-    return "OW update";
-  }
-  return flags;
-}
-
 // The keys of a command line with the flags of the key spec that found each.
 struct FoundKey {
   int index;
@@ -384,21 +281,25 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
     spec = CommandTable::FindSubcommand(*spec, line[1]);
   }
   if (!spec) return c.reply.Error("ERR Invalid command specified");
-  if (!spec->has_keys() && spec->key_specs.empty()) {
-    return c.reply.Error("ERR The command has no key arguments");
-  }
+  if (!spec->has_keys()) return c.reply.Error("ERR The command has no key arguments");
   if (!spec->ArityOk(line.size())) {
     return c.reply.Error("ERR Invalid number of arguments specified for command");
   }
+  // Keys found by code (a key finder) take the flags of the first spec.
   std::vector<FoundKey> keys;
-  std::vector<KeySpec> key_specs = KeySpecsOf(*spec);
-  if (spec->key_finder || key_specs.empty()) {
-    // Keys found by code (numkeys forms and the like): flags of the first spec.
-    std::string_view flags = key_specs.empty() ? std::string_view("RW access") : key_specs[0].flags;
-    for (int index : spec->KeyIndices(line)) keys.push_back({index, flags});
+  std::span<const KeySpec> key_specs = spec->data->key_specs;
+  if (spec->key_finder) {
+    for (int index : spec->KeyIndices(line)) keys.push_back({index, key_specs[0].flags});
   } else {
     for (const KeySpec& ks : key_specs) {
-      for (int index : ks.KeysIn(line)) keys.push_back({index, ks.flags});
+      if (ks.Has("not_key")) continue;
+      // Flags that depend on the call (SET's, with or without GET) come
+      // from the command's own function.
+      std::string_view flags = ks.Has("variable_flags") ? spec->key_flags(line) : ks.flags;
+      KeyRun run = ks.RunIn(line);
+      for (int index = run.first; index <= run.last; index += run.step) {
+        keys.push_back({index, flags});
+      }
     }
   }
   if (keys.empty() && !(spec->flags & kCmdNoMandatoryKeys)) {
@@ -412,9 +313,7 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
     }
     c.reply.ArrayHeader(2);
     c.reply.Bulk(line[key.index]);
-    std::vector<std::string_view> flags = Words(ActualKeyFlags(*spec, line, key.flags));
-    c.reply.SetHeader(flags.size());
-    for (std::string_view flag : flags) c.reply.SimpleString(flag);
+    ReplyWordSet(c.reply, key.flags);
   }
 }
 
@@ -439,11 +338,13 @@ void ConnCommandList(ConnContext& c) {
     switch (filter) {
       case kAll: return true;
       case kModule: return false;  // emberkv has no modules
-      case kAclCat:
-        for (std::string_view category : AclCategories(spec)) {
-          if (EqualsIgnoreCase(category, value)) return true;
-        }
-        return false;
+      case kAclCat: {
+        bool found = false;
+        ForEachWord(spec.data->acl_categories, [&](std::string_view category) {
+          found |= EqualsIgnoreCase(category.substr(1), value);  // "@read": "read"
+        });
+        return found;
+      }
       case kPattern: return storage::GlobMatch(value, spec.name, /*nocase=*/true);
     }
     return false;
@@ -486,61 +387,17 @@ void ConnCommandHelp(ConnContext& c) {
 }  // namespace
 
 void RegisterIntrospectionCommands(CommandTable& table) {
-  const uint32_t kFlags = kCmdLoading | kCmdStale;
-  auto sub = [](std::string_view name, int arity, ConnHandler handler, std::string_view summary) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = kCmdLoading | kCmdStale;
-    spec.conn = handler;
-    spec.group = "server";
-    spec.summary = summary;
-    spec.acl_categories = "@slow @connection";
-    return spec;
-  };
-  CommandSpec command;
-  command.name = "command";
-  command.arity = -1;
-  command.flags = kFlags;
-  command.conn = ConnCommand;
-  command.group = "server";
-  command.summary = "Get array of Redis command details";
-  command.acl_categories = "@slow @connection";
-  command.Docs("2.8.13", "O(N) where N is the total number of Redis commands")
-      .Tips("nondeterministic_output_order");
-  command.subcommands.push_back(
-      sub("command|count", 2, ConnCommandCount, "Get total number of Redis commands")
-          .Docs("2.8.13", "O(1)"));
-  command.subcommands.push_back(
-      sub("command|docs", -2, ConnCommandDocs, "Get array of specific Redis command documentation")
-          .Docs("7.0.0", "O(N) where N is the number of commands to look up",
-                {arg::String("command-name").Optional().Multiple()})
-          .Tips("nondeterministic_output_order"));
-  command.subcommands.push_back(
-      sub("command|getkeys", -4, ConnCommandGetKeys, "Extract keys given a full Redis command")
-          .Docs("2.8.13", "O(N) where N is the number of arguments to the command"));
-  command.subcommands.push_back(
-      sub("command|getkeysandflags", -4, ConnCommandGetKeysAndFlags,
-          "Extract keys and access flags given a full Redis command")
-          .Docs("7.0.0", "O(N) where N is the number of arguments to the command"));
-  command.subcommands.push_back(
-      sub("command|help", 2, ConnCommandHelp, "Show helpful text about the different subcommands")
-          .Docs("5.0.0", "O(1)"));
-  command.subcommands.push_back(
-      sub("command|info", -2, ConnCommandInfo, "Get array of specific Redis command details, or all when no argument is given.")
-          .Docs("2.8.13", "O(N) where N is the number of commands to look up",
-                {arg::String("command-name").Optional().Multiple()})
-          .History({{"7.0.0", "Allowed to be called with no argument to get info on all commands."}})
-          .Tips("nondeterministic_output_order"));
-  command.subcommands.push_back(
-      sub("command|list", -2, ConnCommandList, "Get an array of Redis command names")
-          .Docs("7.0.0", "O(N) where N is the total number of Redis commands",
-                {arg::OneOf("filterby", {
-                     arg::String("module-name").Token("MODULE"),
-                     arg::String("category").Token("ACLCAT"),
-                     arg::Pattern("pattern").Token("PATTERN")}).Token("FILTERBY").Optional()})
-          .Tips("nondeterministic_output_order"));
-  table.Register(std::move(command));
+  table.Register({
+      {.name = "command",
+       .conn = ConnCommand,
+       .subcommands = {{.name = "command|count", .conn = ConnCommandCount},
+                       {.name = "command|docs", .conn = ConnCommandDocs},
+                       {.name = "command|getkeys", .conn = ConnCommandGetKeys},
+                       {.name = "command|getkeysandflags", .conn = ConnCommandGetKeysAndFlags},
+                       {.name = "command|help", .conn = ConnCommandHelp},
+                       {.name = "command|info", .conn = ConnCommandInfo},
+                       {.name = "command|list", .conn = ConnCommandList}}},
+  });
 }
 
 }  // namespace emberkv::server

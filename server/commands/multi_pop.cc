@@ -67,9 +67,6 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
   return parsed;
 }
 
-std::vector<int> KeysAfterNumkeysAt1(ArgList args) { return KeysAfterNumkeys(args, 1); }
-std::vector<int> KeysAfterNumkeysAt2(ArgList args) { return KeysAfterNumkeys(args, 2); }
-
 Task<ReadyKey> LockAndFindReady(CoordContext& c, MultiShardLock& lock, const std::vector<int>& key_indices,
                                 storage::ValueType kind) {
   // What each key holds, noted as its shard is locked; nothing changes them

@@ -168,34 +168,13 @@ Task<void> CoordExec(CoordContext& c) {
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                 CoordinatedHandler coordinated, int first_key, std::string_view summary) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.first_key = first_key;
-    spec.last_key = first_key ? -1 : 0;
-    spec.key_step = first_key ? 1 : 0;
-    spec.group = "transactions";
-    spec.summary = summary;
-    spec.acl_categories = "@fast @transaction";
-    return table.Register(std::move(spec));
-  };
-  const uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
-  add("multi", 1, kTx, ConnMulti, nullptr, 0, "Mark the start of a transaction block")
-      .Docs("1.2.0", "O(1)");
-  add("exec", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog, nullptr, CoordExec, 0, "Execute all commands issued after MULTI")
-      .Docs("1.2.0", "Depends on commands in the transaction");
-  add("discard", 1, kTx, ConnDiscard, nullptr, 0, "Discard all commands issued after MULTI")
-      .Docs("2.0.0", "O(N), when N is the number of queued commands");
-  add("watch", -2, kTx, nullptr, CoordWatch, 1, "Watch the given keys to determine execution of the MULTI/EXEC block")
-      .Docs("2.2.0", "O(1) for every key.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO", 1, -1)});
-  add("unwatch", 1, kTx, ConnUnwatch, nullptr, 0, "Forget about all watched keys")
-      .Docs("2.2.0", "O(1)");
+  table.Register({
+      {.name = "multi", .conn = ConnMulti},
+      {.name = "exec", .coordinated = CoordExec},
+      {.name = "discard", .conn = ConnDiscard},
+      {.name = "watch", .coordinated = CoordWatch},
+      {.name = "unwatch", .conn = ConnUnwatch},
+  });
 }
 
 }  // namespace emberkv::server

@@ -117,47 +117,14 @@ Task<void> CoordBZMPop(CoordContext& c) {
   if (client->timed_out) c.reply.NullArray();
 }
 
-constexpr uint32_t kBlock = kCmdWrite | kCmdNoScript | kCmdBlocking | kCmdFast;
-
 }  // namespace
 
 void RegisterBlockingZSetCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last,
-                 CoordinatedHandler coordinated, KeyFinder key_finder, std::string_view summary,
-                 std::string_view acl) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.first_key = first;
-    spec.last_key = last;
-    spec.key_step = first ? 1 : 0;
-    spec.coordinated = coordinated;
-    spec.key_finder = key_finder;
-    spec.group = "sorted-set";
-    spec.summary = summary;
-    spec.acl_categories = acl;
-    return table.Register(std::move(spec));
-  };
-  add("bzpopmin", -3, kBlock, 1, -2, CoordBZPop, nullptr,
-        "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "@write @sortedset @fast @blocking")
-      .Docs("5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", {arg::Key("key").Multiple(), arg::Double("timeout")})
-      .History({{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}})
-      .Keys({KeySpec::Range("RW access delete", 1, -2)});
-  add("bzpopmax", -3, kBlock, 1, -2, CoordBZPop, nullptr,
-        "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "@write @sortedset @fast @blocking")
-      .Docs("5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", {arg::Key("key").Multiple(), arg::Double("timeout")})
-      .History({{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}})
-      .Keys({KeySpec::Range("RW access delete", 1, -2)});
-  add("bzmpop", -5, kCmdWrite | kCmdBlocking | kCmdMovableKeys, 0, 0, CoordBZMPop, KeysAfterNumkeysAt2,
-        "Remove and return members with scores in a sorted set or block until one is available", "@write @sortedset @slow @blocking")
-      .Docs("7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", {
-              arg::Double("timeout"),
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::OneOf("where", {arg::PureToken("min", "MIN"), arg::PureToken("max", "MAX")}),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Keynum("RW access delete", 2, 0, 1, 1)});
+  table.Register({
+      {.name = "bzpopmin", .coordinated = CoordBZPop},
+      {.name = "bzpopmax", .coordinated = CoordBZPop},
+      {.name = "bzmpop", .coordinated = CoordBZMPop},
+  });
 }
 
 }  // namespace emberkv::server

@@ -7,14 +7,11 @@
 //
 // Scores are replied as doubles (RESP3 ",", RESP2 a bulk string printed
 // with "%.17g", as Redis 7.0 does); ZSCAN sends them as bulk strings.
-#include <cmath>
 #include <algorithm>
-#include <cctype>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
@@ -389,12 +386,6 @@ struct AlgebraCall {
   size_t limit = 0;  // ZINTERCARD LIMIT
 };
 
-std::string LowerName(std::string_view name) {
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return lower;
-}
-
 std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
   AlgebraCall call;
   std::string_view base = name;
@@ -471,14 +462,6 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, pro
   return call;
 }
 
-std::vector<int> AlgebraKeys(ArgList args) {
-  std::string name = LowerName(args[0]);
-  if (name == "zunionstore" || name == "zinterstore" || name == "zdiffstore") {
-    return KeysWithDestinationAndNumkeys2(args);
-  }
-  return KeysAfterNumkeys1(args);
-}
-
 storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
                                                       std::vector<std::vector<ScoredMember>> inputs,
                                                       const std::vector<OpStatus>& statuses) {
@@ -543,270 +526,42 @@ Task<void> CoordAlgebra(CoordContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
-struct Def {
-  std::string_view name;
-  int arity;
-  uint32_t flags;
-  int first, last;
-  OpHandler op;
-  CoordinatedHandler coordinated;
-  KeyFinder key_finder;
-  std::string_view summary;
-  std::string_view acl;
-};
-
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& table) {
-  const uint32_t kRead = kCmdReadOnly;
-  const uint32_t kWrite = kCmdWrite | kCmdDenyOom;
-  const uint32_t kMovable = kCmdMovableKeys;
-  const Def defs[] = {
-      {"zadd", -4, kWrite | kCmdFast, 1, 1, OpZAdd, nullptr, nullptr, "Add one or more members to a sorted set, or update its score if it already exists", "@write @sortedset @fast"},
-      {"zincrby", 4, kWrite | kCmdFast, 1, 1, OpZIncrBy, nullptr, nullptr, "Increment the score of a member in a sorted set", "@write @sortedset @fast"},
-      {"zrem", -3, kCmdWrite | kCmdFast, 1, 1, OpZRem, nullptr, nullptr, "Remove one or more members from a sorted set", "@write @sortedset @fast"},
-      {"zscore", 3, kRead | kCmdFast, 1, 1, OpZScore, nullptr, nullptr, "Get the score associated with the given member in a sorted set", "@read @sortedset @fast"},
-      {"zmscore", -3, kRead | kCmdFast, 1, 1, OpZMScore, nullptr, nullptr, "Get the score associated with the given members in a sorted set", "@read @sortedset @fast"},
-      {"zcard", 2, kRead | kCmdFast, 1, 1, OpZCard, nullptr, nullptr, "Get the number of members in a sorted set", "@read @sortedset @fast"},
-      {"zcount", 4, kRead | kCmdFast, 1, 1, OpZCount, nullptr, nullptr, "Count the members in a sorted set with scores within the given values", "@read @sortedset @fast"},
-      {"zlexcount", 4, kRead | kCmdFast, 1, 1, OpZLexCount, nullptr, nullptr, "Count the number of members in a sorted set between a given lexicographical range", "@read @sortedset @fast"},
-      {"zrank", 3, kRead | kCmdFast, 1, 1, OpZRank, nullptr, nullptr, "Determine the index of a member in a sorted set", "@read @sortedset @fast"},
-      {"zrevrank", 3, kRead | kCmdFast, 1, 1, OpZRevRank, nullptr, nullptr, "Determine the index of a member in a sorted set, with scores ordered from high to low", "@read @sortedset @fast"},
-      {"zrange", -4, kRead, 1, 1, OpZRange, nullptr, nullptr, "Return a range of members in a sorted set", "@read @sortedset @slow"},
-      {"zrangestore", -5, kWrite, 1, 2, OpZRangeStore, CoordZRangeStore, nullptr, "Store a range of members from sorted set into another key", "@write @sortedset @slow"},
-      {"zrevrange", -4, kRead, 1, 1, OpZRevRange, nullptr, nullptr, "Return a range of members in a sorted set, by index, with scores ordered from high to low", "@read @sortedset @slow"},
-      {"zrangebyscore", -4, kRead, 1, 1, OpZRangeByScore, nullptr, nullptr, "Return a range of members in a sorted set, by score", "@read @sortedset @slow"},
-      {"zrevrangebyscore", -4, kRead, 1, 1, OpZRevRangeByScore, nullptr, nullptr, "Return a range of members in a sorted set, by score, with scores ordered from high to low", "@read @sortedset @slow"},
-      {"zrangebylex", -4, kRead, 1, 1, OpZRangeByLex, nullptr, nullptr, "Return a range of members in a sorted set, by lexicographical range", "@read @sortedset @slow"},
-      {"zrevrangebylex", -4, kRead, 1, 1, OpZRevRangeByLex, nullptr, nullptr, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "@read @sortedset @slow"},
-      {"zremrangebyrank", 4, kCmdWrite, 1, 1, OpZRemRangeByRank, nullptr, nullptr, "Remove all members in a sorted set within the given indexes", "@write @sortedset @slow"},
-      {"zremrangebyscore", 4, kCmdWrite, 1, 1, OpZRemRangeByScore, nullptr, nullptr, "Remove all members in a sorted set within the given scores", "@write @sortedset @slow"},
-      {"zremrangebylex", 4, kCmdWrite, 1, 1, OpZRemRangeByLex, nullptr, nullptr, "Remove all members in a sorted set between the given lexicographical range", "@write @sortedset @slow"},
-      {"zpopmin", -2, kCmdWrite | kCmdFast, 1, 1, OpZPopMin, nullptr, nullptr, "Remove and return members with the lowest scores in a sorted set", "@write @sortedset @fast"},
-      {"zpopmax", -2, kCmdWrite | kCmdFast, 1, 1, OpZPopMax, nullptr, nullptr, "Remove and return members with the highest scores in a sorted set", "@write @sortedset @fast"},
-      {"zrandmember", -2, kRead, 1, 1, OpZRandMember, nullptr, nullptr, "Get one or multiple random elements from a sorted set", "@read @sortedset @slow"},
-      {"zscan", -3, kRead, 1, 1, OpZScan, nullptr, nullptr, "Incrementally iterate sorted sets elements and associated scores", "@read @sortedset @slow"},
-      {"zunion", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Add multiple sorted sets", "@read @sortedset @slow"},
-      {"zinter", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets", "@read @sortedset @slow"},
-      {"zdiff", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Subtract multiple sorted sets", "@read @sortedset @slow"},
-      {"zintercard", -3, kRead | kMovable, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets and return the cardinality of the result", "@read @sortedset @slow"},
-      {"zunionstore", -4, kWrite | kMovable, 1, 1, OpAlgebra, CoordAlgebra, AlgebraKeys, "Add multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
-      {"zinterstore", -4, kWrite | kMovable, 1, 1, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
-      {"zdiffstore", -4, kWrite | kMovable, 1, 1, OpAlgebra, CoordAlgebra, AlgebraKeys, "Subtract multiple sorted sets and store the resulting sorted set in a new key", "@write @sortedset @slow"},
-  };
-  absl::flat_hash_map<std::string_view, CommandSpec*> registered;
-  for (const Def& d : defs) {
-    CommandSpec spec;
-    spec.name = d.name;
-    spec.arity = d.arity;
-    spec.flags = d.flags;
-    spec.first_key = d.first;
-    spec.last_key = d.last;
-    spec.key_step = d.first ? 1 : 0;
-    spec.op = d.op;
-    spec.coordinated = d.coordinated;
-    spec.key_finder = d.key_finder;
-    spec.group = "sorted-set";
-    spec.summary = d.summary;
-    spec.acl_categories = d.acl;
-    registered[d.name] = &table.Register(std::move(spec));
-  }
-
-  // COMMAND DOCS and INFO, in Redis 7.0's words.
-  auto doc = [&](std::string_view name) -> CommandSpec& { return *registered.at(name); };
-  doc("zadd")
-      .Docs("1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", {
-              arg::Key("key"),
-              arg::OneOf("condition", {arg::PureToken("nx", "NX"), arg::PureToken("xx", "XX")}).Since("3.0.2").Optional(),
-              arg::OneOf("comparison", {arg::PureToken("gt", "GT"), arg::PureToken("lt", "LT")}).Since("6.2.0").Optional(),
-              arg::PureToken("change", "CH").Since("3.0.2").Optional(),
-              arg::PureToken("increment", "INCR").Since("3.0.2").Optional(),
-              arg::Block("score_member", {arg::Double("score"), arg::String("member")}).Multiple()})
-      .History({{"2.4.0", "Accepts multiple elements."},
-                {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."},
-                {"6.2.0", "Added the `GT` and `LT` options."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("zincrby")
-      .Docs("1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", {arg::Key("key"), arg::Integer("increment"), arg::String("member")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  doc("zrem")
-      .Docs("1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", {arg::Key("key"), arg::String("member").Multiple()})
-      .History({{"2.4.0", "Accepts multiple elements."}})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("zscore")
-      .Docs("1.2.0", "O(1)", {arg::Key("key"), arg::String("member")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zmscore")
-      .Docs("6.2.0", "O(N) where N is the number of members being requested.", {arg::Key("key"), arg::String("member").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zcard")
-      .Docs("1.2.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("zcount")
-      .Docs("2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", {arg::Key("key"), arg::Double("min"), arg::Double("max")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zlexcount")
-      .Docs("2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", {arg::Key("key"), arg::String("min"), arg::String("max")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zrank")
-      .Docs("2.0.0", "O(log(N))", {arg::Key("key"), arg::String("member")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zrevrank")
-      .Docs("2.0.0", "O(log(N))", {arg::Key("key"), arg::String("member")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zrange")
-      .Docs("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", {
-              arg::Key("key"),
-              arg::String("start"),
-              arg::String("stop"),
-              arg::OneOf("sortby", {arg::PureToken("byscore", "BYSCORE"), arg::PureToken("bylex", "BYLEX")}).Since("6.2.0").Optional(),
-              arg::PureToken("rev", "REV").Since("6.2.0").Optional(),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Since("6.2.0").Optional(),
-              arg::PureToken("withscores", "WITHSCORES").Optional()})
-      .History({{"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."}})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("zrangestore")
-      .Docs("6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", {
-              arg::Key("dst"),
-              arg::Key("src", 1),
-              arg::String("min"),
-              arg::String("max"),
-              arg::OneOf("sortby", {arg::PureToken("byscore", "BYSCORE"), arg::PureToken("bylex", "BYLEX")}).Optional(),
-              arg::PureToken("rev", "REV").Optional(),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Optional()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Range("RO access", 2)});
-  doc("zrevrange")
-      .Docs("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", {
-              arg::Key("key"),
-              arg::Integer("start"),
-              arg::Integer("stop"),
-              arg::PureToken("withscores", "WITHSCORES").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("6.2.0", "`ZRANGE` with the `REV` argument");
-  doc("zrangebyscore")
-      .Docs("1.0.5", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", {
-              arg::Key("key"),
-              arg::Double("min"),
-              arg::Double("max"),
-              arg::PureToken("withscores", "WITHSCORES").Since("2.0.0").Optional(),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Optional()})
-      .History({{"2.0.0", "Added the `WITHSCORES` modifier."}})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument");
-  doc("zrevrangebyscore")
-      .Docs("2.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", {
-              arg::Key("key"),
-              arg::Double("max"),
-              arg::Double("min"),
-              arg::PureToken("withscores", "WITHSCORES").Optional(),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Optional()})
-      .History({{"2.1.6", "`min` and `max` can be exclusive."}})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments");
-  doc("zrangebylex")
-      .Docs("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", {
-              arg::Key("key"),
-              arg::String("min"),
-              arg::String("max"),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument");
-  doc("zrevrangebylex")
-      .Docs("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", {
-              arg::Key("key"),
-              arg::String("max"),
-              arg::String("min"),
-              arg::Block("offset_count", {arg::Integer("offset"), arg::Integer("count")}).Token("LIMIT").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments");
-  doc("zremrangebyrank")
-      .Docs("2.0.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", {arg::Key("key"), arg::Integer("start"), arg::Integer("stop")})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("zremrangebyscore")
-      .Docs("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", {arg::Key("key"), arg::Double("min"), arg::Double("max")})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("zremrangebylex")
-      .Docs("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", {arg::Key("key"), arg::String("min"), arg::String("max")})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("zpopmin")
-      .Docs("5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", {arg::Key("key"), arg::Integer("count").Optional()})
-      .Keys({KeySpec::Range("RW access delete", 1)});
-  doc("zpopmax")
-      .Docs("5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", {arg::Key("key"), arg::Integer("count").Optional()})
-      .Keys({KeySpec::Range("RW access delete", 1)});
-  doc("zrandmember")
-      .Docs("6.2.0", "O(N) where N is the number of elements returned", {
-              arg::Key("key"),
-              arg::Block("options", {arg::Integer("count"), arg::PureToken("withscores", "WITHSCORES").Optional()}).Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("zscan")
-      .Docs("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", {
-              arg::Key("key"),
-              arg::Integer("cursor"),
-              arg::Pattern("pattern").Token("MATCH").Optional(),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("zunion")
-      .Docs("6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::Integer("weight").Token("WEIGHTS").Optional().Multiple(),
-              arg::OneOf("aggregate", {
-                  arg::PureToken("sum", "SUM"),
-                  arg::PureToken("min", "MIN"),
-                  arg::PureToken("max", "MAX")}).Token("AGGREGATE").Optional(),
-              arg::PureToken("withscores", "WITHSCORES").Optional()})
-      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
-  doc("zinter")
-      .Docs("6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::Integer("weight").Token("WEIGHTS").Optional().Multiple(),
-              arg::OneOf("aggregate", {
-                  arg::PureToken("sum", "SUM"),
-                  arg::PureToken("min", "MIN"),
-                  arg::PureToken("max", "MAX")}).Token("AGGREGATE").Optional(),
-              arg::PureToken("withscores", "WITHSCORES").Optional()})
-      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
-  doc("zdiff")
-      .Docs("6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::PureToken("withscores", "WITHSCORES").Optional()})
-      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
-  doc("zintercard")
-      .Docs("7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::Integer("limit").Token("LIMIT").Optional()})
-      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
-  doc("zunionstore")
-      .Docs("2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", {
-              arg::Key("destination"),
-              arg::Integer("numkeys"),
-              arg::Key("key", 1).Multiple(),
-              arg::Integer("weight").Token("WEIGHTS").Optional().Multiple(),
-              arg::OneOf("aggregate", {
-                  arg::PureToken("sum", "SUM"),
-                  arg::PureToken("min", "MIN"),
-                  arg::PureToken("max", "MAX")}).Token("AGGREGATE").Optional()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Keynum("RO access", 2, 0, 1, 1)});
-  doc("zinterstore")
-      .Docs("2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", {
-              arg::Key("destination"),
-              arg::Integer("numkeys"),
-              arg::Key("key", 1).Multiple(),
-              arg::Integer("weight").Token("WEIGHTS").Optional().Multiple(),
-              arg::OneOf("aggregate", {
-                  arg::PureToken("sum", "SUM"),
-                  arg::PureToken("min", "MIN"),
-                  arg::PureToken("max", "MAX")}).Token("AGGREGATE").Optional()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Keynum("RO access", 2, 0, 1, 1)});
-  doc("zdiffstore")
-      .Docs("6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", {arg::Key("destination"), arg::Integer("numkeys"), arg::Key("key", 1).Multiple()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Keynum("RO access", 2, 0, 1, 1)});
+  table.Register({
+      {.name = "zadd", .op = OpZAdd},
+      {.name = "zincrby", .op = OpZIncrBy},
+      {.name = "zrem", .op = OpZRem},
+      {.name = "zscore", .op = OpZScore},
+      {.name = "zmscore", .op = OpZMScore},
+      {.name = "zcard", .op = OpZCard},
+      {.name = "zcount", .op = OpZCount},
+      {.name = "zlexcount", .op = OpZLexCount},
+      {.name = "zrank", .op = OpZRank},
+      {.name = "zrevrank", .op = OpZRevRank},
+      {.name = "zrange", .op = OpZRange},
+      {.name = "zrangestore", .op = OpZRangeStore, .coordinated = CoordZRangeStore},
+      {.name = "zrevrange", .op = OpZRevRange},
+      {.name = "zrangebyscore", .op = OpZRangeByScore},
+      {.name = "zrevrangebyscore", .op = OpZRevRangeByScore},
+      {.name = "zrangebylex", .op = OpZRangeByLex},
+      {.name = "zrevrangebylex", .op = OpZRevRangeByLex},
+      {.name = "zremrangebyrank", .op = OpZRemRangeByRank},
+      {.name = "zremrangebyscore", .op = OpZRemRangeByScore},
+      {.name = "zremrangebylex", .op = OpZRemRangeByLex},
+      {.name = "zpopmin", .op = OpZPopMin},
+      {.name = "zpopmax", .op = OpZPopMax},
+      {.name = "zrandmember", .op = OpZRandMember},
+      {.name = "zscan", .op = OpZScan},
+      {.name = "zunion", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zinter", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zdiff", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zintercard", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zunionstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zinterstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zdiffstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
+  });
 }
 
 }  // namespace emberkv::server
