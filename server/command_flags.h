@@ -37,19 +37,20 @@ enum CommandFlag : uint32_t {
 
   // emberkv's flags, set in a command's declaration.
   // A RESP2 client may send it while subscribed (SUBSCRIBE, PING, QUIT, ...).
-  kCmdAllowedWhileSubscribed = 1u << 24,
+  kCmdOkWhileSubscribed = 1u << 24,
   // Runs at once between MULTI and EXEC instead of being queued (EXEC,
   // DISCARD, WATCH, ...).
   kCmdNeverQueued = 1u << 25,
   // Its reads refresh the access clock even for a CLIENT NO-TOUCH client
   // (TOUCH, whose point that is).
-  kCmdTouchesEvenWithNoTouch = 1u << 26,
-  // Held by CLIENT PAUSE WRITE when a command it runs would be (EXEC and
-  // its queued commands).
-  kCmdPausedByItsCommands = 1u << 27,
-  // Its reply is sent even when CLIENT REPLY turned replies off (CLIENT
-  // REPLY ON answers although replies were off when it arrived).
-  kCmdRepliesWhenRepliesOff = 1u << 28,
+  kCmdAlwaysTouches = 1u << 26,
+  // Runs the commands queued since MULTI (EXEC): CLIENT PAUSE WRITE holds
+  // it when any of them would be held.
+  kCmdRunsQueued = 1u << 27,
+  // Turns replies on and off (CLIENT REPLY): whether its own reply is sent
+  // is decided after it ran, so that CLIENT REPLY ON answers although
+  // replies were off when it arrived.
+  kCmdControlsReplies = 1u << 28,
 };
 
 // The flags a declaration may set: emberkv's. Redis's come from its data.

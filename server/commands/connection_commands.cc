@@ -40,10 +40,10 @@ void ConnQuit(ConnContext& c) {
 
 void RegisterConnectionCommands(CommandTable& table) {
   table.Register({
-      {.name = "ping", .conn = ConnPing},
+      {.name = "ping", .conn = ConnPing, .flags = kCmdOkWhileSubscribed},
       {.name = "echo", .conn = ConnEcho},
       {.name = "select", .conn = ConnSelect},
-      {.name = "quit", .conn = ConnQuit},
+      {.name = "quit", .conn = ConnQuit, .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
   });
 }
 

@@ -418,7 +418,7 @@ void RegisterKeyCommands(CommandTable& table) {
       {.name = "del", .op = OpDel, .coordinated = CoordDel},
       {.name = "unlink", .op = OpDel, .coordinated = CoordDel},
       {.name = "exists", .op = OpExists, .coordinated = CoordExists},
-      {.name = "touch", .op = OpTouch, .coordinated = CoordTouch},
+      {.name = "touch", .op = OpTouch, .coordinated = CoordTouch, .flags = kCmdAlwaysTouches},
       {.name = "type", .op = OpType},
       {.name = "ttl", .op = OpTtl},
       {.name = "pttl", .op = OpPTtl},

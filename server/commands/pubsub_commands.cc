@@ -164,10 +164,10 @@ void ConnPubsubNumpat(ConnContext& c) { c.reply.Integer(static_cast<int64_t>(c.w
 
 void RegisterPubSubCommands(CommandTable& table) {
   table.Register({
-      {.name = "subscribe", .coordinated = CoordSubscribe},
-      {.name = "psubscribe", .coordinated = CoordPSubscribe},
-      {.name = "unsubscribe", .coordinated = CoordUnsubscribe},
-      {.name = "punsubscribe", .coordinated = CoordPUnsubscribe},
+      {.name = "subscribe", .coordinated = CoordSubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "psubscribe", .coordinated = CoordPSubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "unsubscribe", .coordinated = CoordUnsubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "punsubscribe", .coordinated = CoordPUnsubscribe, .flags = kCmdOkWhileSubscribed},
       {.name = "publish", .conn = ConnPublish},
       {.name = "pubsub",
        .subcommands = {{.name = "pubsub|channels", .conn = ConnPubsubChannels},

@@ -169,10 +169,10 @@ Task<void> CoordExec(CoordContext& c) {
 
 void RegisterTransactionCommands(CommandTable& table) {
   table.Register({
-      {.name = "multi", .conn = ConnMulti},
-      {.name = "exec", .coordinated = CoordExec},
-      {.name = "discard", .conn = ConnDiscard},
-      {.name = "watch", .coordinated = CoordWatch},
+      {.name = "multi", .conn = ConnMulti, .flags = kCmdNeverQueued},
+      {.name = "exec", .coordinated = CoordExec, .flags = kCmdNeverQueued | kCmdRunsQueued},
+      {.name = "discard", .conn = ConnDiscard, .flags = kCmdNeverQueued},
+      {.name = "watch", .coordinated = CoordWatch, .flags = kCmdNeverQueued},
       {.name = "unwatch", .conn = ConnUnwatch},
   });
 }

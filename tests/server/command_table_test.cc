@@ -47,8 +47,8 @@ TEST_CASE("a declaration is completed from Redis's data") {
   CHECK(KeysOf(get, {"get", "k"}) == std::vector<int>{1});
 
   // emberkv's flags are declared, and kept beside Redis's.
-  CommandSpec touch = Completed({.name = "touch", .op = Op, .flags = kCmdTouchesEvenWithNoTouch});
-  CHECK(touch.flags == (kCmdReadOnly | kCmdFast | kCmdTouchesEvenWithNoTouch));
+  CommandSpec touch = Completed({.name = "touch", .op = Op, .flags = kCmdAlwaysTouches});
+  CHECK(touch.flags == (kCmdReadOnly | kCmdFast | kCmdAlwaysTouches));
 
   CommandSpec client =
       Completed({.name = "client", .subcommands = {{.name = "client|id", .conn = Conn}}});
