@@ -27,12 +27,27 @@ void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t
   reply.Integer(result.value);
 }
 
-void OpHSet(OpContext& c) {
-  if (c.args.size() % 2 != 0) return c.reply.Error(errors::WrongArity(c.spec.name));
+// HSET and HMSET: sets the field-value pairs and returns how many fields
+// are new; nullopt after replying an error.
+std::optional<int64_t> SetPairs(OpContext& c) {
+  if (c.args.size() % 2 != 0) {
+    c.reply.Error(errors::WrongArity(c.spec.name));
+    return std::nullopt;
+  }
   storage::OpResult<int64_t> result = hashes::Set(c.db, c.args[1], c.args.subspan(2));
-  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
-  if (c.spec.name == "hmset") return c.reply.Ok();
-  c.reply.Integer(result.value);
+  if (!result.ok()) {
+    errors::ReplyStatus(c.reply, result.status);
+    return std::nullopt;
+  }
+  return result.value;
+}
+
+void OpHSet(OpContext& c) {
+  if (std::optional<int64_t> added = SetPairs(c)) c.reply.Integer(*added);
+}
+
+void OpHMSet(OpContext& c) {
+  if (SetPairs(c)) c.reply.Ok();
 }
 
 void OpHSetNx(OpContext& c) {
@@ -191,7 +206,7 @@ void OpHScan(OpContext& c) {
 void RegisterHashCommands(CommandTable& table) {
   table.Register({
       {.name = "hset", .op = OpHSet},
-      {.name = "hmset", .op = OpHSet},
+      {.name = "hmset", .op = OpHMSet},
       {.name = "hsetnx", .op = OpHSetNx},
       {.name = "hget", .op = OpHGet},
       {.name = "hmget", .op = OpHMGet},

@@ -368,29 +368,30 @@ Task<void> CoordLmpop(CoordContext& c) {
 
 // ---- Blocking pops ----
 
-// BLPOP/BRPOP served on the key's shard: [key, element].
+// BLPOP (kEnd kHead) and BRPOP (kTail) served on the key's shard: [key, element].
+template <ListEnd kEnd>
 ServeResult ServeBPop(OpContext& ctx, std::string_view key) {
-  ListEnd end = ctx.spec.name == "blpop" ? ListEnd::kHead : ListEnd::kTail;
   std::vector<std::string> out;
-  if (lists::Pop(ctx.db, key, end, 1, &out) != OpStatus::kOk) return ServeResult::kNothing;
+  if (lists::Pop(ctx.db, key, kEnd, 1, &out) != OpStatus::kOk) return ServeResult::kNothing;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
   ctx.reply.Bulk(out[0]);
   return ServeResult::kServed;
 }
 
+template <ListEnd kEnd>
 Task<void> CoordBPop(CoordContext& c) {
   std::optional<int64_t> timeout = TimeoutArg(c.args.back(), c.reply);
   if (!timeout) co_return;
   std::vector<int> keys;
   for (size_t i = 1; i + 1 < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
-  ListEnd end = c.spec.name == "blpop" ? ListEnd::kHead : ListEnd::kTail;
   MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kExclusive);
   ReadyKey ready = co_await LockAndFindReady(c, lock, keys, storage::ValueType::kList);
-  if (co_await PopReady(c, lock, ready, end, 1, false)) co_return;
+  if (co_await PopReady(c, lock, ready, kEnd, 1, false)) co_return;
   // Inside MULTI nothing blocks: the answer is the timeout's.
   if (c.locks_held) co_return c.reply.NullArray();
-  std::shared_ptr<BlockedClient> client = MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop);
+  std::shared_ptr<BlockedClient> client =
+      MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop<kEnd>);
   co_await WaitForKeys(c, lock, client, *timeout);
   if (client->timed_out) c.reply.NullArray();
 }
@@ -488,8 +489,8 @@ void RegisterListCommands(CommandTable& table) {
       {.name = "lmove", .op = OpMove, .coordinated = CoordMove},
       {.name = "rpoplpush", .op = OpMove, .coordinated = CoordMove},
       {.name = "lmpop", .op = OpLmpop, .coordinated = CoordLmpop},
-      {.name = "blpop", .coordinated = CoordBPop},
-      {.name = "brpop", .coordinated = CoordBPop},
+      {.name = "blpop", .coordinated = CoordBPop<ListEnd::kHead>},
+      {.name = "brpop", .coordinated = CoordBPop<ListEnd::kTail>},
       {.name = "brpoplpush", .coordinated = CoordBLMove},
       {.name = "blmove", .coordinated = CoordBLMove},
       {.name = "blmpop", .coordinated = CoordBLmpop},

@@ -168,20 +168,25 @@ Task<void> CoordSMove(CoordContext& c) {
 
 enum class Algebra { kInter, kUnion, kDiff };
 
+// Which of the commands: the operation, and its STORE or CARD form.
+struct AlgebraKind {
+  Algebra op;
+  bool store = false;        // the STORE form: args[1] is the destination
+  bool cardinality = false;  // SINTERCARD
+};
+
 struct AlgebraCall {
   Algebra op;
-  bool store = false;       // the STORE form: args[1] is the destination
-  bool cardinality = false;  // SINTERCARD
+  bool store = false;
+  bool cardinality = false;
   std::vector<int> sources;  // argument indices of the input keys
   size_t limit = 0;          // SINTERCARD LIMIT (0: none)
 };
 
-std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
-  AlgebraCall call;
-  std::string_view base = name;
-  if (name == "sintercard") {
-    call.op = Algebra::kInter;
-    call.cardinality = true;
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind,
+                                        protocol::ReplyBuilder& reply) {
+  AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
+  if (call.cardinality) {
     std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
     if (!numkeys) return std::nullopt;
     for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
@@ -201,11 +206,6 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, pro
     }
     return call;
   }
-  if (base.size() > 5 && base.substr(base.size() - 5) == "store") {
-    call.store = true;
-    base = base.substr(0, base.size() - 5);
-  }
-  call.op = base == "sinter" ? Algebra::kInter : base == "sunion" ? Algebra::kUnion : Algebra::kDiff;
   for (size_t i = call.store ? 2 : 1; i < args.size(); ++i) call.sources.push_back(static_cast<int>(i));
   return call;
 }
@@ -238,8 +238,9 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
   ReplyMembers(reply, result.value, true);
 }
 
+template <AlgebraKind kKind>
 void OpAlgebra(OpContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
   if (!call) return;
   std::vector<std::vector<std::string>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
@@ -252,8 +253,9 @@ void OpAlgebra(OpContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
+template <AlgebraKind kKind>
 Task<void> CoordAlgebra(CoordContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
   if (!call) co_return;
   std::vector<int> lock_keys = call->sources;
   if (call->store) lock_keys.push_back(1);
@@ -280,6 +282,14 @@ Task<void> CoordAlgebra(CoordContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
+constexpr AlgebraKind kSInter{.op = Algebra::kInter};
+constexpr AlgebraKind kSInterCard{.op = Algebra::kInter, .cardinality = true};
+constexpr AlgebraKind kSUnion{.op = Algebra::kUnion};
+constexpr AlgebraKind kSDiff{.op = Algebra::kDiff};
+constexpr AlgebraKind kSInterStore{.op = Algebra::kInter, .store = true};
+constexpr AlgebraKind kSUnionStore{.op = Algebra::kUnion, .store = true};
+constexpr AlgebraKind kSDiffStore{.op = Algebra::kDiff, .store = true};
+
 }  // namespace
 
 void RegisterSetCommands(CommandTable& table) {
@@ -294,13 +304,21 @@ void RegisterSetCommands(CommandTable& table) {
       {.name = "srandmember", .op = OpSRandMember},
       {.name = "sscan", .op = OpSScan},
       {.name = "smove", .op = OpSMove, .coordinated = CoordSMove},
-      {.name = "sinter", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sintercard", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sunion", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sdiff", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sinterstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sunionstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "sdiffstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "sinter", .op = OpAlgebra<kSInter>, .coordinated = CoordAlgebra<kSInter>},
+      {.name = "sintercard",
+       .op = OpAlgebra<kSInterCard>,
+       .coordinated = CoordAlgebra<kSInterCard>},
+      {.name = "sunion", .op = OpAlgebra<kSUnion>, .coordinated = CoordAlgebra<kSUnion>},
+      {.name = "sdiff", .op = OpAlgebra<kSDiff>, .coordinated = CoordAlgebra<kSDiff>},
+      {.name = "sinterstore",
+       .op = OpAlgebra<kSInterStore>,
+       .coordinated = CoordAlgebra<kSInterStore>},
+      {.name = "sunionstore",
+       .op = OpAlgebra<kSUnionStore>,
+       .coordinated = CoordAlgebra<kSUnionStore>},
+      {.name = "sdiffstore",
+       .op = OpAlgebra<kSDiffStore>,
+       .coordinated = CoordAlgebra<kSDiffStore>},
   });
 }
 

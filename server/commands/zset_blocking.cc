@@ -42,7 +42,8 @@ void ReplyMany(protocol::ReplyBuilder& reply, std::string_view key, const std::v
   }
 }
 
-bool PopsMax(const CommandSpec& spec) { return spec.name == "bzpopmax"; }
+// Which members BZPOPMIN and BZPOPMAX pop.
+enum class ScoreEnd : bool { kMin = false, kMax = true };
 
 // Pops up to `count` members from `key` on its shard (under the command's
 // locks) and replies; false when there was nothing to pop.
@@ -67,13 +68,16 @@ Task<bool> PopReady(CoordContext& c, MultiShardLock& lock, ReadyKey ready, bool 
   co_return true;
 }
 
+template <ScoreEnd kEnd>
 ServeResult ServeBZPop(OpContext& ctx, std::string_view key) {
-  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(ctx.db, key, 1, PopsMax(ctx.spec));
+  storage::OpResult<std::vector<ScoredMember>> popped =
+      zsets::Pop(ctx.db, key, 1, kEnd == ScoreEnd::kMax);
   if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
   ReplyOne(ctx.reply, key, popped.value[0]);
   return ServeResult::kServed;
 }
 
+template <ScoreEnd kEnd>
 Task<void> CoordBZPop(CoordContext& c) {
   std::optional<int64_t> timeout = TimeoutArg(c.args.back(), c.reply);
   if (!timeout) co_return;
@@ -81,10 +85,11 @@ Task<void> CoordBZPop(CoordContext& c) {
   for (size_t i = 1; i + 1 < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
   MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kExclusive);
   ReadyKey ready = co_await LockAndFindReady(c, lock, keys, storage::ValueType::kZSet);
-  if (co_await PopReady(c, lock, ready, PopsMax(c.spec), 1, false)) co_return;
+  if (co_await PopReady(c, lock, ready, kEnd == ScoreEnd::kMax, 1, false)) co_return;
   // Inside MULTI nothing blocks: the answer is the timeout's.
   if (c.locks_held) co_return c.reply.NullArray();
-  std::shared_ptr<BlockedClient> client = MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop);
+  std::shared_ptr<BlockedClient> client =
+      MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>);
   co_await WaitForKeys(c, lock, client, *timeout);
   if (client->timed_out) c.reply.NullArray();
 }
@@ -121,8 +126,8 @@ Task<void> CoordBZMPop(CoordContext& c) {
 
 void RegisterBlockingZSetCommands(CommandTable& table) {
   table.Register({
-      {.name = "bzpopmin", .coordinated = CoordBZPop},
-      {.name = "bzpopmax", .coordinated = CoordBZPop},
+      {.name = "bzpopmin", .coordinated = CoordBZPop<ScoreEnd::kMin>},
+      {.name = "bzpopmax", .coordinated = CoordBZPop<ScoreEnd::kMax>},
       {.name = "bzmpop", .coordinated = CoordBZMPop},
   });
 }

@@ -375,10 +375,17 @@ void OpZScan(OpContext& c) {
 
 // ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
 
+// Which of the commands: the operation, and its STORE or CARD form.
+struct AlgebraKind {
+  zsets::SetOp op;
+  bool store = false;        // the STORE form: args[1] is the destination
+  bool cardinality = false;  // ZINTERCARD
+};
+
 struct AlgebraCall {
   zsets::SetOp op = zsets::SetOp::kUnion;
   bool store = false;
-  bool cardinality = false;  // ZINTERCARD
+  bool cardinality = false;
   std::vector<int> sources;
   std::vector<double> weights;
   zsets::Aggregate aggregate = zsets::Aggregate::kSum;
@@ -386,12 +393,11 @@ struct AlgebraCall {
   size_t limit = 0;  // ZINTERCARD LIMIT
 };
 
-std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
-  AlgebraCall call;
-  std::string_view base = name;
-  if (name == "zintercard") {
-    call.op = zsets::SetOp::kInter;
-    call.cardinality = true;
+// `name` is the command's, for an error text.
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::string_view name,
+                                        protocol::ReplyBuilder& reply) {
+  AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
+  if (call.cardinality) {
     std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
     if (!numkeys) return std::nullopt;
     for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
@@ -411,11 +417,6 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, pro
     }
     return call;
   }
-  if (base.substr(base.size() - 5) == "store") {
-    call.store = true;
-    base = base.substr(0, base.size() - 5);
-  }
-  call.op = base == "zunion" ? zsets::SetOp::kUnion : base == "zinter" ? zsets::SetOp::kInter : zsets::SetOp::kDiff;
   size_t numkeys_at = call.store ? 2 : 1;
   std::optional<int64_t> numkeys = IntArg(args[numkeys_at], reply);
   if (!numkeys) return std::nullopt;
@@ -485,8 +486,9 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
   ReplyScored(reply, result.value, call.with_scores);
 }
 
+template <AlgebraKind kKind>
 void OpAlgebra(OpContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
   if (!call) return;
   std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
@@ -499,8 +501,9 @@ void OpAlgebra(OpContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
+template <AlgebraKind kKind>
 Task<void> CoordAlgebra(CoordContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
   if (!call) co_return;
   std::vector<int> lock_keys = call->sources;
   if (call->store) lock_keys.push_back(1);
@@ -525,6 +528,14 @@ Task<void> CoordAlgebra(CoordContext& c) {
   lock.Release();
   ReplyAlgebra(c.reply, *call, result, stored);
 }
+
+constexpr AlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
+constexpr AlgebraKind kZInter{.op = zsets::SetOp::kInter};
+constexpr AlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
+constexpr AlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
+constexpr AlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
+constexpr AlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
+constexpr AlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
 
 }  // namespace
 
@@ -554,13 +565,21 @@ void RegisterZSetCommands(CommandTable& table) {
       {.name = "zpopmax", .op = OpZPopMax},
       {.name = "zrandmember", .op = OpZRandMember},
       {.name = "zscan", .op = OpZScan},
-      {.name = "zunion", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zinter", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zdiff", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zintercard", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zunionstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zinterstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
-      {.name = "zdiffstore", .op = OpAlgebra, .coordinated = CoordAlgebra},
+      {.name = "zunion", .op = OpAlgebra<kZUnion>, .coordinated = CoordAlgebra<kZUnion>},
+      {.name = "zinter", .op = OpAlgebra<kZInter>, .coordinated = CoordAlgebra<kZInter>},
+      {.name = "zdiff", .op = OpAlgebra<kZDiff>, .coordinated = CoordAlgebra<kZDiff>},
+      {.name = "zintercard",
+       .op = OpAlgebra<kZInterCard>,
+       .coordinated = CoordAlgebra<kZInterCard>},
+      {.name = "zunionstore",
+       .op = OpAlgebra<kZUnionStore>,
+       .coordinated = CoordAlgebra<kZUnionStore>},
+      {.name = "zinterstore",
+       .op = OpAlgebra<kZInterStore>,
+       .coordinated = CoordAlgebra<kZInterStore>},
+      {.name = "zdiffstore",
+       .op = OpAlgebra<kZDiffStore>,
+       .coordinated = CoordAlgebra<kZDiffStore>},
   });
 }
 
