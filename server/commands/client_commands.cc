@@ -27,9 +27,6 @@
 namespace emberkv::server {
 namespace {
 
-constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
-constexpr std::string_view kBadName = "ERR Client names cannot contain spaces, newlines or special characters.";
-
 // Names and library attributes must survive CLIENT LIST's "k=v k=v" format:
 // printable ASCII without blanks, as Redis's validateClientAttr.
 bool ValidClientAttribute(std::string_view value) {
@@ -67,29 +64,27 @@ void ConnAuth(ConnContext& c) {
   std::string_view password = c.args[1];
   if (c.args.size() == 2) {
     if (!c.engine.auth_required()) {
-      return c.reply.Error(
-          "ERR AUTH <password> called without any password configured for the default user. "
-          "Are you sure your configuration is correct?");
+      return c.reply.Error(errors::kAuthWithoutPassword);
     }
   } else {
     user = c.args[1];
     password = c.args[2];
   }
-  if (!CheckCredentials(c.engine, user, password)) return c.reply.Error(kWrongPass);
+  if (!CheckCredentials(c.engine, user, password)) return c.reply.Error(errors::kWrongPass);
   c.connection.set_authenticated(true);
   c.reply.Ok();
 }
 
 Task<void> CoordHello(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR HELLO needs a client");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("HELLO"));
   int64_t version = 0;
   size_t next = 1;
   if (c.args.size() >= 2) {
     std::optional<int64_t> requested =
-        IntArg(c.args[1], c.reply, "ERR Protocol version is not an integer or out of range");
+        IntArg(c.args[1], c.reply, errors::kProtocolVersionNotInteger);
     if (!requested) co_return;
-    if (*requested < 2 || *requested > 3) co_return c.reply.Error("NOPROTO unsupported protocol version");
+    if (*requested < 2 || *requested > 3) co_return c.reply.Error(errors::kNoProto);
     version = *requested;
     next = 2;
   }
@@ -103,23 +98,20 @@ Task<void> CoordHello(CoordContext& c) {
     } else if (Is(c.args[i], "SETNAME") && more >= 1) {
       name = c.args[++i];
     } else {
-      co_return c.reply.Error("ERR Syntax error in HELLO option '" + std::string(c.args[i]) + "'");
+      co_return c.reply.Error(errors::HelloOptionSyntax(c.args[i]));
     }
   }
   if (credentials) {
     if (!CheckCredentials(c.engine, credentials->first, credentials->second)) {
-      co_return c.reply.Error(kWrongPass);
+      co_return c.reply.Error(errors::kWrongPass);
     }
     connection->set_authenticated(true);
   }
   if (!connection->authenticated() && c.engine.auth_required()) {
-    co_return c.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
-        "protocol version at the same time");
+    co_return c.reply.Error(errors::kHelloNoAuth);
   }
   if (name) {
-    if (!ValidClientAttribute(*name)) co_return c.reply.Error(kBadName);
+    if (!ValidClientAttribute(*name)) co_return c.reply.Error(errors::kBadClientName);
     connection->set_name(std::string(*name));
   }
   if (version) connection->set_resp(static_cast<protocol::RespVersion>(version));
@@ -145,7 +137,7 @@ Task<void> CoordHello(CoordContext& c) {
 
 Task<void> CoordReset(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR RESET needs a client");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("RESET"));
   // Back to the state of a new connection, as Redis's
   // clearClientConnectionState; the library name and version stay. NO-EVICT
   // goes too, as in Redis 7.2 (7.0 keeps it).
@@ -248,7 +240,7 @@ void ConnClientGetName(ConnContext& c) {
 }
 
 void ConnClientSetName(ConnContext& c) {
-  if (!ValidClientAttribute(c.args[2])) return c.reply.Error(kBadName);
+  if (!ValidClientAttribute(c.args[2])) return c.reply.Error(errors::kBadClientName);
   c.connection.set_name(std::string(c.args[2]));
   c.reply.Ok();
 }
@@ -261,11 +253,10 @@ void ConnClientSetInfo(ConnContext& c) {
   } else if (Is(attribute, "lib-ver")) {
     field = &c.connection.lib_version;
   } else {
-    return c.reply.Error("ERR Unrecognized option '" + std::string(attribute) + "'");
+    return c.reply.Error(errors::UnrecognizedClientOption(attribute));
   }
   if (!ValidClientAttribute(c.args[3])) {
-    return c.reply.Error("ERR " + std::string(attribute) +
-                         " cannot contain spaces, newlines or special characters.");
+    return c.reply.Error(errors::BadClientAttribute(attribute));
   }
   *field = std::string(c.args[3]);
   c.reply.Ok();
@@ -278,10 +269,10 @@ Task<void> CoordClientList(CoordContext& c) {
   std::vector<uint64_t> ids;
   if (c.args.size() == 4 && Is(c.args[2], "TYPE")) {
     type = ClientTypeByName(c.args[3]);
-    if (!type) co_return c.reply.Error("ERR Unknown client type '" + std::string(c.args[3]) + "'");
+    if (!type) co_return c.reply.Error(errors::UnknownClientType(c.args[3]));
   } else if (c.args.size() > 3 && Is(c.args[2], "ID")) {
     for (size_t i = 3; i < c.args.size(); ++i) {
-      std::optional<int64_t> id = IntArg(c.args[i], c.reply, "ERR Invalid client ID");
+      std::optional<int64_t> id = IntArg(c.args[i], c.reply, errors::kInvalidClientId);
       if (!id) co_return;
       ids.push_back(static_cast<uint64_t>(*id));
     }
@@ -329,19 +320,19 @@ Task<void> CoordClientKill(CoordContext& c) {
       std::string_view option = c.args[i];
       std::string_view value = c.args[i + 1];
       if (Is(option, "ID")) {
-        std::optional<int64_t> parsed = IntArg(value, c.reply, "ERR client-id should be greater than 0");
+        std::optional<int64_t> parsed = IntArg(value, c.reply, errors::kClientIdNotPositive);
         if (!parsed) co_return;
-        if (*parsed < 1) co_return c.reply.Error("ERR client-id should be greater than 0");
+        if (*parsed < 1) co_return c.reply.Error(errors::kClientIdNotPositive);
         id = static_cast<uint64_t>(*parsed);
       } else if (Is(option, "TYPE")) {
         type = ClientTypeByName(value);
-        if (!type) co_return c.reply.Error("ERR Unknown client type '" + std::string(value) + "'");
+        if (!type) co_return c.reply.Error(errors::UnknownClientType(value));
       } else if (Is(option, "ADDR")) {
         addr = value;
       } else if (Is(option, "LADDR")) {
         laddr = value;
       } else if (Is(option, "USER")) {
-        if (value != "default") co_return c.reply.Error("ERR No such user '" + std::string(value) + "'");
+        if (value != "default") co_return c.reply.Error(errors::NoSuchUser(value));
       } else if (Is(option, "SKIPME")) {
         if (Is(value, "yes")) {
           skip_me = true;
@@ -381,7 +372,7 @@ Task<void> CoordClientKill(CoordContext& c) {
     });
   }
   if (old_form) {
-    if (killed == 0) co_return c.reply.Error("ERR No such client");
+    if (killed == 0) co_return c.reply.Error(errors::kNoSuchClient);
     c.reply.Ok();
   } else {
     c.reply.Integer(killed);
@@ -405,7 +396,7 @@ void ConnClientNoEvict(ConnContext& c) {
 }
 
 Task<void> CoordClientNoTouch(CoordContext& c) {
-  if (!c.connection) co_return c.reply.Error("ERR CLIENT NO-TOUCH needs a client");
+  if (!c.connection) co_return c.reply.Error(errors::NeedsClient("CLIENT NO-TOUCH"));
   bool on;
   if (Is(c.args[2], "ON")) {
     on = true;
@@ -434,20 +425,19 @@ void ConnClientReply(ConnContext& c) {
 
 void ConnClientPause(ConnContext& c) {
   if (c.args.size() > 4) {
-    return c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(c.args[1]) +
-                         "'. Try CLIENT HELP.");
+    return c.reply.Error(errors::SubcommandSyntax(c.args[1], "client"));
   }
   PauseMode mode = PauseMode::kAll;
   if (c.args.size() == 4) {
     if (Is(c.args[3], "WRITE")) {
       mode = PauseMode::kWrite;
     } else if (!Is(c.args[3], "ALL")) {
-      return c.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return c.reply.Error(errors::kPauseMode);
     }
   }
-  std::optional<int64_t> timeout = IntArg(c.args[2], c.reply, "ERR timeout is not an integer or out of range");
+  std::optional<int64_t> timeout = IntArg(c.args[2], c.reply, errors::kTimeoutNotInteger);
   if (!timeout) return;
-  if (*timeout < 0) return c.reply.Error("ERR timeout is negative");
+  if (*timeout < 0) return c.reply.Error(errors::kTimeoutNegative);
   int64_t now = c.worker.now_ms();
   int64_t until = *timeout > INT64_MAX - now ? INT64_MAX : now + *timeout;
   c.engine.Pause(until, mode, now);

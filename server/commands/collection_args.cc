@@ -81,12 +81,11 @@ std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuild
   std::optional<int64_t> count = IntArg(arg, reply);
   if (!count) return std::nullopt;
   if (*count == INT64_MIN) {
-    reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    reply.Error(errors::kCountOutOfRange);
     return std::nullopt;
   }
   if (*count < -kMaxRandomCount) {
-    reply.Error("ERR value is out of range, a negative count may ask for at most " +
-                std::to_string(kMaxRandomCount) + " elements");
+    reply.Error(errors::NegativeCountTooLarge(kMaxRandomCount));
     return std::nullopt;
   }
   return count;
@@ -97,11 +96,11 @@ std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilde
   std::optional<int64_t> numkeys = IntArg(args[at], reply);
   if (!numkeys) return std::nullopt;
   if (*numkeys < 1) {
-    reply.Error(zero_error.empty() ? std::string_view("ERR numkeys should be greater than 0") : zero_error);
+    reply.Error(zero_error.empty() ? errors::kNumkeysNotPositive : zero_error);
     return std::nullopt;
   }
   if (*numkeys > static_cast<int64_t>(args.size() - at - 1)) {
-    reply.Error("ERR Number of keys can't be greater than number of args");
+    reply.Error(errors::kTooManyNumkeys);
     return std::nullopt;
   }
   return numkeys;

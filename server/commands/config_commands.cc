@@ -42,11 +42,6 @@ void ConnConfigGet(ConnContext& c) {
   }
 }
 
-std::string SetFailed(std::string_view argument, std::string_view why) {
-  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(argument) + "') - " +
-         std::string(why);
-}
-
 void ConnConfigSet(ConnContext& c) {
   if (c.args.size() % 2 != 0) return c.reply.Error(errors::kSyntax);
   // As Redis: names first (unknown, immutable, given twice), then values,
@@ -58,17 +53,18 @@ void ConnConfigSet(ConnContext& c) {
       if (EqualsIgnoreCase(param.name, c.args[i])) found = &param;
     }
     if (!found) {
-      return c.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                           std::string(c.args[i]) + "'");
+      return c.reply.Error(errors::UnknownConfigSetOption(c.args[i]));
     }
-    if (!found->runtime_settable) return c.reply.Error(SetFailed(c.args[i], "can't set immutable config"));
-    if (!names.insert(found->name).second) return c.reply.Error(SetFailed(c.args[i], "duplicate parameter"));
+    if (!found->runtime_settable)
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], "can't set immutable config"));
+    if (!names.insert(found->name).second)
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], "duplicate parameter"));
   }
   std::lock_guard lock(c.engine.config_mutex());
   ServerConfig copy = c.engine.config();
   for (size_t i = 2; i < c.args.size(); i += 2) {
     if (std::optional<std::string> error = SetConfigParam(copy, c.args[i], c.args[i + 1])) {
-      return c.reply.Error(SetFailed(c.args[i], *error));
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], *error));
     }
   }
   for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);

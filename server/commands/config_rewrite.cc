@@ -2,6 +2,7 @@
 
 #include "server/config_file.h"
 #include "server/engine/engine.h"
+#include "server/errors.h"
 
 namespace emberkv::server {
 
@@ -9,7 +10,8 @@ namespace emberkv::server {
 // does not read the shared configuration while CONFIG SET may change it.
 void ConnConfigRewrite(ConnContext& c) {
   ServerConfig snapshot = c.engine.config();
-  if (std::optional<std::string> error = RewriteConfigFile(snapshot)) return c.reply.Error("ERR " + *error);
+  if (std::optional<std::string> error = RewriteConfigFile(snapshot))
+    return c.reply.Error(errors::ConfigRewriteFailed(*error));
   c.reply.Ok();
 }
 

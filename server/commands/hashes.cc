@@ -116,7 +116,7 @@ void OpHIncrBy(OpContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[3], c.reply);
   if (!delta) return;
   storage::OpResult<int64_t> result = hashes::IncrBy(c.db, c.args[1], c.args[2], *delta);
-  if (result.status == OpStatus::kNotInteger) return c.reply.Error("ERR hash value is not an integer");
+  if (result.status == OpStatus::kNotInteger) return c.reply.Error(errors::kHashValueNotInteger);
   ReplyInteger(c.reply, result);
 }
 
@@ -124,9 +124,9 @@ void OpHIncrByFloat(OpContext& c) {
   long double delta;
   if (!storage::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
   // Redis refuses an infinite increment before it looks at the key.
-  if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error("ERR value is NaN or Infinity");
+  if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error(errors::kIncrementNanOrInfinity);
   storage::OpResult<std::string> result = hashes::IncrByFloat(c.db, c.args[1], c.args[2], delta);
-  if (result.status == OpStatus::kNotFloat) return c.reply.Error("ERR hash value is not a float");
+  if (result.status == OpStatus::kNotFloat) return c.reply.Error(errors::kHashValueNotFloat);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Bulk(result.value);
 }

@@ -280,10 +280,10 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
   if (spec && !spec->subcommands.empty() && line.size() >= 2) {
     spec = CommandTable::FindSubcommand(*spec, line[1]);
   }
-  if (!spec) return c.reply.Error("ERR Invalid command specified");
-  if (!spec->has_keys()) return c.reply.Error("ERR The command has no key arguments");
+  if (!spec) return c.reply.Error(errors::kInvalidCommandSpecified);
+  if (!spec->has_keys()) return c.reply.Error(errors::kNoKeyArguments);
   if (!spec->ArityOk(line.size())) {
-    return c.reply.Error("ERR Invalid number of arguments specified for command");
+    return c.reply.Error(errors::kInvalidArgumentCount);
   }
   // Keys found by code (a key finder) take the flags of the first spec.
   std::vector<FoundKey> keys;
@@ -303,7 +303,7 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
     }
   }
   if (keys.empty() && !(spec->flags & kCmdNoMandatoryKeys)) {
-    return c.reply.Error("ERR Invalid arguments specified for command");
+    return c.reply.Error(errors::kInvalidArguments);
   }
   c.reply.ArrayHeader(keys.size());
   for (const FoundKey& key : keys) {

@@ -84,14 +84,14 @@ void ExpireGeneric(OpContext& c, TimeUnit unit, bool absolute) {
     } else if (Is(opt, "LT")) {
       flags.lt = true;
     } else {
-      return c.reply.Error("ERR Unsupported option " + std::string(AsCString(opt)));
+      return c.reply.Error(errors::UnsupportedOption(AsCString(opt)));
     }
   }
   if (flags.nx && (flags.xx || flags.gt || flags.lt)) {
-    return c.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return c.reply.Error(errors::kExpireNxWithOthers);
   }
   if (flags.gt && flags.lt) {
-    return c.reply.Error("ERR GT and LT options at the same time are not compatible");
+    return c.reply.Error(errors::kExpireGtWithLt);
   }
   std::optional<int64_t> when = IntArg(c.args[2], c.reply);
   if (!when) return;
@@ -395,9 +395,9 @@ Task<void> CoordFlushAll(CoordContext& c) {
 }
 
 Task<void> CoordSwapDb(CoordContext& c) {
-  std::optional<int> a = Int32Arg(c.args[1], c.reply, "ERR invalid first DB index");
+  std::optional<int> a = Int32Arg(c.args[1], c.reply, errors::kInvalidFirstDbIndex);
   if (!a) co_return;
-  std::optional<int> b = Int32Arg(c.args[2], c.reply, "ERR invalid second DB index");
+  std::optional<int> b = Int32Arg(c.args[2], c.reply, errors::kInvalidSecondDbIndex);
   if (!b) co_return;
   int databases = c.engine.config().databases;
   if (*a < 0 || *a >= databases || *b < 0 || *b >= databases) {

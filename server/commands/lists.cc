@@ -87,7 +87,7 @@ void PopGeneric(OpContext& c, ListEnd end) {
   const bool has_count = c.args.size() == 3;
   int64_t count = 1;
   if (has_count && (!storage::ParseInt64(c.args[2], &count) || count < 0)) {
-    return c.reply.Error("ERR value is out of range, must be positive");
+    return c.reply.Error(errors::kNotPositive);
   }
   std::vector<std::string> out;
   OpStatus status = lists::Pop(c.db, c.args[1], end, static_cast<size_t>(count), &out);
@@ -140,7 +140,7 @@ void OpLSet(OpContext& c) {
   storage::OpResult<bool> result = lists::Set(c.db, c.args[1], index, c.args[3]);
   if (result.status == OpStatus::kNotFound) return c.reply.Error(errors::kNoSuchKey);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
-  if (!result.value) return c.reply.Error("ERR index out of range");
+  if (!result.value) return c.reply.Error(errors::kIndexOutOfRange);
   c.reply.Ok();
 }
 
@@ -181,19 +181,17 @@ void OpLPos(OpContext& c) {
       std::optional<int64_t> rank = IntArg(c.args[++i], c.reply);
       if (!rank) return;
       if (*rank == 0) {
-        return c.reply.Error(
-            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
-            "negative to start from the end of the list");
+        return c.reply.Error(errors::kRankZero);
       }
       options.rank = *rank;
     } else if (Is(c.args[i], "COUNT") && has_value) {
       if (!storage::ParseInt64(c.args[++i], &options.count) || options.count < 0) {
-        return c.reply.Error("ERR COUNT can't be negative");
+        return c.reply.Error(errors::kCountNegative);
       }
       has_count = true;
     } else if (Is(c.args[i], "MAXLEN") && has_value) {
       if (!storage::ParseInt64(c.args[++i], &options.maxlen) || options.maxlen < 0) {
-        return c.reply.Error("ERR MAXLEN can't be negative");
+        return c.reply.Error(errors::kMaxlenNegative);
       }
     } else {
       return c.reply.Error(errors::kSyntax);

@@ -32,7 +32,7 @@ std::vector<int> KeysAfterNumkeys(ArgList args, size_t numkeys_index) {
 std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
                                           std::string_view second_word, protocol::ReplyBuilder& reply) {
   if (Numkeys(args[numkeys_index]) == 0) {
-    reply.Error("ERR numkeys should be greater than 0");
+    reply.Error(errors::kNumkeysNotPositive);
     return std::nullopt;
   }
   MultiPopArgs parsed;
@@ -54,7 +54,7 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
     if (!parsed.has_count && Is(args[i], "COUNT") && i + 1 < args.size()) {
       int64_t count;
       if (!storage::ParseInt64(args[++i], &count) || count < 1) {
-        reply.Error("ERR count should be greater than 0");
+        reply.Error(errors::kCountNotPositive);
         return std::nullopt;
       }
       parsed.count = count;

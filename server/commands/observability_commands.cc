@@ -18,6 +18,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
 #include "server/engine/engine.h"
+#include "server/errors.h"
 #include "server/observability/latency_histogram.h"
 #include "server/observability/worker_records.h"
 #include "server/stats.h"
@@ -31,13 +32,12 @@ namespace {
 Task<void> CoordSlowlogGet(CoordContext& c) {
   int64_t count = 10;
   if (c.args.size() > 3) {
-    co_return c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(c.args[1]) +
-                            "'. Try SLOWLOG HELP.");
+    co_return c.reply.Error(errors::SubcommandSyntax(c.args[1], "slowlog"));
   }
   if (c.args.size() == 3) {
-    std::optional<int64_t> parsed = IntArg(c.args[2], c.reply, "ERR count should be greater than or equal to -1");
+    std::optional<int64_t> parsed = IntArg(c.args[2], c.reply, errors::kSlowlogCount);
     if (!parsed) co_return;
-    if (*parsed < -1) co_return c.reply.Error("ERR count should be greater than or equal to -1");
+    if (*parsed < -1) co_return c.reply.Error(errors::kSlowlogCount);
     count = *parsed;
   }
   size_t max_len = static_cast<size_t>(c.engine.config().slowlog_max_len.load());

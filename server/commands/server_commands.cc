@@ -50,7 +50,7 @@ void ConnShutdown(ConnContext& c) {
     return c.reply.Error(errors::kSyntax);
   }
   // Nothing is ever in progress here: a shutdown happens at once.
-  if (abort) return c.reply.Error("ERR No shutdown in progress.");
+  if (abort) return c.reply.Error(errors::kNoShutdownInProgress);
   // Like Redis, a successful SHUTDOWN sends no reply: the connection closes.
   c.engine.RequestShutdown();
 }

@@ -75,9 +75,9 @@ void OpSPop(OpContext& c) {
     if (popped.value.empty()) return c.reply.Null();
     return c.reply.Bulk(popped.value[0]);
   }
-  std::optional<int64_t> count = IntArg(c.args[2], c.reply, "ERR value is out of range, must be positive");
+  std::optional<int64_t> count = IntArg(c.args[2], c.reply, errors::kNotPositive);
   if (!count) return;
-  if (*count < 0) return c.reply.Error("ERR value is out of range, must be positive");
+  if (*count < 0) return c.reply.Error(errors::kNotPositive);
   storage::OpResult<std::vector<std::string>> popped =
       sets::Pop(c.db, c.args[1], static_cast<uint64_t>(*count), rng);
   if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
@@ -195,7 +195,7 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind,
         std::optional<int64_t> limit = IntArg(args[++i], reply);
         if (!limit) return std::nullopt;
         if (*limit < 0) {
-          reply.Error("ERR LIMIT can't be negative");
+          reply.Error(errors::kLimitNegative);
           return std::nullopt;
         }
         call.limit = static_cast<size_t>(*limit);

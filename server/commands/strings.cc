@@ -215,7 +215,7 @@ void OpIncrBy(OpContext& c) {
 void OpDecrBy(OpContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
   if (!delta) return;
-  if (*delta == INT64_MIN) return c.reply.Error("ERR decrement would overflow");
+  if (*delta == INT64_MIN) return c.reply.Error(errors::kDecrementOverflow);
   ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -*delta));
 }
 

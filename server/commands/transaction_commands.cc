@@ -24,13 +24,13 @@ namespace emberkv::server {
 namespace {
 
 void ConnMulti(ConnContext& c) {
-  if (c.connection.in_multi()) return c.reply.Error("ERR MULTI calls can not be nested");
+  if (c.connection.in_multi()) return c.reply.Error(errors::kNestedMulti);
   c.connection.BeginMulti();
   c.reply.Ok();
 }
 
 void ConnDiscard(ConnContext& c) {
-  if (!c.connection.in_multi()) return c.reply.Error("ERR DISCARD without MULTI");
+  if (!c.connection.in_multi()) return c.reply.Error(errors::kDiscardWithoutMulti);
   bool failed;
   c.connection.EndMulti(&failed);
   c.connection.Unwatch();
@@ -44,8 +44,8 @@ void ConnUnwatch(ConnContext& c) {
 
 Task<void> CoordWatch(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR WATCH needs a client");
-  if (connection->in_multi()) co_return c.reply.Error("ERR WATCH inside MULTI is not allowed");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("WATCH"));
+  if (connection->in_multi()) co_return c.reply.Error(errors::kWatchInsideMulti);
   std::shared_ptr<WatchState> state = connection->watch_state();
   std::vector<int> keys;
   for (size_t i = 1; i < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
@@ -75,12 +75,12 @@ struct Step {
 
 Task<void> CoordExec(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection || !connection->in_multi()) co_return c.reply.Error("ERR EXEC without MULTI");
+  if (!connection || !connection->in_multi()) co_return c.reply.Error(errors::kExecWithoutMulti);
   bool failed;
   std::vector<QueuedCommand> queue = connection->EndMulti(&failed);
   if (failed) {
     connection->Unwatch();
-    co_return c.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    co_return c.reply.Error(errors::kExecAbort);
   }
 
   // What to lock: the keys of every command, whole shards for commands that

@@ -30,9 +30,6 @@ using storage::ZSetValue;
 namespace zsets = storage::zsets;
 using zsets::ScoredMember;
 
-constexpr std::string_view kMinMaxNotFloat = "ERR min or max is not a float";
-constexpr std::string_view kMinMaxNotLex = "ERR min or max not valid string range item";
-
 void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
   if (!result.ok()) return errors::ReplyStatus(reply, result.status);
   reply.Integer(result.value);
@@ -95,13 +92,13 @@ void OpZAdd(OpContext& c) {
   size_t elements = c.args.size() - i;
   if (elements == 0 || elements % 2 != 0) return c.reply.Error(errors::kSyntax);
   if (options.nx && options.xx) {
-    return c.reply.Error("ERR XX and NX options at the same time are not compatible");
+    return c.reply.Error(errors::kZAddXxWithNx);
   }
   if ((options.gt && options.nx) || (options.lt && options.nx) || (options.gt && options.lt)) {
-    return c.reply.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    return c.reply.Error(errors::kZAddGtLtWithNx);
   }
   if (options.incr && elements > 2) {
-    return c.reply.Error("ERR INCR option supports a single increment-element pair");
+    return c.reply.Error(errors::kZAddIncrOnePair);
   }
   std::vector<zsets::AddInput> inputs(elements / 2);
   for (size_t k = 0; k < inputs.size(); ++k) {
@@ -109,7 +106,7 @@ void OpZAdd(OpContext& c) {
     inputs[k].member = c.args[i + 2 * k + 1];
   }
   storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, inputs);
-  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error("ERR resulting score is not a number (NaN)");
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   if (!options.incr) return c.reply.Integer(result.value.count);
   if (result.value.new_score) return c.reply.Double(*result.value.new_score);
@@ -123,7 +120,7 @@ void OpZIncrBy(OpContext& c) {
   if (!ScoreArg(c.args[2], &input.score, c.reply)) return;
   input.member = c.args[3];
   storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, {&input, 1});
-  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error("ERR resulting score is not a number (NaN)");
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Double(*result.value.new_score);
 }
@@ -178,13 +175,13 @@ bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* s
     }
     case zsets::RangeSpec::kByScore:
       if (!zsets::ParseScoreBound(min, &spec->min_score) || !zsets::ParseScoreBound(max, &spec->max_score)) {
-        reply.Error(kMinMaxNotFloat);
+        reply.Error(errors::kMinMaxNotFloat);
         return false;
       }
       return true;
     case zsets::RangeSpec::kByLex:
       if (!zsets::ParseLexBound(min, &spec->min_lex) || !zsets::ParseLexBound(max, &spec->max_lex)) {
-        reply.Error(kMinMaxNotLex);
+        reply.Error(errors::kMinMaxNotLex);
         return false;
       }
       return true;
@@ -236,11 +233,11 @@ std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, st
   }
   if (has_limit && parsed.spec.kind == zsets::RangeSpec::kByRank &&
       (parsed.spec.offset != 0 || parsed.spec.count != -1)) {
-    reply.Error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    reply.Error(errors::kLimitWithoutByScoreOrLex);
     return std::nullopt;
   }
   if (parsed.with_scores && parsed.spec.kind == zsets::RangeSpec::kByLex) {
-    reply.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    reply.Error(errors::kWithScoresWithByLex);
     return std::nullopt;
   }
   std::string_view min = args[first + 1], max = args[first + 2];
@@ -320,9 +317,9 @@ void PopCommand(OpContext& c, bool max) {
   uint64_t count = 1;
   bool has_count = c.args.size() == 3;
   if (has_count) {
-    std::optional<int64_t> n = IntArg(c.args[2], c.reply, "ERR value is out of range, must be positive");
+    std::optional<int64_t> n = IntArg(c.args[2], c.reply, errors::kNotPositive);
     if (!n) return;
-    if (*n < 0) return c.reply.Error("ERR value is out of range, must be positive");
+    if (*n < 0) return c.reply.Error(errors::kNotPositive);
     count = static_cast<uint64_t>(*n);
   }
   storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(c.db, c.args[1], count, max);
@@ -406,7 +403,7 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::str
         std::optional<int64_t> limit = IntArg(args[++i], reply);
         if (!limit) return std::nullopt;
         if (*limit < 0) {
-          reply.Error("ERR LIMIT can't be negative");
+          reply.Error(errors::kLimitNegative);
           return std::nullopt;
         }
         call.limit = static_cast<size_t>(*limit);
@@ -421,7 +418,7 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::str
   std::optional<int64_t> numkeys = IntArg(args[numkeys_at], reply);
   if (!numkeys) return std::nullopt;
   if (*numkeys < 1) {
-    reply.Error("ERR at least 1 input key is needed for '" + std::string(name) + "' command");
+    reply.Error(errors::NoInputKeys(name));
     return std::nullopt;
   }
   if (*numkeys > static_cast<int64_t>(args.size() - numkeys_at - 1)) {
@@ -437,7 +434,8 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::str
     if (call.op != zsets::SetOp::kDiff && remaining >= n + 1 && Is(args[j], "WEIGHTS")) {
       ++j;
       for (size_t k = 0; k < n; ++k, ++j) {
-        if (!ScoreArg(args[j], &call.weights[k], reply, "ERR weight value is not a float")) return std::nullopt;
+        if (!ScoreArg(args[j], &call.weights[k], reply, errors::kWeightNotFloat))
+          return std::nullopt;
       }
     } else if (call.op != zsets::SetOp::kDiff && remaining >= 2 && Is(args[j], "AGGREGATE")) {
       std::string_view how = args[j + 1];
