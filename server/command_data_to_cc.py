@@ -22,7 +22,7 @@ import sys
 COMMAND_FIELDS = ["arity", "flags", "acl_categories", "tips", "key_specs", "legacy_range", "hidden_flags",
                   "summary", "since", "group", "complexity", "doc_flags", "deprecated_since", "replaced_by",
                   "history", "arguments"]
-# The order of COMMAND DOCS's fields (introspection.cc replies in it).
+# The order of COMMAND DOCS's fields (introspection_commands.cc replies in it).
 DOC_FIELDS = ["summary", "since", "group", "complexity", "doc_flags", "deprecated_since", "replaced_by",
               "history", "arguments"]
 ARG_FIELDS = ["name", "type", "key_spec_index", "token", "summary", "since", "deprecated_since", "flags",

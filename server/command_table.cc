@@ -92,7 +92,6 @@ const CommandTable& CommandTable::Get() {
     RegisterZSetCommands(*t);
     RegisterObjectCommands(*t);
     RegisterListCommands(*t);
-    RegisterBlockingZSetCommands(*t);
     RegisterObservabilityCommands(*t);
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);

@@ -73,7 +73,6 @@ void RegisterSetCommands(CommandTable& table);
 void RegisterZSetCommands(CommandTable& table);
 void RegisterObjectCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
-void RegisterBlockingZSetCommands(CommandTable& table);
 void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);
