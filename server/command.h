@@ -87,9 +87,9 @@ using ConnHandler = void (*)(ConnContext&);
 // bad syntax.
 using KeyFinder = std::vector<int> (*)(ArgList);
 // For commands whose key specs are flagged variable_flags: the flags of
-// their keys in this call (SET's key is "RW access update" with GET, "OW
-// update" without), for COMMAND GETKEYSANDFLAGS.
-using KeyFlagsFinder = std::string_view (*)(ArgList);
+// their keys in this call (SET's key is RW access update with GET, OW
+// update without), for COMMAND GETKEYSANDFLAGS.
+using KeyFlagsFinder = uint16_t (*)(ArgList);  // KeySpecFlag
 
 // A command: declared once by its family (server/commands/*_commands.cc) as
 // an aggregate with designated initializers, naming the command and what
@@ -148,7 +148,7 @@ struct CommandSpec {
       }
       case KeyForm::kSpecs:
         for (const KeySpec& spec : data->key_specs) {
-          if (spec.Has("not_key")) continue;
+          if (spec.Has(kKeyNotKey)) continue;
           KeyRun run = spec.RunIn(args);
           for (int i = run.first; i <= run.last; i += run.step) fn(i);
         }

@@ -9,12 +9,6 @@
 
 namespace emberkv::server {
 
-bool KeySpec::Has(std::string_view flag) const {
-  bool found = false;
-  ForEachWord(flags, [&](std::string_view word) { found |= word == flag; });
-  return found;
-}
-
 KeyRun KeySpec::RunIn(ArgList args) const {
   const KeyRun none;
   const int argc = static_cast<int>(args.size());
@@ -72,9 +66,10 @@ KeyRun KeySpec::RunIn(ArgList args) const {
 
 const CommandData* FindCommandData(std::string_view full_name) {
   std::span<const CommandData> all = AllCommandData();
-  auto it = std::lower_bound(
-      all.begin(), all.end(), full_name,
-      [](const CommandData& data, std::string_view name) { return data.name < name; });
+  auto before = [](const CommandData& data, std::string_view name) {
+    return data.name.size() != name.size() ? data.name.size() < name.size() : data.name < name;
+  };
+  auto it = std::lower_bound(all.begin(), all.end(), full_name, before);
   if (it == all.end() || it->name != full_name) return nullptr;
   return &*it;
 }
@@ -91,7 +86,7 @@ LegacyRange DeriveLegacyRange(std::span<const KeySpec> specs) {
     range.first = spec.index;
     range.last = spec.lastkey >= 0 ? spec.index + spec.lastkey : spec.lastkey;
     range.step = spec.keystep;
-    range.movable = spec.Has("incomplete");
+    range.movable = spec.Has(kKeyIncomplete);
     return range;
   }
   // Otherwise one range over the plain specs that follow each other; any
@@ -106,7 +101,7 @@ LegacyRange DeriveLegacyRange(std::span<const KeySpec> specs) {
       range.movable = true;
       continue;
     }
-    if (spec.Has("incomplete")) range.movable = true;
+    if (spec.Has(kKeyIncomplete)) range.movable = true;
     first = std::min(first, spec.index);
     int spec_last = spec.lastkey >= 0 ? spec.lastkey + spec.index : spec.lastkey;
     last =

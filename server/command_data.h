@@ -44,12 +44,47 @@ struct KeyRun {
   int step = 1;
 };
 
+// Redis's key spec flags.
+enum KeySpecFlag : uint16_t {
+  kKeyRO = 1u << 0,
+  kKeyRW = 1u << 1,
+  kKeyOW = 1u << 2,
+  kKeyRM = 1u << 3,
+  kKeyAccess = 1u << 4,
+  kKeyUpdate = 1u << 5,
+  kKeyInsert = 1u << 6,
+  kKeyDelete = 1u << 7,
+  kKeyNotKey = 1u << 8,          // a channel, not a key (SSUBSCRIBE's)
+  kKeyIncomplete = 1u << 9,      // the spec may not find every key
+  kKeyVariableFlags = 1u << 10,  // the flags depend on the call (SET's GET)
+};
+// Their names, in the order COMMAND INFO lists them.
+struct KeySpecFlagName {
+  KeySpecFlag flag;
+  std::string_view name;
+};
+inline constexpr KeySpecFlagName kKeySpecFlagNames[] = {
+    {kKeyRO, "RO"},
+    {kKeyRW, "RW"},
+    {kKeyOW, "OW"},
+    {kKeyRM, "RM"},
+    {kKeyAccess, "access"},
+    {kKeyUpdate, "update"},
+    {kKeyInsert, "insert"},
+    {kKeyDelete, "delete"},
+    {kKeyNotKey, "not_key"},
+    {kKeyIncomplete, "incomplete"},
+    {kKeyVariableFlags, "variable_flags"},
+};
+consteval uint16_t KeySpecFlagsOf(std::string_view names) {
+  return static_cast<uint16_t>(FlagsNamed(names, kKeySpecFlagNames));
+}
+
 // How to find some of a command's keys among its arguments (Redis 7's key
 // specs): where to begin searching, then how to find the keys from there.
 struct KeySpec {
   std::string_view notes;  // Redis's remark, if any
-  // Redis's key spec flags, blank separated: "RW access update".
-  std::string_view flags;
+  uint16_t flags = 0;      // KeySpecFlag
 
   enum class Begin : uint8_t { kIndex, kKeyword, kUnknown };
   Begin begin = Begin::kIndex;
@@ -65,8 +100,7 @@ struct KeySpec {
   int keynumidx = 0;  // kKeynum: the key count's index, relative to the begin
   int firstkey = 1;   // kKeynum: the first key's index, relative to the begin
 
-  // Whether `flag` ("RW", "not_key", "incomplete", ...) is among the flags.
-  bool Has(std::string_view flag) const;
+  bool Has(KeySpecFlag flag) const { return flags & flag; }
   // Whether the spec can find its keys at all (Redis's "unknown" specs,
   // such as SORT's BY and GET patterns, cannot).
   bool Known() const { return begin != Begin::kUnknown && find != Find::kUnknown; }
@@ -101,7 +135,8 @@ struct CommandData {
   std::span<const ArgDoc> arguments;
 };
 
-// Every record, sorted by name (generated).
+// Every record, sorted by the length of the name, then by name (a lookup
+// then compares mostly lengths; generated).
 std::span<const CommandData> AllCommandData();
 // The record of a command or subcommand by its lower-case full name, or
 // nullptr when Redis has no such command.

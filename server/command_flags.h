@@ -6,6 +6,7 @@
 // Thread safety: constants only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -87,25 +88,30 @@ inline constexpr CommandFlagName kCommandFlagNames[] = {
     {kCmdAllowBusy, "allow_busy"},
 };
 
-// The flags named by blank-separated Redis flag names ("write denyoom").
-// Evaluated at compile time for the generated data, where a name it does
-// not know is a compile error.
-consteval uint32_t CommandFlagsOf(std::string_view names) {
+// The flags named by blank-separated names ("write denyoom"), by a table
+// of {flag, name} entries. Evaluated at compile time for the generated
+// data, where a name the table does not have is a compile error.
+template <class Entry, size_t N>
+consteval uint32_t FlagsNamed(std::string_view names, const Entry (&table)[N]) {
   uint32_t flags = 0;
   while (!names.empty()) {
     size_t blank = names.find(' ');
     std::string_view name = names.substr(0, blank);
     bool known = false;
-    for (const CommandFlagName& entry : kCommandFlagNames) {
+    for (const Entry& entry : table) {
       if (entry.name == name) {
         flags |= entry.flag;
         known = true;
       }
     }
-    if (!known) throw "unknown Redis command flag";
+    if (!known) throw "unknown flag name";
     names = blank == std::string_view::npos ? std::string_view() : names.substr(blank + 1);
   }
   return flags;
+}
+
+consteval uint32_t CommandFlagsOf(std::string_view names) {
+  return FlagsNamed(names, kCommandFlagNames);
 }
 
 }  // namespace emberkv::server

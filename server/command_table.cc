@@ -1,5 +1,7 @@
 #include "server/command_table.h"
 
+#include <absl/container/inlined_vector.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -8,25 +10,25 @@
 namespace emberkv::server {
 namespace {
 
-// Where dispatch finds a completed command's keys (see CommandSpec::KeyForm).
-std::optional<std::string> DeriveKeyForm(CommandSpec* spec) {
-  const std::string name(spec->name);
-  std::vector<KeySpec> routed;  // the specs that find keys, not channels
+// Where dispatch finds a completed command's keys (see CommandSpec::KeyForm);
+// what is wrong with the declaration instead, if anything.
+std::optional<std::string_view> DeriveKeyForm(CommandSpec* spec) {
+  absl::InlinedVector<KeySpec, 4> routed;  // the specs that find keys, not channels
   bool needs_finder = false;
   bool variable_flags = false;
   for (const KeySpec& key_spec : spec->data->key_specs) {
-    variable_flags |= key_spec.Has("variable_flags");
-    if (key_spec.Has("not_key")) continue;
-    needs_finder |= !key_spec.Known() || key_spec.Has("incomplete");
+    variable_flags |= key_spec.Has(kKeyVariableFlags);
+    if (key_spec.Has(kKeyNotKey)) continue;
+    needs_finder |= !key_spec.Known() || key_spec.Has(kKeyIncomplete);
     routed.push_back(key_spec);
   }
   if (variable_flags != (spec->key_flags != nullptr)) {
-    return name + (variable_flags ? ": its key specs have variable flags; declare key_flags"
-                                  : ": declares key_flags, but its key specs' flags are fixed");
+    return variable_flags ? "its key specs have variable flags; declare key_flags"
+                          : "declares key_flags, but its key specs' flags are fixed";
   }
   if (needs_finder != (spec->key_finder != nullptr)) {
-    return name + (needs_finder ? ": its key specs cannot find all its keys; declare a key_finder"
-                                : ": declares a key_finder, but its key specs find its keys");
+    return needs_finder ? "its key specs cannot find all its keys; declare a key_finder"
+                        : "declares a key_finder, but its key specs find its keys";
   }
   if (spec->key_finder) {
     spec->key_form = CommandSpec::KeyForm::kFinder;
@@ -45,28 +47,31 @@ std::optional<std::string> DeriveKeyForm(CommandSpec* spec) {
 }  // namespace
 
 std::optional<std::string> CompleteCommand(CommandSpec* spec) {
-  const std::string name(spec->name);
+  auto error = [spec](std::string_view why) {
+    return std::string(spec->name) + ": " + std::string(why);
+  };
   if (spec->data || spec->arity != 0 || spec->key_form != CommandSpec::KeyForm::kNone ||
       spec->id != -1) {
-    return name + ": declared with fields that registration completes";
+    return error("declared with fields that registration completes");
   }
   if (spec->flags & ~kEmberFlags) {
-    return name + ": declares Redis's flags (only emberkv's are declared; Redis's are data)";
+    return error("declares Redis's flags (only emberkv's are declared; Redis's are data)");
   }
   spec->data = FindCommandData(spec->name);
-  if (!spec->data) return name + ": Redis has no such command (see server/command_data.json)";
+  if (!spec->data) return error("Redis has no such command (see server/command_data.json)");
   spec->arity = spec->data->arity;
   spec->flags |= spec->data->flags;
   spec->legacy_range = DeriveLegacyRange(spec->data->key_specs);
-  if (std::optional<std::string> error = DeriveKeyForm(spec)) return error;
+  if (std::optional<std::string_view> wrong = DeriveKeyForm(spec)) return error(*wrong);
   if (spec->subcommands.empty() && !spec->op && !spec->coordinated && !spec->conn) {
-    return name + ": declares no handler";
+    return error("declares no handler");
   }
   for (CommandSpec& sub : spec->subcommands) {
-    if (!sub.name.starts_with(name + "|")) {
-      return std::string(sub.name) + ": not a subcommand of " + name;
+    const size_t n = spec->name.size();
+    if (sub.name.size() <= n + 1 || !sub.name.starts_with(spec->name) || sub.name[n] != '|') {
+      return std::string(sub.name) + ": not a subcommand of " + std::string(spec->name);
     }
-    if (std::optional<std::string> error = CompleteCommand(&sub)) return error;
+    if (std::optional<std::string> wrong = CompleteCommand(&sub)) return wrong;
   }
   return std::nullopt;
 }

@@ -17,6 +17,15 @@ namespace {
 
 using protocol::ReplyBuilder;
 
+// The names of a key spec's flags, in a set.
+void ReplyKeySpecFlags(ReplyBuilder& reply, uint16_t flags) {
+  auto set = [flags](const KeySpecFlagName& entry) { return (flags & entry.flag) != 0; };
+  reply.SetHeader(std::count_if(std::begin(kKeySpecFlagNames), std::end(kKeySpecFlagNames), set));
+  for (const KeySpecFlagName& entry : kKeySpecFlagNames) {
+    if (set(entry)) reply.SimpleString(entry.name);
+  }
+}
+
 // Each word of a blank-separated list as a simple string, in a set.
 void ReplyWordSet(ReplyBuilder& reply, std::string_view words) {
   reply.SetHeader(CountWords(words));
@@ -30,7 +39,7 @@ void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
     reply.Bulk(ks.notes);
   }
   reply.Bulk("flags");
-  ReplyWordSet(reply, ks.flags);
+  ReplyKeySpecFlags(reply, ks.flags);
 
   reply.Bulk("begin_search");
   reply.MapHeader(2);
@@ -271,7 +280,7 @@ void ConnCommandDocs(ConnContext& c) {
 // The keys of a command line with the flags of the key spec that found each.
 struct FoundKey {
   int index;
-  std::string_view flags;
+  uint16_t flags;  // KeySpecFlag
 };
 
 void ReplyKeys(ConnContext& c, bool with_flags) {
@@ -292,10 +301,10 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
     for (int index : spec->KeyIndices(line)) keys.push_back({index, key_specs[0].flags});
   } else {
     for (const KeySpec& ks : key_specs) {
-      if (ks.Has("not_key")) continue;
+      if (ks.Has(kKeyNotKey)) continue;
       // Flags that depend on the call (SET's, with or without GET) come
       // from the command's own function.
-      std::string_view flags = ks.Has("variable_flags") ? spec->key_flags(line) : ks.flags;
+      uint16_t flags = ks.Has(kKeyVariableFlags) ? spec->key_flags(line) : ks.flags;
       KeyRun run = ks.RunIn(line);
       for (int index = run.first; index <= run.last; index += run.step) {
         keys.push_back({index, flags});
@@ -313,7 +322,7 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
     }
     c.reply.ArrayHeader(2);
     c.reply.Bulk(line[key.index]);
-    ReplyWordSet(c.reply, key.flags);
+    ReplyKeySpecFlags(c.reply, key.flags);
   }
 }
 

@@ -358,11 +358,11 @@ Task<void> CoordMSetNx(CoordContext& c) {
 
 // SET's key is read as well as written when GET is given, as Redis's
 // setGetKeys says (COMMAND GETKEYSANDFLAGS).
-std::string_view SetKeyFlags(ArgList args) {
+uint16_t SetKeyFlags(ArgList args) {
   for (size_t i = 3; i < args.size(); ++i) {
-    if (Is(args[i], "GET")) return "RW access update";
+    if (Is(args[i], "GET")) return kKeyRW | kKeyAccess | kKeyUpdate;
   }
-  return "OW update";
+  return kKeyOW | kKeyUpdate;
 }
 
 }  // namespace

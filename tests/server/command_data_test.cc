@@ -17,7 +17,7 @@ std::vector<int> Keys(const KeySpec& spec, std::vector<std::string_view> args) {
 
 KeySpec Range(int index, int lastkey = 0, int keystep = 1, int limit = 0) {
   return KeySpec{
-      .flags = "RW", .index = index, .lastkey = lastkey, .keystep = keystep, .limit = limit};
+      .flags = kKeyRW, .index = index, .lastkey = lastkey, .keystep = keystep, .limit = limit};
 }
 
 // COMMAND INFO's first key, last key and step, as Redis 7.0 reported them.
@@ -42,7 +42,7 @@ TEST_CASE("key specs find keys as Redis's getKeysUsingKeySpecs") {
   // RENAME key newkey: the second spec starts at 2
   CHECK(Keys(Range(2), {"rename", "a", "b"}) == std::vector<int>{2});
   // ZUNIONSTORE destination numkeys key [key ...] WEIGHTS ...
-  KeySpec numkeys{.flags = "RO",
+  KeySpec numkeys{.flags = kKeyRO,
                   .index = 2,
                   .find = KeySpec::Find::kKeynum,
                   .keystep = 1,
@@ -54,7 +54,7 @@ TEST_CASE("key specs find keys as Redis's getKeysUsingKeySpecs") {
   CHECK(Keys(numkeys, {"zunionstore", "d", "9", "a"}).empty());  // more keys announced than given
   CHECK(Keys(numkeys, {"zunionstore", "d", "x", "a"}).empty());  // not a number
   // XREAD ... STREAMS key [key ...] id [id ...]: half of what follows
-  KeySpec streams{.flags = "RO",
+  KeySpec streams{.flags = kKeyRO,
                   .begin = KeySpec::Begin::kKeyword,
                   .keyword = "STREAMS",
                   .startfrom = 1,
@@ -71,18 +71,23 @@ TEST_CASE("key specs find keys as Redis's getKeysUsingKeySpecs") {
             .empty());
 }
 
-TEST_CASE("key spec flags are words") {
-  KeySpec spec{.flags = "RW access update variable_flags"};
-  CHECK(spec.Has("RW"));
-  CHECK(spec.Has("variable_flags"));
-  CHECK_FALSE(spec.Has("RO"));
-  CHECK_FALSE(spec.Has("variable"));
+TEST_CASE("key spec flags are named as Redis names them") {
+  constexpr uint16_t flags = KeySpecFlagsOf("RW access update variable_flags");
+  CHECK(flags == (kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags));
+  KeySpec spec{.flags = flags};
+  CHECK(spec.Has(kKeyRW));
+  CHECK(spec.Has(kKeyVariableFlags));
+  CHECK_FALSE(spec.Has(kKeyRO));
+  CHECK(KeySpecFlagsOf("") == 0);
 }
 
-TEST_CASE("the data has every Redis 7.0 command, sorted for lookup") {
+TEST_CASE("the data has every Redis 7.0 command, in lookup order") {
   std::span<const CommandData> all = AllCommandData();
   CHECK(all.size() > 300);
-  for (size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].name < all[i].name);
+  for (size_t i = 1; i < all.size(); ++i) {
+    std::string_view a = all[i - 1].name, b = all[i].name;
+    CHECK((a.size() < b.size() || (a.size() == b.size() && a < b)));
+  }
   for (const CommandData& data : all) CHECK(FindCommandData(data.name) == &data);
   for (std::string_view name : {"get", "config|get", "xreadgroup", "client|no-touch", "sort_ro"}) {
     INFO(name);
@@ -98,6 +103,7 @@ TEST_CASE("the data has every Redis 7.0 command, sorted for lookup") {
   CHECK(set.acl_categories == "@write @string @slow");
   CHECK(set.group == "string");
   REQUIRE(set.key_specs.size() == 1);
+  CHECK(set.key_specs[0].flags == (kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags));
   CHECK(set.key_specs[0].notes == "RW and ACCESS due to the optional `GET` argument");
   CHECK(set.history.size() == 4);
   REQUIRE(set.arguments.size() == 5);

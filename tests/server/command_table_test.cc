@@ -13,7 +13,7 @@ namespace {
 void Conn(ConnContext&) {}
 void Op(OpContext&) {}
 std::vector<int> NoKeys(ArgList) { return {}; }
-std::string_view SomeFlags(ArgList) { return "RW"; }
+uint16_t SomeFlags(ArgList) { return kKeyRW; }
 
 // The error CompleteCommand gives for a declaration, or "" when it completes it.
 std::string ErrorOf(CommandSpec spec) { return CompleteCommand(&spec).value_or(""); }
