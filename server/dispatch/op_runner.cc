@@ -24,7 +24,7 @@ void RunOpNow(Worker& worker, const CommandSpec& spec, ArgList args, int db,
   // CLIENT NO-TOUCH: the command's reads leave the access clock alone,
   // except TOUCH's.
   storage::ShardContext& shard = worker.store().context();
-  shard.reads_touch = !flags.no_touch || spec.name == "touch";
+  shard.reads_touch = !flags.no_touch || (spec.flags & kCmdAlwaysTouches);
   spec.op(context);
   shard.reads_touch = true;
   uint64_t cycles = CycleClock::Now() - start;

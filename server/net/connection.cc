@@ -385,22 +385,6 @@ void Connection::ReplyError(std::string_view error) {
   ReplyLocal(line);
 }
 
-namespace {
-// Commands a RESP2 client may send while subscribed.
-bool AllowedWhileSubscribed(const CommandSpec& spec) {
-  std::string_view n = spec.name;
-  return n == "subscribe" || n == "ssubscribe" || n == "psubscribe" || n == "unsubscribe" ||
-         n == "sunsubscribe" || n == "punsubscribe" || n == "ping" || n == "quit" || n == "reset";
-}
-
-// Commands that act at once even between MULTI and EXEC.
-bool ControlsTransaction(const CommandSpec& spec) {
-  std::string_view n = spec.name;
-  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
-         n == "reset";
-}
-}  // namespace
-
 void Connection::Dispatch(ArgList args) {
   suppress_ = reply_off_ || skip_current_;
   skip_current_ = false;
@@ -435,7 +419,7 @@ bool Connection::HeldByPause(const CommandSpec& spec) const {
   if (mode == PauseMode::kAll) return true;
   // WRITE: commands that may change data. EXEC counts if it would write.
   if (spec.flags & (kCmdWrite | kCmdMayReplicate)) return true;
-  if (spec.name == "exec") {
+  if (spec.flags & kCmdRunsQueued) {
     for (const QueuedCommand& queued : multi_queue_) {
       if (queued.spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
     }
@@ -462,12 +446,12 @@ void Connection::DispatchChecked(const CommandSpec* spec, ArgList args) {
   last_command_ = spec->name;
   if (!spec->ArityOk(args.size())) return Reject(spec, errors::WrongArity(spec->name));
   if (RequiresAuth() && !(spec->flags & kCmdNoAuth)) return Reject(spec, errors::kNoAuth);
-  if (resp_ == protocol::RespVersion::kResp2 && subscriptions() > 0 && !AllowedWhileSubscribed(*spec)) {
+  if (resp_ == protocol::RespVersion::kResp2 && subscriptions() > 0 && !(spec->flags & kCmdOkWhileSubscribed)) {
     return Reject(spec, "ERR Can't execute '" + std::string(spec->name) +
                             "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
                             "in this context");
   }
-  if (in_multi_ && !ControlsTransaction(*spec)) {
+  if (in_multi_ && !(spec->flags & kCmdNeverQueued)) {
     if (spec->flags & kCmdNoMulti) return Reject(spec, "ERR Command not allowed inside a transaction");
     multi_queue_.push_back(QueuedCommand{spec, std::vector<std::string>(args.begin(), args.end())});
     ReplyLocal("+QUEUED\r\n");
@@ -489,7 +473,7 @@ void Connection::DispatchChecked(const CommandSpec* spec, ArgList args) {
     ObserveCall(worker_, *spec, args, ClientLabel{peer_address_, name_}, CycleClock::Now() - start, out);
     // Decided after the handler: CLIENT REPLY ON answers although replies
     // were off when it arrived.
-    suppress_ = reply_off_ || (suppress_ && !(spec->name == "client|reply"));
+    suppress_ = reply_off_ || (suppress_ && !(spec->flags & kCmdControlsReplies));
     ReplyLocal(out);
     return;
   }

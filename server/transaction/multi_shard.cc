@@ -96,7 +96,7 @@ Task<void> MultiShardLock::Acquire(ShardFunction on_locked) {
     std::function<void(Worker&)> run;
     // CLIENT NO-TOUCH: the command's reads leave the access clock alone,
     // except TOUCH's.
-    const bool touch = !ctx_->flags.no_touch || ctx_->spec.name == "touch";
+    const bool touch = !ctx_->flags.no_touch || (ctx_->spec.flags & kCmdAlwaysTouches);
     if (on_locked) {
       run = [&on_locked, &indices, touch](Worker& shard) {
         storage::ShardContext& context = shard.store().context();
