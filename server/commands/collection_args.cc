@@ -8,7 +8,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/errors.h"
 #include "storage/glob.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 

@@ -13,7 +13,7 @@
 #include "server/commands/collection_args.h"
 #include "server/errors.h"
 #include "storage/hash_ops.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -122,7 +122,7 @@ void OpHIncrBy(OpContext& c) {
 
 void OpHIncrByFloat(OpContext& c) {
   long double delta;
-  if (!storage::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
+  if (!base::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
   // Redis refuses an infinite increment before it looks at the key.
   if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error(errors::kIncrementNanOrInfinity);
   storage::OpResult<std::string> result = hashes::IncrByFloat(c.db, c.args[1], c.args[2], delta);

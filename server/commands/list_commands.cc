@@ -27,7 +27,7 @@
 #include "server/net/connection.h"
 #include "server/transaction/multi_shard.h"
 #include "storage/list_ops.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -86,7 +86,7 @@ void PopGeneric(OpContext& c, ListEnd end) {
   if (c.args.size() > 3) return c.reply.Error(errors::WrongArity(c.spec.name));
   const bool has_count = c.args.size() == 3;
   int64_t count = 1;
-  if (has_count && (!storage::ParseInt64(c.args[2], &count) || count < 0)) {
+  if (has_count && (!base::ParseInt64(c.args[2], &count) || count < 0)) {
     return c.reply.Error(errors::kNotPositive);
   }
   std::vector<std::string> out;
@@ -121,7 +121,7 @@ void OpLRange(OpContext& c) {
 
 void OpLIndex(OpContext& c) {
   int64_t index;
-  if (!storage::ParseInt64(c.args[2], &index)) {
+  if (!base::ParseInt64(c.args[2], &index)) {
     if (KeyAnswersFirst(c, {})) return;
     return c.reply.Error(errors::kNotInteger);
   }
@@ -133,7 +133,7 @@ void OpLIndex(OpContext& c) {
 
 void OpLSet(OpContext& c) {
   int64_t index;
-  if (!storage::ParseInt64(c.args[2], &index)) {
+  if (!base::ParseInt64(c.args[2], &index)) {
     if (KeyAnswersFirst(c, errors::kNoSuchKey)) return;
     return c.reply.Error(errors::kNotInteger);
   }
@@ -185,12 +185,12 @@ void OpLPos(OpContext& c) {
       }
       options.rank = *rank;
     } else if (Is(c.args[i], "COUNT") && has_value) {
-      if (!storage::ParseInt64(c.args[++i], &options.count) || options.count < 0) {
+      if (!base::ParseInt64(c.args[++i], &options.count) || options.count < 0) {
         return c.reply.Error(errors::kCountNegative);
       }
       has_count = true;
     } else if (Is(c.args[i], "MAXLEN") && has_value) {
-      if (!storage::ParseInt64(c.args[++i], &options.maxlen) || options.maxlen < 0) {
+      if (!base::ParseInt64(c.args[++i], &options.maxlen) || options.maxlen < 0) {
         return c.reply.Error(errors::kMaxlenNegative);
       }
     } else {

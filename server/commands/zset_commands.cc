@@ -22,7 +22,7 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 #include "storage/zset_ops.h"
 
 namespace emberkv::server {
@@ -57,14 +57,14 @@ std::string ScoreText(double score) {
   if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
   if (score == 0) return std::signbit(score) ? "-0" : "0";
   if (score > -9.2e18 && score < 9.2e18 && score == std::floor(score)) {
-    return storage::FormatInt64(static_cast<int64_t>(score));
+    return base::FormatInt64(static_cast<int64_t>(score));
   }
   return protocol::ReplyBuilder::FormatDouble(score);
 }
 
 bool ScoreArg(std::string_view arg, double* score, protocol::ReplyBuilder& reply,
               std::string_view error = errors::kNotFloat) {
-  if (storage::ParseDouble(arg, score)) return true;
+  if (base::ParseDouble(arg, score)) return true;
   reply.Error(error);
   return false;
 }
