@@ -36,9 +36,9 @@ class ReplyBuilder {
   void Null();       // a missing value: RESP2 "$-1", RESP3 "_"
   void NullArray();  // a missing aggregate: RESP2 "*-1", RESP3 "_"
   void ArrayHeader(size_t count);
-  void MapHeader(size_t pairs);  // RESP2: an array of 2*pairs
-  void SetHeader(size_t count);  // RESP2: an array
-  void PushHeader(size_t count); // RESP2: an array
+  void MapHeader(size_t pairs);   // RESP2: an array of 2*pairs
+  void SetHeader(size_t count);   // RESP2: an array
+  void PushHeader(size_t count);  // RESP2: an array
   void Double(double value);
   void Bool(bool value);  // RESP2: the integers 1 and 0
   // RESP3 verbatim string (e.g. INFO's "txt"); RESP2 sends a bulk string.

@@ -38,10 +38,22 @@ ReadStatus Read(std::string_view in, size_t pos, ReplyValue* out, size_t* next, 
     out->text.assign(text);
   };
   switch (type) {
-    case '+': set(T::kSimpleString, line); *next = after; return ReadStatus::kComplete;
-    case '-': set(T::kError, line); *next = after; return ReadStatus::kComplete;
-    case '(': set(T::kBigNumber, line); *next = after; return ReadStatus::kComplete;
-    case '_': set(T::kNull, ""); *next = after; return ReadStatus::kComplete;
+    case '+':
+      set(T::kSimpleString, line);
+      *next = after;
+      return ReadStatus::kComplete;
+    case '-':
+      set(T::kError, line);
+      *next = after;
+      return ReadStatus::kComplete;
+    case '(':
+      set(T::kBigNumber, line);
+      *next = after;
+      return ReadStatus::kComplete;
+    case '_':
+      set(T::kNull, "");
+      *next = after;
+      return ReadStatus::kComplete;
     case ',':
       set(T::kDouble, line);
       *next = after;
@@ -92,7 +104,10 @@ ReadStatus Read(std::string_view in, size_t pos, ReplyValue* out, size_t* next, 
       }
       int64_t items = type == '%' ? count * 2 : count;
       if (out) {
-        out->type = type == '*' ? T::kArray : type == '%' ? T::kMap : type == '~' ? T::kSet : T::kPush;
+        out->type = type == '*'   ? T::kArray
+                    : type == '%' ? T::kMap
+                    : type == '~' ? T::kSet
+                                  : T::kPush;
         out->elements.clear();
       }
       size_t at = after;
@@ -122,17 +137,29 @@ ReadStatus SkipReply(std::string_view input, size_t* consumed) {
 
 std::string ReplyValue::DebugString() const {
   switch (type) {
-    case Type::kSimpleString: return "+" + text;
-    case Type::kError: return "-" + text;
-    case Type::kInteger: return ":" + std::to_string(integer);
-    case Type::kBulk: return "\"" + text + "\"";
-    case Type::kNull: return "(nil)";
-    case Type::kDouble: return "," + text;
-    case Type::kBool: return integer ? "#t" : "#f";
-    case Type::kVerbatim: return "=" + text;
-    case Type::kBigNumber: return "(" + text;
+    case Type::kSimpleString:
+      return "+" + text;
+    case Type::kError:
+      return "-" + text;
+    case Type::kInteger:
+      return ":" + std::to_string(integer);
+    case Type::kBulk:
+      return "\"" + text + "\"";
+    case Type::kNull:
+      return "(nil)";
+    case Type::kDouble:
+      return "," + text;
+    case Type::kBool:
+      return integer ? "#t" : "#f";
+    case Type::kVerbatim:
+      return "=" + text;
+    case Type::kBigNumber:
+      return "(" + text;
     default: {
-      std::string s = type == Type::kMap ? "%[" : type == Type::kSet ? "~[" : type == Type::kPush ? ">[" : "[";
+      std::string s = type == Type::kMap    ? "%["
+                      : type == Type::kSet  ? "~["
+                      : type == Type::kPush ? ">["
+                                            : "[";
       for (size_t i = 0; i < elements.size(); ++i) {
         if (i) s += ", ";
         s += elements[i].DebugString();

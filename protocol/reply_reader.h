@@ -15,12 +15,23 @@ namespace emberkv::protocol {
 
 struct ReplyValue {
   enum class Type {
-    kSimpleString, kError, kInteger, kBulk, kNull, kArray, kMap, kSet, kPush,
-    kDouble, kBool, kVerbatim, kBigNumber,
+    kSimpleString,
+    kError,
+    kInteger,
+    kBulk,
+    kNull,
+    kArray,
+    kMap,
+    kSet,
+    kPush,
+    kDouble,
+    kBool,
+    kVerbatim,
+    kBigNumber,
   };
   Type type = Type::kNull;
-  std::string text;       // simple string, error, bulk, verbatim, big number, double's text
-  int64_t integer = 0;    // integer; bool as 0 or 1
+  std::string text;     // simple string, error, bulk, verbatim, big number, double's text
+  int64_t integer = 0;  // integer; bool as 0 or 1
   std::vector<ReplyValue> elements;  // aggregates; a map holds key, value, key, value, ...
 
   // A compact human-readable rendering, for test failure messages.

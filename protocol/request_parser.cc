@@ -4,42 +4,11 @@
 #include <climits>
 #include <cstring>
 
-#include "protocol/inline_args.h"
+#include "base/numbers.h"
+#include "base/split_args.h"
 
 namespace emberkv::protocol {
 namespace {
-
-// Strict decimal parsing with Redis's string2ll rules: an optional '-', no
-// '+', no leading zeros, no blanks, at most 20 characters, no overflow.
-bool ParseHeaderInt(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *out = 0;
-    return true;
-  }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    if (++i == s.size()) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
-  uint64_t value = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  if (negative) {
-    if (value > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - value);
-  } else {
-    if (value > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(value);
-  }
-  return true;
-}
 
 // Finds `c` in `s` at or after `from`; npos when absent.
 size_t Find(std::string_view s, char c, size_t from) {
@@ -67,15 +36,22 @@ ParseStatus RequestParser::Fail(ProtocolError error) {
 
 std::string RequestParser::ErrorMessage() const {
   switch (error_) {
-    case ProtocolError::kNone: return "";
-    case ProtocolError::kInvalidMultibulkLength: return "ERR Protocol error: invalid multibulk length";
-    case ProtocolError::kInvalidBulkLength: return "ERR Protocol error: invalid bulk length";
+    case ProtocolError::kNone:
+      return "";
+    case ProtocolError::kInvalidMultibulkLength:
+      return "ERR Protocol error: invalid multibulk length";
+    case ProtocolError::kInvalidBulkLength:
+      return "ERR Protocol error: invalid bulk length";
     case ProtocolError::kExpectedDollar:
       return std::string("ERR Protocol error: expected '$', got '") + unexpected_byte_ + "'";
-    case ProtocolError::kTooBigInlineRequest: return "ERR Protocol error: too big inline request";
-    case ProtocolError::kTooBigMbulkCountString: return "ERR Protocol error: too big mbulk count string";
-    case ProtocolError::kTooBigBulkCountString: return "ERR Protocol error: too big bulk count string";
-    case ProtocolError::kUnbalancedQuotes: return "ERR Protocol error: unbalanced quotes in request";
+    case ProtocolError::kTooBigInlineRequest:
+      return "ERR Protocol error: too big inline request";
+    case ProtocolError::kTooBigMbulkCountString:
+      return "ERR Protocol error: too big mbulk count string";
+    case ProtocolError::kTooBigBulkCountString:
+      return "ERR Protocol error: too big bulk count string";
+    case ProtocolError::kUnbalancedQuotes:
+      return "ERR Protocol error: unbalanced quotes in request";
     case ProtocolError::kUnauthenticatedMultibulkLength:
       return "ERR Protocol error: unauthenticated multibulk length";
     case ProtocolError::kUnauthenticatedBulkLength:
@@ -103,7 +79,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
   if (args_expected_ == 0) {
     size_t cr = Find(command, '\r', scan_from_);
     if (cr == std::string_view::npos) {
-      if (command.size() > limits_.max_inline_len) return Fail(ProtocolError::kTooBigMbulkCountString);
+      if (command.size() > limits_.max_inline_len) {
+        return Fail(ProtocolError::kTooBigMbulkCountString);
+      }
       scan_from_ = command.size();
       return ParseStatus::kNeedMore;
     }
@@ -115,7 +93,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
       return ParseStatus::kNeedMore;
     }
     int64_t count = 0;
-    if (!ParseHeaderInt(command.substr(1, cr - 1), &count) || count > INT_MAX) {
+    if (!base::ParseInt64(command.substr(1, cr - 1), &count) || count > INT_MAX) {
       return Fail(ProtocolError::kInvalidMultibulkLength);
     }
     if (count > limits_.max_unauthenticated_args && auth_required_) {
@@ -151,7 +129,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
         return Fail(ProtocolError::kExpectedDollar);
       }
       int64_t len = 0;
-      if (!ParseHeaderInt(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
+      if (!base::ParseInt64(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
           len > limits_.max_bulk_len) {
         return Fail(ProtocolError::kInvalidBulkLength);
       }
@@ -191,7 +169,7 @@ ParseStatus RequestParser::ParseInline(std::string_view command) {
   }
   if (lf > limits_.max_inline_len) return Fail(ProtocolError::kTooBigInlineRequest);
   size_t end = (lf > 0 && command[lf - 1] == '\r') ? lf - 1 : lf;
-  std::optional<std::vector<std::string>> split = SplitInlineArgs(command.substr(0, end));
+  std::optional<std::vector<std::string>> split = base::SplitArgs(command.substr(0, end));
   if (!split) return Fail(ProtocolError::kUnbalancedQuotes);
   inline_storage_ = std::move(*split);
   args_.reserve(inline_storage_.size());

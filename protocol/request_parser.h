@@ -92,10 +92,11 @@ class RequestParser {
   void Reset();
 
  private:
-  ParseStatus ParseMultibulk(std::string_view input);
-  ParseStatus ParseInline(std::string_view input);
+  // `command` is the input from the first byte of the command being parsed.
+  ParseStatus ParseMultibulk(std::string_view command);
+  ParseStatus ParseInline(std::string_view command);
   ParseStatus Fail(ProtocolError error);
-  void FinishCommand(std::string_view input);
+  void FinishCommand(std::string_view command);
 
   ParserLimits limits_;
   bool auth_required_ = false;

@@ -21,6 +21,7 @@
 
 #include "protocol/reply_builder.h"
 #include "server/client/client.h"
+#include "server/command_data.h"
 #include "server/engine/shard_locks.h"
 #include "storage/database.h"
 #include "storage/hash.h"
@@ -30,8 +31,6 @@ namespace emberkv::server {
 class Engine;
 class Worker;
 struct CommandSpec;
-
-using ArgList = std::span<const std::string_view>;
 
 struct CommandContext {
   Worker& worker;              // the loop running the command

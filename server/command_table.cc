@@ -1,8 +1,80 @@
 #include "server/command_table.h"
 
+#include <absl/container/inlined_vector.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 #include "server/util/ascii.h"
 
 namespace emberkv::server {
+namespace {
+
+// Where dispatch finds a completed command's keys (see CommandSpec::KeyForm);
+// what is wrong with the declaration instead, if anything.
+std::optional<std::string_view> DeriveKeyForm(CommandSpec* spec) {
+  absl::InlinedVector<KeySpec, 4> routed;  // the specs that find keys, not channels
+  bool needs_finder = false;
+  bool variable_flags = false;
+  for (const KeySpec& key_spec : spec->data->key_specs) {
+    variable_flags |= key_spec.Has(kKeyVariableFlags);
+    if (key_spec.Has(kKeyNotKey)) continue;
+    needs_finder |= !key_spec.Known() || key_spec.Has(kKeyIncomplete);
+    routed.push_back(key_spec);
+  }
+  if (variable_flags != (spec->key_flags != nullptr)) {
+    return variable_flags ? "its key specs have variable flags; declare key_flags"
+                          : "declares key_flags, but its key specs' flags are fixed";
+  }
+  if (needs_finder != (spec->key_finder != nullptr)) {
+    return needs_finder ? "its key specs cannot find all its keys; declare a key_finder"
+                        : "declares a key_finder, but its key specs find its keys";
+  }
+  if (spec->key_finder) {
+    spec->key_form = CommandSpec::KeyForm::kFinder;
+  } else if (!routed.empty()) {
+    // Where Redis's legacy range covers every key, that range is the fast
+    // form; a spec with a limit is only ever a range of its own (XREAD).
+    LegacyRange range = DeriveLegacyRange(routed);
+    bool one_range =
+        !range.movable && range.step > 0 && (routed.size() > 1 || routed[0].limit == 0);
+    spec->key_form = one_range ? CommandSpec::KeyForm::kRange : CommandSpec::KeyForm::kSpecs;
+    if (one_range) spec->key_range = KeyRun{range.first, range.last, range.step};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> CompleteCommand(CommandSpec* spec) {
+  auto error = [spec](std::string_view why) {
+    return std::string(spec->name) + ": " + std::string(why);
+  };
+  if (spec->data || spec->arity != 0 || spec->key_form != CommandSpec::KeyForm::kNone ||
+      spec->id != -1) {
+    return error("declared with fields that registration completes");
+  }
+  if (spec->flags & ~kEmberFlags) {
+    return error("declares Redis's flags (only emberkv's are declared; Redis's are data)");
+  }
+  spec->data = FindCommandData(spec->name);
+  if (!spec->data) return error("Redis has no such command (see server/command_data.json)");
+  spec->arity = spec->data->arity;
+  spec->flags |= spec->data->flags;
+  spec->legacy_range = DeriveLegacyRange(spec->data->key_specs);
+  if (std::optional<std::string_view> wrong = DeriveKeyForm(spec)) return error(*wrong);
+  if (spec->subcommands.empty() && !spec->op && !spec->coordinated && !spec->conn) {
+    return error("declares no handler");
+  }
+  for (CommandSpec& sub : spec->subcommands) {
+    const size_t n = spec->name.size();
+    if (sub.name.size() <= n + 1 || !sub.name.starts_with(spec->name) || sub.name[n] != '|') {
+      return std::string(sub.name) + ": not a subcommand of " + std::string(spec->name);
+    }
+    if (std::optional<std::string> wrong = CompleteCommand(&sub)) return wrong;
+  }
+  return std::nullopt;
+}
 
 std::vector<int> CommandSpec::KeyIndices(ArgList args) const {
   if (key_finder) return key_finder(args);
@@ -25,7 +97,6 @@ const CommandTable& CommandTable::Get() {
     RegisterZSetCommands(*t);
     RegisterObjectCommands(*t);
     RegisterListCommands(*t);
-    RegisterBlockingZSetCommands(*t);
     RegisterObservabilityCommands(*t);
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);
@@ -41,13 +112,22 @@ void CommandTable::AssignIds(CommandSpec* spec) {
   for (CommandSpec& sub : spec->subcommands) AssignIds(&sub);
 }
 
-CommandSpec& CommandTable::Register(CommandSpec spec) {
-  auto owned = std::make_unique<CommandSpec>(std::move(spec));
-  CommandSpec& registered = *owned;
-  AssignIds(owned.get());
-  by_name_[owned->name] = owned.get();
-  commands_.push_back(std::move(owned));
-  return registered;
+void CommandTable::Register(std::span<const CommandSpec> declarations) {
+  for (const CommandSpec& declared : declarations) {
+    auto spec = std::make_unique<CommandSpec>(declared);
+    std::optional<std::string> error = CompleteCommand(spec.get());
+    if (!error && by_name_.contains(spec->name)) {
+      error = std::string(spec->name) + ": registered twice";
+    }
+    if (error) {
+      // A declaration that cannot work: stop before serving anything.
+      std::fprintf(stderr, "emberkv: command table: %s\n", error->c_str());
+      std::abort();
+    }
+    AssignIds(spec.get());
+    by_name_[spec->name] = spec.get();
+    commands_.push_back(std::move(spec));
+  }
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {

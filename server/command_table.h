@@ -1,11 +1,16 @@
 // The one command table: dispatch, arity checks, key routing, COMMAND and
-// the docs all read it. Each command family registers its commands from its
-// own file (server/commands/<family>.cc).
+// the docs all read it. Each command family declares its commands in its
+// own file (server/commands/<family>_commands.cc) and registers them; the
+// table completes each declaration from Redis's metadata (command_data.h).
 //
 // Thread safety: built once before the workers start; read-only afterwards.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,9 +25,13 @@ class CommandTable {
   // The table with every command emberkv supports.
   static const CommandTable& Get();
 
-  // Adds a command; returns it so that registration can chain its
-  // documentation (only documentation may change after this).
-  CommandSpec& Register(CommandSpec spec);
+  // Adds commands as declared, completing each (and its subcommands) with
+  // CompleteCommand. A wrong declaration is a programming error: the server
+  // stops at start-up, saying which and why.
+  void Register(std::span<const CommandSpec> declarations);
+  void Register(std::initializer_list<CommandSpec> declarations) {
+    Register(std::span<const CommandSpec>(declarations.begin(), declarations.size()));
+  }
 
   // Case-insensitive lookup of a command name; nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
@@ -44,6 +53,14 @@ class CommandTable {
   std::vector<const CommandSpec*> by_id_;
 };
 
+// Completes a declaration (and its subcommands) from Redis's metadata:
+// arity, flags, key specs, documentation; derives where its keys are.
+// Returns what is wrong instead when Redis has no such command, when the
+// declaration sets what the metadata says (only emberkv's flags may be
+// declared), or when its key specs need a key finder or key-flags function
+// it does not declare.
+std::optional<std::string> CompleteCommand(CommandSpec* spec);
+
 // Registration functions, one per family.
 void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
@@ -56,7 +73,6 @@ void RegisterSetCommands(CommandTable& table);
 void RegisterZSetCommands(CommandTable& table);
 void RegisterObjectCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
-void RegisterBlockingZSetCommands(CommandTable& table);
 void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);

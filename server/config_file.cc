@@ -11,19 +11,13 @@
 #include <map>
 #include <sstream>
 
+#include "base/split_args.h"
 #include "server/util/ascii.h"
 
 namespace emberkv::server {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string_view Trimmed(std::string_view line) {
   while (!line.empty() && IsBlank(line.front())) line.remove_prefix(1);
@@ -67,7 +61,7 @@ std::string DirectiveLine(const ConfigParam& param, const std::string& value) {
       line += " " + FormatMemory(value);
       break;
     case ParamKind::kList: {
-      std::optional<std::vector<std::string>> items = SplitConfigLine(value);
+      std::optional<std::vector<std::string>> items = base::SplitArgs(value);
       if (!items || items->empty()) {
         line += " " + QuoteConfigValue(value);
       } else {
@@ -83,66 +77,6 @@ std::string DirectiveLine(const ConfigParam& param, const std::string& value) {
 }
 
 }  // namespace
-
-std::optional<std::vector<std::string>> SplitConfigLine(std::string_view line) {
-  std::vector<std::string> args;
-  size_t p = 0;
-  const size_t n = line.size();
-  auto at = [&](size_t i) { return i < n ? line[i] : '\0'; };
-  while (true) {
-    while (p < n && IsBlank(line[p])) ++p;
-    if (p >= n) return args;
-    bool in_double = false, in_single = false, done = false;
-    std::string current;
-    while (!done) {
-      char c = at(p);
-      if (in_double) {
-        if (p >= n) return std::nullopt;  // unterminated quotes
-        if (c == '\\' && at(p + 1) == 'x' && HexValue(at(p + 2)) >= 0 && HexValue(at(p + 3)) >= 0) {
-          current += static_cast<char>(HexValue(at(p + 2)) * 16 + HexValue(at(p + 3)));
-          p += 3;
-        } else if (c == '\\' && p + 1 < n) {
-          ++p;
-          switch (line[p]) {
-            case 'n': current += '\n'; break;
-            case 'r': current += '\r'; break;
-            case 't': current += '\t'; break;
-            case 'b': current += '\b'; break;
-            case 'a': current += '\a'; break;
-            default: current += line[p]; break;
-          }
-        } else if (c == '"') {
-          // The closing quote must be followed by a blank or the end.
-          if (p + 1 < n && !IsBlank(line[p + 1])) return std::nullopt;
-          done = true;
-        } else {
-          current += c;
-        }
-      } else if (in_single) {
-        if (p >= n) return std::nullopt;
-        if (c == '\\' && at(p + 1) == '\'') {
-          ++p;
-          current += '\'';
-        } else if (c == '\'') {
-          if (p + 1 < n && !IsBlank(line[p + 1])) return std::nullopt;
-          done = true;
-        } else {
-          current += c;
-        }
-      } else if (p >= n || IsBlank(c)) {
-        done = true;
-      } else if (c == '"') {
-        in_double = true;
-      } else if (c == '\'') {
-        in_single = true;
-      } else {
-        current += c;
-      }
-      if (p < n) ++p;
-    }
-    args.push_back(std::move(current));
-  }
-}
 
 std::string QuoteConfigValue(std::string_view value) {
   bool bare = !value.empty() && value.front() != '#';
@@ -189,8 +123,9 @@ std::optional<std::string> ApplyConfigText(std::string_view text, std::string_vi
       return std::string(path) + ":" + std::to_string(number) + ": " + std::string(why) + " ('" +
              std::string(line) + "')";
     };
-    std::optional<std::vector<std::string>> args = SplitConfigLine(line);
+    std::optional<std::vector<std::string>> args = base::SplitArgs(line);
     if (!args) return fail("unbalanced quotes");
+    if (args->empty()) continue;  // blanks Trimmed keeps (\v, \f): Redis skips the line too
     const std::string& name = (*args)[0];
     const ConfigParam* param = FindParamSpec(name);
     if (!param) return fail("unknown directive '" + name + "'");
@@ -254,7 +189,7 @@ std::string RewriteConfigText(std::string_view old_text, const ServerConfig& con
     old_text = end == std::string_view::npos ? std::string_view() : old_text.substr(end + 1);
     std::string_view line = Trimmed(raw);
     if (!line.empty() && line.front() != '#') {
-      std::optional<std::vector<std::string>> args = SplitConfigLine(line);
+      std::optional<std::vector<std::string>> args = base::SplitArgs(line);
       const ConfigParam* param = args && !args->empty() ? FindParamSpec((*args)[0]) : nullptr;
       if (param) places[std::string(param->name)].push_back(lines.size());
     }

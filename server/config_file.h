@@ -23,10 +23,6 @@
 
 namespace emberkv::server {
 
-// Splits one line into arguments as Redis's sdssplitargs does; nullopt for
-// unbalanced quotes (or a closing quote not followed by a blank).
-std::optional<std::vector<std::string>> SplitConfigLine(std::string_view line);
-
 // A value as the file writes it: bare when it reads back unchanged, else in
 // double quotes with escapes.
 std::string QuoteConfigValue(std::string_view value);

@@ -54,6 +54,60 @@ std::string InvalidExpireTime(std::string_view command_name) {
   return "ERR invalid expire time in '" + std::string(command_name) + "' command";
 }
 
+std::string SubcommandSyntax(std::string_view sub, std::string_view container) {
+  return "ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+         "'. Try " + AsciiUppered(container) + " HELP.";
+}
+
+std::string NeedsClient(std::string_view command) {
+  return "ERR " + std::string(command) + " needs a client";
+}
+
+std::string UnsupportedOption(std::string_view option) {
+  return "ERR Unsupported option " + std::string(option);
+}
+
+std::string NegativeCountTooLarge(int64_t most) {
+  return "ERR value is out of range, a negative count may ask for at most " + std::to_string(most) +
+         " elements";
+}
+
+std::string NoInputKeys(std::string_view command_name) {
+  return "ERR at least 1 input key is needed for '" + std::string(command_name) + "' command";
+}
+
+std::string HelloOptionSyntax(std::string_view option) {
+  return "ERR Syntax error in HELLO option '" + std::string(option) + "'";
+}
+
+std::string UnrecognizedClientOption(std::string_view option) {
+  return "ERR Unrecognized option '" + std::string(option) + "'";
+}
+
+std::string BadClientAttribute(std::string_view attribute) {
+  return "ERR " + std::string(attribute) +
+         " cannot contain spaces, newlines or special characters.";
+}
+
+std::string UnknownClientType(std::string_view type) {
+  return "ERR Unknown client type '" + std::string(type) + "'";
+}
+
+std::string NoSuchUser(std::string_view user) {
+  return "ERR No such user '" + std::string(user) + "'";
+}
+
+std::string ConfigSetFailed(std::string_view argument, std::string_view why) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(argument) + "') - " +
+         std::string(why);
+}
+
+std::string UnknownConfigSetOption(std::string_view option) {
+  return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(option) + "'";
+}
+
+std::string ConfigRewriteFailed(std::string_view why) { return "ERR " + std::string(why); }
+
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status) {
   using storage::OpStatus;
   switch (status) {

@@ -2,8 +2,9 @@
 // statuses map to them through ReplyError.
 #pragma once
 
-#include <string>
+#include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "protocol/reply_builder.h"
@@ -36,13 +37,116 @@ inline constexpr std::string_view kNotInTransaction = "ERR Command not allowed i
 inline constexpr std::string_view kKeysOutsideTransaction =
     "ERR command accesses a key the transaction did not declare";
 
+// ---- Arguments shared by several commands ----
+inline constexpr std::string_view kNotPositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kCountOutOfRange =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr std::string_view kNumkeysNotPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kTooManyNumkeys =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kCountNotPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+
+// ---- Keys: EXPIRE and its kind, SWAPDB ----
+inline constexpr std::string_view kExpireNxWithOthers =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtWithLt =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kInvalidFirstDbIndex = "ERR invalid first DB index";
+inline constexpr std::string_view kInvalidSecondDbIndex = "ERR invalid second DB index";
+
+// ---- Strings, hashes, lists ----
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kIncrementNanOrInfinity = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kIndexOutOfRange = "ERR index out of range";
+inline constexpr std::string_view kRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr std::string_view kCountNegative = "ERR COUNT can't be negative";
+inline constexpr std::string_view kMaxlenNegative = "ERR MAXLEN can't be negative";
+
+// ---- Sorted sets ----
+inline constexpr std::string_view kMinMaxNotFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kMinMaxNotLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZAddXxWithNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddGtLtWithNx =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrOnePair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kScoreNan = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kLimitWithoutByScoreOrLex =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kWithScoresWithByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+
+// ---- Connections and clients: AUTH, HELLO, CLIENT ----
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthWithoutPassword =
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?";
+inline constexpr std::string_view kProtocolVersionNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+
+// ---- Server: SHUTDOWN, SLOWLOG, COMMAND GETKEYS ----
+inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+inline constexpr std::string_view kSlowlogCount = "ERR count should be greater than or equal to -1";
+inline constexpr std::string_view kInvalidCommandSpecified = "ERR Invalid command specified";
+inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+inline constexpr std::string_view kInvalidArgumentCount =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kInvalidArguments = "ERR Invalid arguments specified for command";
+
+// ---- Transactions ----
+inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is not allowed";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+
+// ---- Texts built from the command line ----
 std::string WrongArity(std::string_view command_name);
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args_after_name);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);
+// "unknown subcommand or wrong number of arguments for 'sub'. Try CONTAINER HELP."
+std::string SubcommandSyntax(std::string_view sub, std::string_view container);
 std::string InvalidExpireTime(std::string_view command_name);
 // What a RESP2 subscriber gets for a command other than (P|S)(UN)SUBSCRIBE,
 // PING, QUIT and RESET.
 std::string OnlySubscribeCommands(std::string_view command_name);
+// A command that works on its client's connection, run without one (from
+// inside the server): "ERR HELLO needs a client".
+std::string NeedsClient(std::string_view command);
+std::string UnsupportedOption(std::string_view option);  // EXPIRE's
+std::string NegativeCountTooLarge(int64_t most);         // SRANDMEMBER and its kind
+std::string NoInputKeys(std::string_view command_name);  // ZUNIONSTORE 0 ...
+std::string HelloOptionSyntax(std::string_view option);
+std::string UnrecognizedClientOption(std::string_view option);  // CLIENT SETINFO
+std::string BadClientAttribute(std::string_view attribute);     // CLIENT SETINFO
+std::string UnknownClientType(std::string_view type);
+std::string NoSuchUser(std::string_view user);
+std::string ConfigSetFailed(std::string_view argument, std::string_view why);
+std::string UnknownConfigSetOption(std::string_view option);
+std::string ConfigRewriteFailed(std::string_view why);
 
 // Replies with the error text for a failed storage status.
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status);

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "base/numbers.h"
 #include "storage/collection_access.h"
-#include "storage/numbers.h"
 
 namespace emberkv::storage::hashes {
 namespace {
@@ -116,7 +116,7 @@ OpResult<int64_t> IncrBy(Database& db, const Key& key, std::string_view field, i
   int64_t value = 0;
   if (status == OpStatus::kOk) {
     if (std::optional<std::string_view> old = hash->Get(field)) {
-      if (!ParseInt64(*old, &value)) return OpStatus::kNotInteger;
+      if (!base::ParseInt64(*old, &value)) return OpStatus::kNotInteger;
     }
   }
   if ((delta < 0 && value < 0 && delta < INT64_MIN - value) ||
@@ -129,7 +129,7 @@ OpResult<int64_t> IncrBy(Database& db, const Key& key, std::string_view field, i
     if (status != OpStatus::kOk) return status;
   }
   CollectionEdit edit(db, key, hash, slot);
-  hash->Set(field, FormatInt64(value));
+  hash->Set(field, base::FormatInt64(value));
   edit.Finish(true);
   return value;
 }
@@ -142,12 +142,12 @@ OpResult<std::string> IncrByFloat(Database& db, const Key& key, std::string_view
   long double value = 0;
   if (status == OpStatus::kOk) {
     if (std::optional<std::string_view> old = hash->Get(field)) {
-      if (!ParseLongDouble(*old, &value)) return OpStatus::kNotFloat;
+      if (!base::ParseLongDouble(*old, &value)) return OpStatus::kNotFloat;
     }
   }
   value += delta;
   if (std::isnan(value) || std::isinf(value)) return OpStatus::kNanOrInfinity;
-  std::string text = FormatLongDoubleHuman(value);
+  std::string text = base::FormatLongDoubleHuman(value);
   if (status == OpStatus::kNotFound) {
     status = FindOrCreateCollection(db, key, ValueType::kHash, &hash, &slot);
     if (status != OpStatus::kOk) return status;

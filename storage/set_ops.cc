@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "base/numbers.h"
 #include "storage/collection_access.h"
-#include "storage/numbers.h"
 
 namespace emberkv::storage::sets {
 namespace {
@@ -161,7 +161,7 @@ OpResult<int64_t> Store(Database& db, const Key& key, std::vector<std::string> m
   bool all_integers = true;
   int64_t ignored;
   for (const std::string& m : members) {
-    if (!ParseInt64(m, &ignored)) {
+    if (!base::ParseInt64(m, &ignored)) {
       all_integers = false;
       break;
     }

@@ -4,14 +4,14 @@
 
 #include <vector>
 
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::storage {
 namespace {
 
-bool AsInteger(std::string_view member, int64_t* value) { return ParseInt64(member, value); }
+bool AsInteger(std::string_view member, int64_t* value) { return base::ParseInt64(member, value); }
 
-std::string IntText(int64_t value) { return FormatInt64(value); }
+std::string IntText(int64_t value) { return base::FormatInt64(value); }
 
 }  // namespace
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::storage::strings {
 namespace {
@@ -112,14 +112,14 @@ OpResult<int64_t> IncrBy(Database& db, const Key& key, int64_t delta) {
   if (found) {
     Entry entry = db.EntryAt(slot);
     if (entry.type() != ValueType::kString) return OpStatus::kWrongType;
-    if (!ParseInt64(entry.string_value(), &value)) return OpStatus::kNotInteger;
+    if (!base::ParseInt64(entry.string_value(), &value)) return OpStatus::kNotInteger;
   }
   if ((delta < 0 && value < 0 && delta < INT64_MIN - value) ||
       (delta > 0 && value > 0 && delta > INT64_MAX - value)) {
     return OpStatus::kIncrOverflow;
   }
   value += delta;
-  if (!Replace(db, key, &slot, FormatInt64(value))) return OpStatus::kOutOfMemory;
+  if (!Replace(db, key, &slot, base::FormatInt64(value))) return OpStatus::kOutOfMemory;
   return value;
 }
 
@@ -130,11 +130,11 @@ OpResult<std::string> IncrByFloat(Database& db, const Key& key, long double delt
   if (found) {
     Entry entry = db.EntryAt(slot);
     if (entry.type() != ValueType::kString) return OpStatus::kWrongType;
-    if (!ParseLongDouble(entry.string_value(), &value)) return OpStatus::kNotFloat;
+    if (!base::ParseLongDouble(entry.string_value(), &value)) return OpStatus::kNotFloat;
   }
   value += delta;
   if (std::isnan(value) || std::isinf(value)) return OpStatus::kNanOrInfinity;
-  std::string text = FormatLongDoubleHuman(value);
+  std::string text = base::FormatLongDoubleHuman(value);
   if (!Replace(db, key, &slot, text)) return OpStatus::kOutOfMemory;
   return text;
 }

@@ -5,8 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/numbers.h"
 #include "storage/collection_access.h"
-#include "storage/numbers.h"
 #include "storage/set_value.h"
 
 namespace emberkv::storage::zsets {
@@ -102,7 +102,7 @@ bool ParseScoreBound(std::string_view text, ScoreBound* bound) {
     text.remove_prefix(1);
   }
   double value;
-  if (!ParseDouble(text, &value)) return false;
+  if (!base::ParseDouble(text, &value)) return false;
   bound->value = value;
   return true;
 }

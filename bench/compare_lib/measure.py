@@ -116,6 +116,110 @@ def throughput(rec, order, settings):
     return results
 
 
+# ---- system calls per request: the kernel's counters ----
+
+# Counted one by one (the rest shows as "other"): what a server's loop calls.
+SYSCALLS = ["read", "recvfrom", "recvmsg", "readv", "write", "sendto", "sendmsg", "writev",
+            "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "io_uring_enter", "futex",
+            "accept4", "close", "setsockopt", "getpeername"]
+TRACEPOINTS = "/sys/kernel/tracing/events/syscalls"
+
+
+def syscall_events():
+    """raw_syscalls:sys_enter (every call) and one tracepoint per call of
+    SYSCALLS that this kernel has."""
+    named = [c for c in SYSCALLS if os.path.isdir(os.path.join(TRACEPOINTS, "sys_enter_" + c))]
+    return ["raw_syscalls:sys_enter"] + ["syscalls:sys_enter_" + c for c in named]
+
+
+def syscall_run(rec, server, requests, out_path):
+    """System calls the server makes (all its threads) while redis-benchmark
+    sends `requests` GETs, one at a time per connection from 50 connections:
+    perf stat counts the server's tracepoints for exactly the benchmark's
+    lifetime (it starts the benchmark once its counters are on). Returns
+    {call: count}, with "total" for every call and "other" for the rest."""
+    server.flush()
+    command = (["perf", "stat", "-x", ",", "-o", out_path, "-e", ",".join(syscall_events()),
+                "-p", str(server.proc.pid), "--"]
+               + ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-t", "get",
+                  "-r", "1000000", "-c", "50", "-n", str(requests), "-P", "1", "--csv"])
+    rec.run("perf stat around redis-benchmark -t get -P 1", command, timeout=600)
+    server.check_alive()
+    counts = {}
+    with open(out_path) as f:
+        for line in f:
+            cells = line.strip().split(",")
+            if len(cells) < 3 or line.startswith("#"):
+                continue
+            if not cells[0].isdigit():
+                raise RuntimeError("perf could not count %s (%s); see %s" % (cells[2], cells[0], out_path))
+            event = cells[2].split(":", 1)[1]
+            counts["total" if event == "sys_enter" else event.replace("sys_enter_", "")] = int(cells[0])
+    if "total" not in counts:
+        raise RuntimeError("perf stat wrote no count of system calls: " + out_path)
+    counts["other"] = counts["total"] - sum(v for k, v in counts.items() if k != "total")
+    return counts
+
+
+def syscalls(rec, order, settings, run_dir):
+    """System calls per request at pipeline 1 with 50 clients, servers in
+    `order` alternating, settings["syscall_rounds"] rounds."""
+    requests = settings["syscall_requests"]
+    rounds = []
+    for r in range(settings["syscall_rounds"]):
+        row = {}
+        for name, server in order.items():
+            counts = syscall_run(rec, server, requests,
+                                 os.path.join(run_dir, "syscalls-%s-%d.csv" % (name, r + 1)))
+            row[name] = {"counts": counts, "per_request": counts["total"] / requests}
+            top = sorted(((v, k) for k, v in counts.items() if k != "total" and v), reverse=True)[:4]
+            rec.log("  round %d %-12s %.2f calls per request (%s)"
+                    % (r + 1, name, row[name]["per_request"],
+                       ", ".join("%s %.2f" % (k, v / requests) for v, k in top)))
+        rounds.append(row)
+    return {"requests": requests, "rounds": rounds, "multiplexing_api": multiplexing_api(order)}
+
+
+def multiplexing_api(order):
+    """What each emberkv says it waits with (INFO's multiplexing_api)."""
+    return {name: servers.info_field(server.port, "server", "multiplexing_api") or "?"
+            for name, server in order.items() if name.startswith("emberkv")}
+
+
+# ---- one hot key: 50 clients INCR the same key ----
+
+HOT_KEY = "counter:__rand_int__"  # redis-benchmark's INCR key without -r: one key
+
+
+def hot_key(rec, order, settings):
+    """redis-benchmark -t incr without -r (every INCR on one key), pipeline
+    16, 50 clients, servers in `order` alternating; each run must leave the
+    key at exactly the number of INCRs sent."""
+    requests = settings["hot_key_requests"]
+    rounds = []
+    for r in range(settings["rounds"]):
+        row = {}
+        for name, server in order.items():
+            server.flush()
+            out = rec.run("redis-benchmark -t incr (one key)",
+                          ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-t", "incr",
+                           "-c", "50", "-n", str(requests), "-P", "16", "--csv"], timeout=600)
+            server.check_alive()
+            value = servers.ask(server.port, ("INCRBY %s 0\r\n" % HOT_KEY).encode())
+            keys = servers.ask(server.port, b"DBSIZE\r\n")
+            if keys != ":1" or value != ":%d" % requests:
+                raise RuntimeError("%s after %d INCRs of one key: DBSIZE %s, INCRBY 0 %s"
+                                   % (name, requests, keys, value))
+            rps = [float(line.split(",")[1].strip('"')) for line in out.splitlines()
+                   if line.startswith('"INCR"')]
+            if not rps:
+                raise RuntimeError("redis-benchmark printed no INCR figure:\n" + out)
+            row[name] = {"INCR": rps[0]}
+            rec.log("  round %d %-12s INCR %9.0f req/s" % (r + 1, name, rps[0]))
+        rounds.append(row)
+    return {"requests": requests, "rounds": rounds}
+
+
 # ---- latency at a fixed rate: our load generator, open loop ----
 
 def loadgen(rec, tools, kind, port, args, protocol="resp", timeout=3600):
@@ -135,29 +239,51 @@ def fill_args(keys, ttl=0):
     return args
 
 
-def latency_args(settings):
-    return ["--mode", "open", "--rate", str(settings["latency_rate"]),
+def latency_args(settings, rate):
+    return ["--mode", "open", "--rate", str(rate),
             "--duration", str(settings["latency_duration"]), "--warmup", str(settings["latency_warmup"]),
             "--connections", "10", "--threads", "1", "--pipeline", "1",
             "--keys", str(settings["latency_keys"]), "--get-ratio", "0.9", "--value-size", "16"]
 
 
+def saturation_args(settings):
+    """Closed loop at pipeline 1 with 50 connections: as fast as the server
+    answers one request at a time per connection, on the latency runs' keys."""
+    return ["--mode", "closed", "--duration", str(settings["saturation_duration"]),
+            "--connections", "50", "--threads", "1", "--pipeline", "1",
+            "--keys", str(settings["latency_keys"]), "--get-ratio", "0.9", "--value-size", "16"]
+
+
 def latency(rec, tools, order, settings):
+    """Open-loop latency at settings["latency_rate"] and at half of Redis's
+    saturation rate at pipeline 1, measured first in the same run (the
+    median of settings["saturation_runs"] closed-loop runs against
+    order["redis"]). In each round every rate runs on every server in turn."""
     for name, server in order.items():
         server.flush()
         loadgen(rec, tools, "loadgen fill before the latency runs", server.port,
                 fill_args(settings["latency_keys"]))
-    rounds = []
+    redis = order["redis"]
+    saturation = median([loadgen(rec, tools, "loadgen closed loop, Redis's saturation", redis.port,
+                                 saturation_args(settings))["achieved_rate"]
+                         for _ in range(settings["saturation_runs"])])
+    redis.check_alive()
+    rec.log("  Redis's saturation at pipeline 1 (50 connections): %.0f req/s" % saturation)
+    rates = {"fixed": settings["latency_rate"], "half_redis": int(saturation / 2)}
+    runs = {label: {"rate": rate, "rounds": []} for label, rate in rates.items()}
     for r in range(settings["latency_rounds"]):
-        row = {}
-        for name, server in order.items():
-            row[name] = loadgen(rec, tools, "loadgen open loop", server.port, latency_args(settings))
-            server.check_alive()
-            rec.log("  round %d %-12s %6.0f req/s  p50 %7.1f  p99 %7.1f  p99.9 %7.1f us  (send lag p99 %.1f us)"
-                    % (r + 1, name, row[name]["achieved_rate"], row[name]["p50_us"], row[name]["p99_us"],
-                       row[name]["p999_us"], row[name]["send_lag_p99_us"]))
-        rounds.append(row)
-    return {"rounds": rounds}
+        for label, rate in rates.items():
+            row = {}
+            for name, server in order.items():
+                row[name] = loadgen(rec, tools, "loadgen open loop", server.port,
+                                    latency_args(settings, rate))
+                server.check_alive()
+                rec.log("  round %d %6d req/s %-12s %6.0f achieved  p50 %7.1f  p99 %7.1f  p99.9 %7.1f us"
+                        "  (send lag p99 %.1f us)"
+                        % (r + 1, rate, name, row[name]["achieved_rate"], row[name]["p50_us"],
+                           row[name]["p99_us"], row[name]["p999_us"], row[name]["send_lag_p99_us"]))
+            runs[label]["rounds"].append(row)
+    return {"redis_saturation": saturation, "runs": runs}
 
 
 # ---- resident memory per key ----
@@ -219,7 +345,7 @@ def startup(rec, tools, commands, settings):
             rss[name].append(result["median_rss_kb"])
     results = {name: {"median_ms": median(samples[name]), "min_ms": min(samples[name]),
                       "max_ms": max(samples[name]), "rss_at_ready_kb": median(rss[name]),
-                      "runs": len(samples[name])} for name in commands}
+                      "runs": len(samples[name]), "samples_ms": samples[name]} for name in commands}
     for name, r in results.items():
         rec.log("  %-12s %.2f ms (min %.2f, max %.2f), %d KiB at first answer"
                 % (name, r["median_ms"], r["min_ms"], r["max_ms"], r["rss_at_ready_kb"]))

@@ -50,6 +50,25 @@ def ask(port, request, timeout=5.0):
         return data.split(b"\r\n", 1)[0].decode(errors="replace")
 
 
+def info_field(port, section, field, timeout=5.0):
+    """One field of INFO `section` (None if the server has no such field)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(("INFO %s\r\n" % section).encode())
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(65536)
+        header, body = data.split(b"\r\n", 1)
+        if not header.startswith(b"$"):
+            raise RuntimeError("INFO %s answered %r" % (section, header))
+        while len(body) < int(header[1:]):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    match = re.search(rb"^%s:(.*?)\r$" % re.escape(field.encode()), body, re.M)
+    return match.group(1).decode() if match else None
+
+
 class Server:
     """A server process. Subclasses say how to start it and talk to it."""
 
@@ -203,6 +222,20 @@ class Redis(Server):
         return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
                 "--logfile", ""]
+
+
+class Floor(Server):
+    """bench/floor_server: one epoll loop that answers GET with a null and
+    SET with +OK, storing nothing; what no server can beat on this machine."""
+
+    label = "floor server"
+
+    def __init__(self, log_dir, binary):
+        super().__init__(log_dir, "floor")
+        self.binary = binary
+
+    def args(self, port):
+        return [self.binary, str(port)]
 
 
 class Memcached(Server):

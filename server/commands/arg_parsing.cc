@@ -1,14 +1,14 @@
 #include "server/commands/arg_parsing.h"
 
+#include "base/numbers.h"
 #include "server/errors.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 
 std::optional<int64_t> IntArg(std::string_view arg, protocol::ReplyBuilder& reply,
                               std::string_view error) {
   int64_t value;
-  if (storage::ParseInt64(arg, &value)) return value;
+  if (base::ParseInt64(arg, &value)) return value;
   reply.Error(error.empty() ? errors::kNotInteger : error);
   return std::nullopt;
 }

@@ -27,9 +27,6 @@
 namespace emberkv::server {
 namespace {
 
-constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
-constexpr std::string_view kBadName = "ERR Client names cannot contain spaces, newlines or special characters.";
-
 // Names and library attributes must survive CLIENT LIST's "k=v k=v" format:
 // printable ASCII without blanks, as Redis's validateClientAttr.
 bool ValidClientAttribute(std::string_view value) {
@@ -67,29 +64,27 @@ void ConnAuth(ConnContext& c) {
   std::string_view password = c.args[1];
   if (c.args.size() == 2) {
     if (!c.engine.auth_required()) {
-      return c.reply.Error(
-          "ERR AUTH <password> called without any password configured for the default user. "
-          "Are you sure your configuration is correct?");
+      return c.reply.Error(errors::kAuthWithoutPassword);
     }
   } else {
     user = c.args[1];
     password = c.args[2];
   }
-  if (!CheckCredentials(c.engine, user, password)) return c.reply.Error(kWrongPass);
+  if (!CheckCredentials(c.engine, user, password)) return c.reply.Error(errors::kWrongPass);
   c.connection.set_authenticated(true);
   c.reply.Ok();
 }
 
 Task<void> CoordHello(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR HELLO needs a client");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("HELLO"));
   int64_t version = 0;
   size_t next = 1;
   if (c.args.size() >= 2) {
     std::optional<int64_t> requested =
-        IntArg(c.args[1], c.reply, "ERR Protocol version is not an integer or out of range");
+        IntArg(c.args[1], c.reply, errors::kProtocolVersionNotInteger);
     if (!requested) co_return;
-    if (*requested < 2 || *requested > 3) co_return c.reply.Error("NOPROTO unsupported protocol version");
+    if (*requested < 2 || *requested > 3) co_return c.reply.Error(errors::kNoProto);
     version = *requested;
     next = 2;
   }
@@ -103,23 +98,20 @@ Task<void> CoordHello(CoordContext& c) {
     } else if (Is(c.args[i], "SETNAME") && more >= 1) {
       name = c.args[++i];
     } else {
-      co_return c.reply.Error("ERR Syntax error in HELLO option '" + std::string(c.args[i]) + "'");
+      co_return c.reply.Error(errors::HelloOptionSyntax(c.args[i]));
     }
   }
   if (credentials) {
     if (!CheckCredentials(c.engine, credentials->first, credentials->second)) {
-      co_return c.reply.Error(kWrongPass);
+      co_return c.reply.Error(errors::kWrongPass);
     }
     connection->set_authenticated(true);
   }
   if (!connection->authenticated() && c.engine.auth_required()) {
-    co_return c.reply.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
-        "protocol version at the same time");
+    co_return c.reply.Error(errors::kHelloNoAuth);
   }
   if (name) {
-    if (!ValidClientAttribute(*name)) co_return c.reply.Error(kBadName);
+    if (!ValidClientAttribute(*name)) co_return c.reply.Error(errors::kBadClientName);
     connection->set_name(std::string(*name));
   }
   if (version) connection->set_resp(static_cast<protocol::RespVersion>(version));
@@ -145,7 +137,7 @@ Task<void> CoordHello(CoordContext& c) {
 
 Task<void> CoordReset(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR RESET needs a client");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("RESET"));
   // Back to the state of a new connection, as Redis's
   // clearClientConnectionState; the library name and version stay. NO-EVICT
   // goes too, as in Redis 7.2 (7.0 keeps it).
@@ -248,7 +240,7 @@ void ConnClientGetName(ConnContext& c) {
 }
 
 void ConnClientSetName(ConnContext& c) {
-  if (!ValidClientAttribute(c.args[2])) return c.reply.Error(kBadName);
+  if (!ValidClientAttribute(c.args[2])) return c.reply.Error(errors::kBadClientName);
   c.connection.set_name(std::string(c.args[2]));
   c.reply.Ok();
 }
@@ -261,11 +253,10 @@ void ConnClientSetInfo(ConnContext& c) {
   } else if (Is(attribute, "lib-ver")) {
     field = &c.connection.lib_version;
   } else {
-    return c.reply.Error("ERR Unrecognized option '" + std::string(attribute) + "'");
+    return c.reply.Error(errors::UnrecognizedClientOption(attribute));
   }
   if (!ValidClientAttribute(c.args[3])) {
-    return c.reply.Error("ERR " + std::string(attribute) +
-                         " cannot contain spaces, newlines or special characters.");
+    return c.reply.Error(errors::BadClientAttribute(attribute));
   }
   *field = std::string(c.args[3]);
   c.reply.Ok();
@@ -278,10 +269,10 @@ Task<void> CoordClientList(CoordContext& c) {
   std::vector<uint64_t> ids;
   if (c.args.size() == 4 && Is(c.args[2], "TYPE")) {
     type = ClientTypeByName(c.args[3]);
-    if (!type) co_return c.reply.Error("ERR Unknown client type '" + std::string(c.args[3]) + "'");
+    if (!type) co_return c.reply.Error(errors::UnknownClientType(c.args[3]));
   } else if (c.args.size() > 3 && Is(c.args[2], "ID")) {
     for (size_t i = 3; i < c.args.size(); ++i) {
-      std::optional<int64_t> id = IntArg(c.args[i], c.reply, "ERR Invalid client ID");
+      std::optional<int64_t> id = IntArg(c.args[i], c.reply, errors::kInvalidClientId);
       if (!id) co_return;
       ids.push_back(static_cast<uint64_t>(*id));
     }
@@ -329,19 +320,19 @@ Task<void> CoordClientKill(CoordContext& c) {
       std::string_view option = c.args[i];
       std::string_view value = c.args[i + 1];
       if (Is(option, "ID")) {
-        std::optional<int64_t> parsed = IntArg(value, c.reply, "ERR client-id should be greater than 0");
+        std::optional<int64_t> parsed = IntArg(value, c.reply, errors::kClientIdNotPositive);
         if (!parsed) co_return;
-        if (*parsed < 1) co_return c.reply.Error("ERR client-id should be greater than 0");
+        if (*parsed < 1) co_return c.reply.Error(errors::kClientIdNotPositive);
         id = static_cast<uint64_t>(*parsed);
       } else if (Is(option, "TYPE")) {
         type = ClientTypeByName(value);
-        if (!type) co_return c.reply.Error("ERR Unknown client type '" + std::string(value) + "'");
+        if (!type) co_return c.reply.Error(errors::UnknownClientType(value));
       } else if (Is(option, "ADDR")) {
         addr = value;
       } else if (Is(option, "LADDR")) {
         laddr = value;
       } else if (Is(option, "USER")) {
-        if (value != "default") co_return c.reply.Error("ERR No such user '" + std::string(value) + "'");
+        if (value != "default") co_return c.reply.Error(errors::NoSuchUser(value));
       } else if (Is(option, "SKIPME")) {
         if (Is(value, "yes")) {
           skip_me = true;
@@ -381,7 +372,7 @@ Task<void> CoordClientKill(CoordContext& c) {
     });
   }
   if (old_form) {
-    if (killed == 0) co_return c.reply.Error("ERR No such client");
+    if (killed == 0) co_return c.reply.Error(errors::kNoSuchClient);
     c.reply.Ok();
   } else {
     c.reply.Integer(killed);
@@ -405,7 +396,7 @@ void ConnClientNoEvict(ConnContext& c) {
 }
 
 Task<void> CoordClientNoTouch(CoordContext& c) {
-  if (!c.connection) co_return c.reply.Error("ERR CLIENT NO-TOUCH needs a client");
+  if (!c.connection) co_return c.reply.Error(errors::NeedsClient("CLIENT NO-TOUCH"));
   bool on;
   if (Is(c.args[2], "ON")) {
     on = true;
@@ -434,20 +425,19 @@ void ConnClientReply(ConnContext& c) {
 
 void ConnClientPause(ConnContext& c) {
   if (c.args.size() > 4) {
-    return c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(c.args[1]) +
-                         "'. Try CLIENT HELP.");
+    return c.reply.Error(errors::SubcommandSyntax(c.args[1], "client"));
   }
   PauseMode mode = PauseMode::kAll;
   if (c.args.size() == 4) {
     if (Is(c.args[3], "WRITE")) {
       mode = PauseMode::kWrite;
     } else if (!Is(c.args[3], "ALL")) {
-      return c.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return c.reply.Error(errors::kPauseMode);
     }
   }
-  std::optional<int64_t> timeout = IntArg(c.args[2], c.reply, "ERR timeout is not an integer or out of range");
+  std::optional<int64_t> timeout = IntArg(c.args[2], c.reply, errors::kTimeoutNotInteger);
   if (!timeout) return;
-  if (*timeout < 0) return c.reply.Error("ERR timeout is negative");
+  if (*timeout < 0) return c.reply.Error(errors::kTimeoutNegative);
   int64_t now = c.worker.now_ms();
   int64_t until = *timeout > INT64_MAX - now ? INT64_MAX : now + *timeout;
   c.engine.Pause(until, mode, now);
@@ -508,143 +498,28 @@ void ConnClientHelp(ConnContext& c) {
 }  // namespace
 
 void RegisterClientCommands(CommandTable& table) {
-  const uint32_t kHandshake = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                 CoordinatedHandler coordinated, std::string_view summary) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "connection";
-    spec.summary = summary;
-    spec.acl_categories = "@fast @connection";
-    return table.Register(std::move(spec));
-  };
-  add("hello", -1, kHandshake | kCmdSentinel, nullptr, CoordHello, "Handshake with Redis")
-      .Docs("6.0.0", "O(1)",
-            {arg::Block("arguments", {
-                 arg::Integer("protover"),
-                 arg::Block("username_password", {arg::String("username"), arg::String("password")})
-                     .Token("AUTH")
-                     .Optional(),
-                 arg::String("clientname").Token("SETNAME").Optional()}).Optional()})
-      .History({{"6.2.0",
-                 "`protover` made optional; when called without arguments the command reports the "
-                 "current connection's context."}});
-  add("auth", -2, kHandshake | kCmdSentinel, ConnAuth, nullptr, "Authenticate to the server")
-      .Docs("1.0.0", "O(N) where N is the number of passwords defined for the user",
-            {arg::String("username").Since("6.0.0").Optional(), arg::String("password")})
-      .History({{"6.0.0", "Added ACL style (username and password)."}});
-  add("reset", 1, kHandshake, nullptr, CoordReset, "Reset the connection").Docs("6.2.0", "O(1)");
-
-  const uint32_t kClient = kCmdNoScript | kCmdLoading | kCmdStale;
-  const uint32_t kClientAdmin = kClient | kCmdAdmin;
-  auto sub = [](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                CoordinatedHandler coordinated, std::string_view summary) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "connection";
-    spec.summary = summary;
-    spec.acl_categories = "@slow @connection";
-    return spec;
-  };
-  CommandSpec client;
-  client.name = "client";
-  client.arity = -2;
-  client.group = "connection";
-  client.summary = "A container for client connection commands";
-  client.acl_categories = "@slow";
-  client.Docs("2.4.0", "Depends on subcommand.");
-  auto& subs = client.subcommands;
-  subs.push_back(sub("client|getname", 2, kClient, ConnClientGetName, nullptr, "Get the current connection name")
-                     .Docs("2.6.9", "O(1)"));
-  subs.push_back(sub("client|id", 2, kClient, ConnClientId, nullptr, "Returns the client ID for the current connection")
-                     .Docs("5.0.0", "O(1)"));
-  subs.push_back(sub("client|info", 2, kClient, ConnClientInfo, nullptr,
-                     "Returns information about the current client connection.")
-                     .Docs("6.2.0", "O(1)")
-                     .Tips("nondeterministic_output"));
-  subs.push_back(
-      sub("client|list", -2, kClientAdmin, nullptr, CoordClientList, "Get the list of client connections")
-          .Docs("2.4.0", "O(N) where N is the number of client connections",
-                {arg::OneOf("normal_master_replica_pubsub", {
-                     arg::PureToken("normal", "NORMAL"),
-                     arg::PureToken("master", "MASTER"),
-                     arg::PureToken("replica", "REPLICA"),
-                     arg::PureToken("pubsub", "PUBSUB")}).Token("TYPE").Since("5.0.0").Optional(),
-                 arg::Block("id", {arg::Integer("client-id").Multiple()}).Token("ID").Since("6.2.0").Optional()})
-          .History({{"2.8.12", "Added unique client `id` field."},
-                    {"5.0.0", "Added optional `TYPE` filter."},
-                    {"6.0.0", "Added `user` field."},
-                    {"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."},
-                    {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
-                    {"7.0.3", "Added `ssub` field."}})
-          .Tips("nondeterministic_output"));
-  subs.push_back(
-      sub("client|kill", -3, kClientAdmin, nullptr, CoordClientKill, "Kill the connection of a client")
-          .Docs("2.4.0", "O(N) where N is the number of client connections",
-                {arg::OneOf("filter", {
-                     arg::String("ip:port").DeprecatedSince("2.8.12"),
-                     arg::OneOf("new-format", {
-                         arg::Integer("client-id").Token("ID").Since("2.8.12").Optional(),
-                         arg::OneOf("normal_master_slave_pubsub", {
-                             arg::PureToken("normal", "NORMAL"),
-                             arg::PureToken("master", "MASTER").Since("3.2.0"),
-                             arg::PureToken("slave", "SLAVE"),
-                             arg::PureToken("replica", "REPLICA").Since("5.0.0"),
-                             arg::PureToken("pubsub", "PUBSUB")}).Token("TYPE").Since("2.8.12").Optional(),
-                         arg::String("username").Token("USER").Optional(),
-                         arg::String("ip:port").Token("ADDR").Optional(),
-                         arg::String("ip:port").Token("LADDR").Since("6.2.0").Optional(),
-                         arg::String("yes/no").Token("SKIPME").Optional()}).Multiple()})})
-          .History({{"2.8.12", "Added new filter format."},
-                    {"2.8.12", "`ID` option."},
-                    {"3.2.0", "Added `master` type in for `TYPE` option."},
-                    {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
-                    {"6.2.0", "`LADDR` option."}}));
-  subs.push_back(sub("client|setname", 3, kClient, ConnClientSetName, nullptr, "Set the current connection name")
-                     .Docs("2.6.9", "O(1)", {arg::String("connection-name")}));
-  // Redis 7.2's, documented as 7.2 documents them.
-  subs.push_back(sub("client|setinfo", 4, kClient, ConnClientSetInfo, nullptr,
-                     "Set client or connection specific info")
-                     .Docs("7.2.0", "O(1)",
-                           {arg::OneOf("attr", {arg::String("libname").Token("LIB-NAME"),
-                                                arg::String("libver").Token("LIB-VER")})})
-                     .Tips("request_policy:all_nodes response_policy:all_succeeded"));
-  subs.push_back(sub("client|no-evict", 3, kClientAdmin, ConnClientNoEvict, nullptr,
-                     "Set client eviction mode for the current connection")
-                     .Docs("7.0.0", "O(1)",
-                           {arg::OneOf("enabled", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF")})}));
-  subs.push_back(sub("client|no-touch", 3, kClient, nullptr, CoordClientNoTouch,
-                     "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.")
-                     .Docs("7.2.0", "O(1)",
-                           {arg::OneOf("enabled", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF")})}));
-  subs.push_back(sub("client|reply", 3, kClient, ConnClientReply, nullptr,
-                     "Instruct the server whether to reply to commands")
-                     .Docs("3.2.0", "O(1)",
-                           {arg::OneOf("on_off_skip", {arg::PureToken("on", "ON"), arg::PureToken("off", "OFF"),
-                                                       arg::PureToken("skip", "SKIP")})}));
-  subs.push_back(sub("client|pause", -3, kClientAdmin, ConnClientPause, nullptr,
-                     "Stop processing commands from clients for some time")
-                     .Docs("2.9.50", "O(1)",
-                           {arg::Integer("timeout"),
-                            arg::OneOf("mode", {arg::PureToken("write", "WRITE"), arg::PureToken("all", "ALL")})
-                                .Since("6.2.0")
-                                .Optional()})
-                     .History({{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}));
-  subs.push_back(sub("client|unpause", 2, kClientAdmin, ConnClientUnpause, nullptr,
-                     "Resume processing of clients that were paused")
-                     .Docs("6.2.0", "O(N) Where N is the number of paused clients"));
-  subs.push_back(sub("client|help", 2, kCmdLoading | kCmdStale, ConnClientHelp, nullptr,
-                     "Show helpful text about the different subcommands")
-                     .Docs("5.0.0", "O(1)"));
-  table.Register(std::move(client));
+  table.Register({
+      {.name = "hello", .coordinated = CoordHello},
+      {.name = "auth", .conn = ConnAuth},
+      {.name = "reset",
+       .coordinated = CoordReset,
+       .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
+      {.name = "client",
+       .subcommands =
+           {{.name = "client|getname", .conn = ConnClientGetName},
+            {.name = "client|id", .conn = ConnClientId},
+            {.name = "client|info", .conn = ConnClientInfo},
+            {.name = "client|list", .coordinated = CoordClientList},
+            {.name = "client|kill", .coordinated = CoordClientKill},
+            {.name = "client|setname", .conn = ConnClientSetName},
+            {.name = "client|setinfo", .conn = ConnClientSetInfo},
+            {.name = "client|no-evict", .conn = ConnClientNoEvict},
+            {.name = "client|no-touch", .coordinated = CoordClientNoTouch},
+            {.name = "client|reply", .conn = ConnClientReply, .flags = kCmdControlsReplies},
+            {.name = "client|pause", .conn = ConnClientPause},
+            {.name = "client|unpause", .conn = ConnClientUnpause},
+            {.name = "client|help", .conn = ConnClientHelp}}},
+  });
 }
 
 }  // namespace emberkv::server

@@ -8,7 +8,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/errors.h"
 #include "storage/glob.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 
@@ -81,47 +81,26 @@ std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuild
   std::optional<int64_t> count = IntArg(arg, reply);
   if (!count) return std::nullopt;
   if (*count == INT64_MIN) {
-    reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    reply.Error(errors::kCountOutOfRange);
     return std::nullopt;
   }
   if (*count < -kMaxRandomCount) {
-    reply.Error("ERR value is out of range, a negative count may ask for at most " +
-                std::to_string(kMaxRandomCount) + " elements");
+    reply.Error(errors::NegativeCountTooLarge(kMaxRandomCount));
     return std::nullopt;
   }
   return count;
 }
-
-namespace {
-
-std::vector<int> KeysAfterNumkeys(ArgList args, size_t at, bool with_destination) {
-  std::vector<int> keys;
-  if (at >= args.size()) return keys;
-  int64_t numkeys;
-  if (!storage::ParseInt64(args[at], &numkeys) || numkeys < 1 ||
-      numkeys > static_cast<int64_t>(args.size() - at - 1)) {
-    return keys;
-  }
-  if (with_destination) keys.push_back(1);
-  for (int64_t i = 0; i < numkeys; ++i) keys.push_back(static_cast<int>(at + 1 + i));
-  return keys;
-}
-
-}  // namespace
-
-std::vector<int> KeysAfterNumkeys1(ArgList args) { return KeysAfterNumkeys(args, 1, false); }
-std::vector<int> KeysWithDestinationAndNumkeys2(ArgList args) { return KeysAfterNumkeys(args, 2, true); }
 
 std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilder& reply,
                                   std::string_view zero_error) {
   std::optional<int64_t> numkeys = IntArg(args[at], reply);
   if (!numkeys) return std::nullopt;
   if (*numkeys < 1) {
-    reply.Error(zero_error.empty() ? std::string_view("ERR numkeys should be greater than 0") : zero_error);
+    reply.Error(zero_error.empty() ? errors::kNumkeysNotPositive : zero_error);
     return std::nullopt;
   }
   if (*numkeys > static_cast<int64_t>(args.size() - at - 1)) {
-    reply.Error("ERR Number of keys can't be greater than number of args");
+    reply.Error(errors::kTooManyNumkeys);
     return std::nullopt;
   }
   return numkeys;

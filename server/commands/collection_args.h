@@ -42,11 +42,6 @@ std::optional<ScanArgs> ParseCollectionScanArgs(ArgList args, storage::OpStatus 
 inline constexpr int64_t kMaxRandomCount = 1024 * 1024;
 std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuilder& reply);
 
-// Key finders for "numkeys key [key ...]" at args[at] (SINTERCARD, ZUNION,
-// ...) and "destination numkeys key [key ...]" (ZUNIONSTORE, ...). Empty on
-// bad syntax; the handler then replies the error.
-std::vector<int> KeysAfterNumkeys1(ArgList args);
-std::vector<int> KeysWithDestinationAndNumkeys2(ArgList args);
 // The numkeys argument at args[at]: Redis's errors ("numkeys should be
 // greater than 0", "Number of keys can't be greater than number of args")
 // unless `custom_zero_error` is given for 0.

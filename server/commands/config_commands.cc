@@ -42,11 +42,6 @@ void ConnConfigGet(ConnContext& c) {
   }
 }
 
-std::string SetFailed(std::string_view argument, std::string_view why) {
-  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(argument) + "') - " +
-         std::string(why);
-}
-
 void ConnConfigSet(ConnContext& c) {
   if (c.args.size() % 2 != 0) return c.reply.Error(errors::kSyntax);
   // As Redis: names first (unknown, immutable, given twice), then values,
@@ -58,17 +53,18 @@ void ConnConfigSet(ConnContext& c) {
       if (EqualsIgnoreCase(param.name, c.args[i])) found = &param;
     }
     if (!found) {
-      return c.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                           std::string(c.args[i]) + "'");
+      return c.reply.Error(errors::UnknownConfigSetOption(c.args[i]));
     }
-    if (!found->runtime_settable) return c.reply.Error(SetFailed(c.args[i], "can't set immutable config"));
-    if (!names.insert(found->name).second) return c.reply.Error(SetFailed(c.args[i], "duplicate parameter"));
+    if (!found->runtime_settable)
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], "can't set immutable config"));
+    if (!names.insert(found->name).second)
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], "duplicate parameter"));
   }
   std::lock_guard lock(c.engine.config_mutex());
   ServerConfig copy = c.engine.config();
   for (size_t i = 2; i < c.args.size(); i += 2) {
     if (std::optional<std::string> error = SetConfigParam(copy, c.args[i], c.args[i + 1])) {
-      return c.reply.Error(SetFailed(c.args[i], *error));
+      return c.reply.Error(errors::ConfigSetFailed(c.args[i], *error));
     }
   }
   for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);
@@ -108,49 +104,14 @@ void ConnConfigHelp(ConnContext& c) {
 }  // namespace
 
 void RegisterConfigCommands(CommandTable& table) {
-  auto sub = [](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                CoordinatedHandler coordinated, std::string_view summary, std::string_view acl) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "server";
-    spec.summary = summary;
-    spec.acl_categories = acl;
-    return spec;
-  };
-  const uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-  const std::string_view kAdminAcl = "@admin @slow @dangerous";
-  CommandSpec config;
-  config.name = "config";
-  config.arity = -2;
-  config.group = "server";
-  config.summary = "A container for server configuration commands";
-  config.acl_categories = "@slow";
-  config.Docs("2.0.0", "Depends on subcommand.");
-  config.subcommands.push_back(
-      sub("config|get", -3, kAdmin, ConnConfigGet, nullptr, "Get the values of configuration parameters", kAdminAcl)
-          .Docs("2.0.0", "O(N) when N is the number of configuration parameters provided",
-                {arg::Block("parameter", {arg::String("parameter")}).Multiple()})
-          .History({{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"}}));
-  config.subcommands.push_back(
-      sub("config|set", -4, kAdmin, ConnConfigSet, nullptr, "Set configuration parameters to the given values",
-          kAdminAcl)
-          .Docs("2.0.0", "O(N) when N is the number of configuration parameters provided",
-                {arg::Block("parameter_value", {arg::String("parameter"), arg::String("value")}).Multiple()})
-          .History({{"7.0.0", "Added the ability to set multiple parameters in one call."}})
-          .Tips("request_policy:all_nodes response_policy:all_succeeded"));
-  config.subcommands.push_back(
-      sub("config|resetstat", 2, kAdmin, nullptr, CoordConfigResetStat, "Reset the stats returned by INFO", kAdminAcl)
-          .Docs("2.0.0", "O(1)"));
-  config.subcommands.push_back(
-      sub("config|help", 2, kCmdLoading | kCmdStale, ConnConfigHelp, nullptr,
-          "Show helpful text about the different subcommands", "@slow")
-          .Docs("5.0.0", "O(1)"));
-  config.subcommands.push_back(ConfigRewriteCommand().Docs("2.8.0", "O(1)"));  // config_rewrite.cc
-  table.Register(std::move(config));
+  table.Register({
+      {.name = "config",
+       .subcommands = {{.name = "config|get", .conn = ConnConfigGet},
+                       {.name = "config|set", .conn = ConnConfigSet},
+                       {.name = "config|resetstat", .coordinated = CoordConfigResetStat},
+                       {.name = "config|help", .conn = ConnConfigHelp},
+                       {.name = "config|rewrite", .conn = ConnConfigRewrite}}},
+  });
 }
 
 }  // namespace emberkv::server

@@ -7,7 +7,7 @@
 
 namespace emberkv::server {
 
-// The command's table entry ("config|rewrite"), for the container to add.
-CommandSpec ConfigRewriteCommand();
+// CONFIG REWRITE's handler, for the "config" container to declare.
+void ConnConfigRewrite(ConnContext& c);
 
 }  // namespace emberkv::server

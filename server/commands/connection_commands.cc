@@ -39,27 +39,12 @@ void ConnQuit(ConnContext& c) {
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler handler,
-                 std::string_view summary, std::string_view acl) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = handler;
-    spec.group = "connection";
-    spec.summary = summary;
-    spec.acl_categories = acl;
-    return table.Register(std::move(spec));
-  };
-  add("ping", -1, kCmdFast | kCmdSentinel, ConnPing, "Ping the server", "@fast @connection")
-      .Docs("1.0.0", "O(1)", {arg::String("message").Optional()})
-      .Tips("request_policy:all_shards response_policy:all_succeeded");
-  add("echo", 2, kCmdLoading | kCmdStale | kCmdFast, ConnEcho, "Echo the given string", "@fast @connection")
-      .Docs("1.0.0", "O(1)", {arg::String("message")});
-  add("select", 2, kCmdLoading | kCmdStale | kCmdFast, ConnSelect, "Change the selected database for the current connection", "@fast @connection")
-      .Docs("1.0.0", "O(1)", {arg::Integer("index")});
-  add("quit", -1, kCmdAllowBusy | kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, ConnQuit, "Close the connection", "@fast @connection")
-      .Docs("1.0.0", "O(1)");
+  table.Register({
+      {.name = "ping", .conn = ConnPing, .flags = kCmdOkWhileSubscribed},
+      {.name = "echo", .conn = ConnEcho},
+      {.name = "select", .conn = ConnSelect},
+      {.name = "quit", .conn = ConnQuit, .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
+  });
 }
 
 }  // namespace emberkv::server

@@ -4,7 +4,7 @@
 #include "server/engine/worker.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 // numkeys as Redis reads it (1..LONG_MAX), or 0 when it is not that.
 int64_t Numkeys(std::string_view arg) {
   int64_t value;
-  if (!storage::ParseInt64(arg, &value) || value < 1) return 0;
+  if (!base::ParseInt64(arg, &value) || value < 1) return 0;
   return value;
 }
 
@@ -32,7 +32,7 @@ std::vector<int> KeysAfterNumkeys(ArgList args, size_t numkeys_index) {
 std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
                                           std::string_view second_word, protocol::ReplyBuilder& reply) {
   if (Numkeys(args[numkeys_index]) == 0) {
-    reply.Error("ERR numkeys should be greater than 0");
+    reply.Error(errors::kNumkeysNotPositive);
     return std::nullopt;
   }
   MultiPopArgs parsed;
@@ -53,8 +53,8 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
   for (size_t i = where + 1; i < args.size(); ++i) {
     if (!parsed.has_count && Is(args[i], "COUNT") && i + 1 < args.size()) {
       int64_t count;
-      if (!storage::ParseInt64(args[++i], &count) || count < 1) {
-        reply.Error("ERR count should be greater than 0");
+      if (!base::ParseInt64(args[++i], &count) || count < 1) {
+        reply.Error(errors::kCountNotPositive);
         return std::nullopt;
       }
       parsed.count = count;
@@ -66,9 +66,6 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
   }
   return parsed;
 }
-
-std::vector<int> KeysAfterNumkeysAt1(ArgList args) { return KeysAfterNumkeys(args, 1); }
-std::vector<int> KeysAfterNumkeysAt2(ArgList args) { return KeysAfterNumkeys(args, 2); }
 
 Task<ReadyKey> LockAndFindReady(CoordContext& c, MultiShardLock& lock, const std::vector<int>& key_indices,
                                 storage::ValueType kind) {

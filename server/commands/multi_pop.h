@@ -1,7 +1,7 @@
 // What the popping commands over several keys share (LMPOP, BLPOP, BLMPOP,
 // BZPOPMIN, BZMPOP, ...): the "numkeys key... where [COUNT n]" syntax with
-// Redis's errors, the key finder for it, and the search, under the keys'
-// locks, for the first key in argument order that holds something to pop.
+// Redis's errors, and the search, under the keys' locks, for the first key
+// in argument order that holds something to pop.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +30,6 @@ struct MultiPopArgs {
 // "MAX"). Replies Redis's error and returns nullopt on bad syntax.
 std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
                                           std::string_view second_word, protocol::ReplyBuilder& reply);
-
-// Key finders for the numkeys syntax (empty on bad syntax; the handler then
-// replies the error).
-std::vector<int> KeysAfterNumkeysAt1(ArgList args);  // LMPOP, ZMPOP
-std::vector<int> KeysAfterNumkeysAt2(ArgList args);  // BLMPOP, BZMPOP
 
 // The first key that has something to pop: `index` is its argument index
 // and `status` kOk (a value of type `kind`) or kWrongType; index -1 when

@@ -5,11 +5,11 @@
 // quicklist).
 #include <string>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/errors.h"
 #include "storage/database.h"
-#include "storage/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -31,7 +31,7 @@ void OpObjectEncoding(OpContext& c) {
   }
   std::string_view value = entry.string_value();
   int64_t ignored;
-  if (value.size() <= 20 && storage::ParseInt64(value, &ignored)) return c.reply.Bulk("int");
+  if (value.size() <= 20 && base::ParseInt64(value, &ignored)) return c.reply.Bulk("int");
   c.reply.Bulk(value.size() <= 44 ? "embstr" : "raw");
 }
 
@@ -52,48 +52,12 @@ void ConnObjectHelp(ConnContext& c) {
 }  // namespace
 
 void RegisterObjectCommands(CommandTable& table) {
-  auto sub = [](std::string_view name, int arity, OpHandler op, std::string_view summary) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = kCmdReadOnly;
-    spec.first_key = 2;
-    spec.last_key = 2;
-    spec.key_step = 1;
-    spec.op = op;
-    spec.group = "generic";
-    spec.summary = summary;
-    spec.acl_categories = "@keyspace @read @slow";
-    return spec;
-  };
-  CommandSpec object;
-  object.name = "object";
-  object.arity = -2;
-  object.group = "generic";
-  object.summary = "A container for object introspection commands";
-  object.acl_categories = "@slow";
-  object.Docs("2.2.3", "Depends on subcommand.");
-  object.subcommands.push_back(
-      sub("object|encoding", 3, OpObjectEncoding, "Inspect the internal encoding of a Redis object")
-          .Docs("2.2.3", "O(1)", {arg::Key("key")})
-          .Keys({KeySpec::Range("RO", 2)})
-          .Tips("nondeterministic_output"));
-  object.subcommands.push_back(
-      sub("object|refcount", 3, OpObjectRefCount, "Get the number of references to the value of the key")
-          .Docs("2.2.3", "O(1)", {arg::Key("key")})
-          .Keys({KeySpec::Range("RO", 2)})
-          .Tips("nondeterministic_output"));
-  CommandSpec help;
-  help.name = "object|help";
-  help.arity = 2;
-  help.flags = kCmdLoading | kCmdStale;
-  help.conn = ConnObjectHelp;
-  help.group = "generic";
-  help.summary = "Show helpful text about the different subcommands";
-  help.acl_categories = "@keyspace @slow";
-  help.Docs("6.2.0", "O(1)");
-  object.subcommands.push_back(std::move(help));
-  table.Register(std::move(object));
+  table.Register({
+      {.name = "object",
+       .subcommands = {{.name = "object|encoding", .op = OpObjectEncoding},
+                       {.name = "object|refcount", .op = OpObjectRefCount},
+                       {.name = "object|help", .conn = ConnObjectHelp}}},
+  });
 }
 
 }  // namespace emberkv::server

@@ -18,6 +18,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
 #include "server/engine/engine.h"
+#include "server/errors.h"
 #include "server/observability/latency_histogram.h"
 #include "server/observability/worker_records.h"
 #include "server/stats.h"
@@ -31,13 +32,12 @@ namespace {
 Task<void> CoordSlowlogGet(CoordContext& c) {
   int64_t count = 10;
   if (c.args.size() > 3) {
-    co_return c.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(c.args[1]) +
-                            "'. Try SLOWLOG HELP.");
+    co_return c.reply.Error(errors::SubcommandSyntax(c.args[1], "slowlog"));
   }
   if (c.args.size() == 3) {
-    std::optional<int64_t> parsed = IntArg(c.args[2], c.reply, "ERR count should be greater than or equal to -1");
+    std::optional<int64_t> parsed = IntArg(c.args[2], c.reply, errors::kSlowlogCount);
     if (!parsed) co_return;
-    if (*parsed < -1) co_return c.reply.Error("ERR count should be greater than or equal to -1");
+    if (*parsed < -1) co_return c.reply.Error(errors::kSlowlogCount);
     count = *parsed;
   }
   size_t max_len = static_cast<size_t>(c.engine.config().slowlog_max_len.load());
@@ -219,83 +219,23 @@ void ConnLatencyHelp(ConnContext& c) {
                   "    If no commands are specified then all histograms are replied."});
 }
 
-CommandSpec Sub(std::string_view name, int arity, uint32_t flags, std::string_view summary) {
-  CommandSpec spec;
-  spec.name = name;
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.group = "server";
-  spec.summary = summary;
-  spec.acl_categories = "@admin @slow @dangerous";
-  return spec;
-}
-
 }  // namespace
 
+// DOCTOR and GRAPH are not provided (see the top of this file).
 void RegisterObservabilityCommands(CommandTable& table) {
-  constexpr uint32_t kFlags = kCmdAdmin | kCmdLoading | kCmdStale;
-  constexpr uint32_t kHelpFlags = kCmdLoading | kCmdStale;
-  {
-    CommandSpec slowlog = Sub("slowlog", -2, 0, "A container for slow log commands");
-    slowlog.acl_categories = "@slow";
-    slowlog.Docs("2.2.12", "Depends on subcommand.");
-    CommandSpec get = Sub("slowlog|get", -2, kFlags, "Get the slow log's entries");
-    get.coordinated = CoordSlowlogGet;
-    get.Docs("2.2.12", "O(N) where N is the number of entries returned", {arg::Integer("count").Optional()})
-        .History({{"4.0.0", "Added client IP address, port and name to the reply."}})
-        .Tips("request_policy:all_nodes nondeterministic_output");
-    CommandSpec len = Sub("slowlog|len", 2, kFlags, "Get the slow log's length");
-    len.coordinated = CoordSlowlogLen;
-    len.Docs("2.2.12", "O(1)").Tips("request_policy:all_nodes response_policy:agg_sum nondeterministic_output");
-    CommandSpec reset = Sub("slowlog|reset", 2, kFlags, "Clear all entries from the slow log");
-    reset.coordinated = CoordSlowlogReset;
-    reset.Docs("2.2.12", "O(N) where N is the number of entries in the slowlog")
-        .Tips("request_policy:all_nodes response_policy:all_succeeded");
-    CommandSpec help = Sub("slowlog|help", 2, kHelpFlags, "Show helpful text about the different subcommands");
-    help.conn = ConnSlowlogHelp;
-    help.acl_categories = "@slow";
-    help.Docs("6.2.0", "O(1)");
-    slowlog.subcommands.push_back(std::move(get));
-    slowlog.subcommands.push_back(std::move(len));
-    slowlog.subcommands.push_back(std::move(reset));
-    slowlog.subcommands.push_back(std::move(help));
-    table.Register(std::move(slowlog));
-  }
-  {
-    // DOCTOR and GRAPH are not provided (see the top of this file).
-    constexpr uint32_t kLatencyFlags = kFlags | kCmdNoScript;
-    constexpr std::string_view kReportTips = "nondeterministic_output request_policy:all_nodes response_policy:special";
-    CommandSpec latency = Sub("latency", -2, 0, "A container for latency diagnostics commands");
-    latency.acl_categories = "@slow";
-    latency.Docs("2.8.13", "Depends on subcommand.");
-    CommandSpec latest = Sub("latency|latest", 2, kLatencyFlags, "Return the latest latency samples for all events.");
-    latest.coordinated = CoordLatencyLatest;
-    latest.Docs("2.8.13", "O(1)").Tips(kReportTips);
-    CommandSpec history = Sub("latency|history", 3, kLatencyFlags, "Return timestamp-latency samples for the event.");
-    history.coordinated = CoordLatencyHistory;
-    history.Docs("2.8.13", "O(1)", {arg::String("event")}).Tips(kReportTips);
-    CommandSpec reset = Sub("latency|reset", -2, kLatencyFlags, "Reset latency data for one or more events.");
-    reset.coordinated = CoordLatencyReset;
-    reset.Docs("2.8.13", "O(1)", {arg::String("event").Optional().Multiple()})
-        .Tips("request_policy:all_nodes response_policy:all_succeeded");
-    CommandSpec histogram = Sub("latency|histogram", -2, kLatencyFlags,
-                                "Return the cumulative distribution of latencies of a subset of commands or all.");
-    histogram.coordinated = CoordLatencyHistogram;
-    histogram
-        .Docs("7.0.0", "O(N) where N is the number of commands with latency information being retrieved.",
-              {arg::String("command").Optional().Multiple()})
-        .Tips(kReportTips);
-    CommandSpec help = Sub("latency|help", 2, kHelpFlags, "Show helpful text about the different subcommands.");
-    help.conn = ConnLatencyHelp;
-    help.acl_categories = "@slow";
-    help.Docs("2.8.13", "O(1)");
-    latency.subcommands.push_back(std::move(latest));
-    latency.subcommands.push_back(std::move(history));
-    latency.subcommands.push_back(std::move(reset));
-    latency.subcommands.push_back(std::move(histogram));
-    latency.subcommands.push_back(std::move(help));
-    table.Register(std::move(latency));
-  }
+  table.Register({
+      {.name = "slowlog",
+       .subcommands = {{.name = "slowlog|get", .coordinated = CoordSlowlogGet},
+                       {.name = "slowlog|len", .coordinated = CoordSlowlogLen},
+                       {.name = "slowlog|reset", .coordinated = CoordSlowlogReset},
+                       {.name = "slowlog|help", .conn = ConnSlowlogHelp}}},
+      {.name = "latency",
+       .subcommands = {{.name = "latency|latest", .coordinated = CoordLatencyLatest},
+                       {.name = "latency|history", .coordinated = CoordLatencyHistory},
+                       {.name = "latency|reset", .coordinated = CoordLatencyReset},
+                       {.name = "latency|histogram", .coordinated = CoordLatencyHistogram},
+                       {.name = "latency|help", .conn = ConnLatencyHelp}}},
+  });
 }
 
 }  // namespace emberkv::server

@@ -163,40 +163,17 @@ void ConnPubsubNumpat(ConnContext& c) { c.reply.Integer(static_cast<int64_t>(c.w
 }  // namespace
 
 void RegisterPubSubCommands(CommandTable& table) {
-  const uint32_t kSub = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                 CoordinatedHandler coordinated, std::string_view summary) {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.group = "pubsub";
-    spec.summary = summary;
-    spec.acl_categories = "@pubsub @slow";
-    return spec;
-  };
-  table.Register(add("subscribe", -2, kSub, nullptr, CoordSubscribe, "Listen for messages published to the given channels"))
-      .Docs("2.0.0", "O(N) where N is the number of channels to subscribe to.", {arg::String("channel").Multiple()});
-  table.Register(add("psubscribe", -2, kSub, nullptr, CoordPSubscribe, "Listen for messages published to channels matching the given patterns"))
-      .Docs("2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.", {arg::Block("pattern", {arg::Pattern("pattern")}).Multiple()});
-  table.Register(add("unsubscribe", -1, kSub, nullptr, CoordUnsubscribe, "Stop listening for messages posted to the given channels"))
-      .Docs("2.0.0", "O(N) where N is the number of clients already subscribed to a channel.", {arg::String("channel").Optional().Multiple()});
-  table.Register(add("punsubscribe", -1, kSub, nullptr, CoordPUnsubscribe, "Stop listening for messages posted to channels matching the given patterns"))
-      .Docs("2.0.0", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", {arg::Pattern("pattern").Optional().Multiple()});
-  table.Register(add("publish", 3, kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate, ConnPublish, nullptr, "Post a message to a channel"))
-      .Docs("2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", {arg::String("channel"), arg::String("message")});
-  CommandSpec pubsub = add("pubsub", -2, 0, nullptr, nullptr, "A container for Pub/Sub commands");
-  pubsub.acl_categories = "@slow";
-  pubsub.Docs("2.8.0", "Depends on subcommand.");
-  pubsub.subcommands.push_back(add("pubsub|channels", -2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubChannels, nullptr, "List active channels")
-      .Docs("2.8.0", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", {arg::Pattern("pattern").Optional()}));
-  pubsub.subcommands.push_back(add("pubsub|numsub", -2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubNumsub, nullptr, "Get the count of subscribers for channels")
-      .Docs("2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", {arg::String("channel").Optional().Multiple()}));
-  pubsub.subcommands.push_back(add("pubsub|numpat", 2, kCmdPubSub | kCmdLoading | kCmdStale, ConnPubsubNumpat, nullptr, "Get the count of unique patterns pattern subscriptions")
-      .Docs("2.8.0", "O(1)"));
-  table.Register(std::move(pubsub));
+  table.Register({
+      {.name = "subscribe", .coordinated = CoordSubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "psubscribe", .coordinated = CoordPSubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "unsubscribe", .coordinated = CoordUnsubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "punsubscribe", .coordinated = CoordPUnsubscribe, .flags = kCmdOkWhileSubscribed},
+      {.name = "publish", .conn = ConnPublish},
+      {.name = "pubsub",
+       .subcommands = {{.name = "pubsub|channels", .conn = ConnPubsubChannels},
+                       {.name = "pubsub|numsub", .conn = ConnPubsubNumsub},
+                       {.name = "pubsub|numpat", .conn = ConnPubsubNumpat}}},
+  });
 }
 
 }  // namespace emberkv::server

@@ -50,7 +50,7 @@ void ConnShutdown(ConnContext& c) {
     return c.reply.Error(errors::kSyntax);
   }
   // Nothing is ever in progress here: a shutdown happens at once.
-  if (abort) return c.reply.Error("ERR No shutdown in progress.");
+  if (abort) return c.reply.Error(errors::kNoShutdownInProgress);
   // Like Redis, a successful SHUTDOWN sends no reply: the connection closes.
   c.engine.RequestShutdown();
 }
@@ -64,51 +64,11 @@ Task<void> CoordInfo(CoordContext& c) {
 }  // namespace
 
 void RegisterServerCommands(CommandTable& table) {
-  {
-    CommandSpec spec;
-    spec.name = "time";
-    spec.arity = 1;
-    spec.flags = kCmdLoading | kCmdStale | kCmdFast;
-    spec.conn = ConnTime;
-    spec.group = "server";
-    spec.summary = "Return the current server time";
-    spec.acl_categories = "@fast";
-    table.Register(std::move(spec))
-        .Docs("2.6.0", "O(1)")
-        .Tips("nondeterministic_output");
-  }
-  {
-    CommandSpec spec;
-    spec.name = "shutdown";
-    spec.arity = -1;
-    spec.flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdSentinel |
-                 kCmdAllowBusy;
-    spec.conn = ConnShutdown;
-    spec.group = "server";
-    spec.summary = "Synchronously save the dataset to disk and then shut down the server";
-    spec.acl_categories = "@admin @slow @dangerous";
-    table.Register(std::move(spec))
-        .Docs("1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", {
-                arg::OneOf("nosave_save", {arg::PureToken("nosave", "NOSAVE"), arg::PureToken("save", "SAVE")}).Optional(),
-                arg::PureToken("now", "NOW").Since("7.0.0").Optional(),
-                arg::PureToken("force", "FORCE").Since("7.0.0").Optional(),
-                arg::PureToken("abort", "ABORT").Since("7.0.0").Optional()})
-        .History({{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}});
-  }
-  {
-    CommandSpec spec;
-    spec.name = "info";
-    spec.arity = -1;
-    spec.flags = kCmdLoading | kCmdStale | kCmdSentinel;
-    spec.coordinated = CoordInfo;
-    spec.group = "server";
-    spec.summary = "Get information and statistics about the server";
-    spec.acl_categories = "@slow @dangerous";
-    table.Register(std::move(spec))
-        .Docs("1.0.0", "O(1)", {arg::String("section").Optional().Multiple()})
-        .History({{"7.0.0", "Added support for taking multiple section arguments."}})
-        .Tips("nondeterministic_output request_policy:all_shards response_policy:special");
-  }
+  table.Register({
+      {.name = "time", .conn = ConnTime},
+      {.name = "shutdown", .conn = ConnShutdown},
+      {.name = "info", .coordinated = CoordInfo},
+  });
 }
 
 }  // namespace emberkv::server

@@ -24,13 +24,13 @@ namespace emberkv::server {
 namespace {
 
 void ConnMulti(ConnContext& c) {
-  if (c.connection.in_multi()) return c.reply.Error("ERR MULTI calls can not be nested");
+  if (c.connection.in_multi()) return c.reply.Error(errors::kNestedMulti);
   c.connection.BeginMulti();
   c.reply.Ok();
 }
 
 void ConnDiscard(ConnContext& c) {
-  if (!c.connection.in_multi()) return c.reply.Error("ERR DISCARD without MULTI");
+  if (!c.connection.in_multi()) return c.reply.Error(errors::kDiscardWithoutMulti);
   bool failed;
   c.connection.EndMulti(&failed);
   c.connection.Unwatch();
@@ -44,8 +44,8 @@ void ConnUnwatch(ConnContext& c) {
 
 Task<void> CoordWatch(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error("ERR WATCH needs a client");
-  if (connection->in_multi()) co_return c.reply.Error("ERR WATCH inside MULTI is not allowed");
+  if (!connection) co_return c.reply.Error(errors::NeedsClient("WATCH"));
+  if (connection->in_multi()) co_return c.reply.Error(errors::kWatchInsideMulti);
   std::shared_ptr<WatchState> state = connection->watch_state();
   std::vector<int> keys;
   for (size_t i = 1; i < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
@@ -75,12 +75,12 @@ struct Step {
 
 Task<void> CoordExec(CoordContext& c) {
   Connection* connection = c.connection;
-  if (!connection || !connection->in_multi()) co_return c.reply.Error("ERR EXEC without MULTI");
+  if (!connection || !connection->in_multi()) co_return c.reply.Error(errors::kExecWithoutMulti);
   bool failed;
   std::vector<QueuedCommand> queue = connection->EndMulti(&failed);
   if (failed) {
     connection->Unwatch();
-    co_return c.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    co_return c.reply.Error(errors::kExecAbort);
   }
 
   // What to lock: the keys of every command, whole shards for commands that
@@ -168,34 +168,13 @@ Task<void> CoordExec(CoordContext& c) {
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, ConnHandler conn,
-                 CoordinatedHandler coordinated, int first_key, std::string_view summary) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.conn = conn;
-    spec.coordinated = coordinated;
-    spec.first_key = first_key;
-    spec.last_key = first_key ? -1 : 0;
-    spec.key_step = first_key ? 1 : 0;
-    spec.group = "transactions";
-    spec.summary = summary;
-    spec.acl_categories = "@fast @transaction";
-    return table.Register(std::move(spec));
-  };
-  const uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
-  add("multi", 1, kTx, ConnMulti, nullptr, 0, "Mark the start of a transaction block")
-      .Docs("1.2.0", "O(1)");
-  add("exec", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog, nullptr, CoordExec, 0, "Execute all commands issued after MULTI")
-      .Docs("1.2.0", "Depends on commands in the transaction");
-  add("discard", 1, kTx, ConnDiscard, nullptr, 0, "Discard all commands issued after MULTI")
-      .Docs("2.0.0", "O(N), when N is the number of queued commands");
-  add("watch", -2, kTx, nullptr, CoordWatch, 1, "Watch the given keys to determine execution of the MULTI/EXEC block")
-      .Docs("2.2.0", "O(1) for every key.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO", 1, -1)});
-  add("unwatch", 1, kTx, ConnUnwatch, nullptr, 0, "Forget about all watched keys")
-      .Docs("2.2.0", "O(1)");
+  table.Register({
+      {.name = "multi", .conn = ConnMulti, .flags = kCmdNeverQueued},
+      {.name = "exec", .coordinated = CoordExec, .flags = kCmdNeverQueued | kCmdRunsQueued},
+      {.name = "discard", .conn = ConnDiscard, .flags = kCmdNeverQueued},
+      {.name = "watch", .coordinated = CoordWatch, .flags = kCmdNeverQueued},
+      {.name = "unwatch", .conn = ConnUnwatch},
+  });
 }
 
 }  // namespace emberkv::server

@@ -16,7 +16,7 @@ Engine& CommandContext::engine() const { return worker.engine(); }
 
 storage::LookupMode CommandContext::read_mode() const {
   // CLIENT NO-TOUCH: reads leave the access clock alone, except TOUCH's.
-  return flags.no_touch && !(spec.flags & kCmdTouchesAlways) ? storage::LookupMode::kReadNoTouch
+  return flags.no_touch && !(spec.flags & kCmdAlwaysTouches) ? storage::LookupMode::kReadNoTouch
                                                              : storage::LookupMode::kRead;
 }
 

@@ -27,8 +27,9 @@ namespace emberkv::server {
 // The key a prefetch looks for: the command's first key, if its position
 // is fixed; empty otherwise.
 inline std::string_view PrefetchableKey(const CommandSpec& spec, ArgList args) {
-  if (spec.first_key <= 0 || spec.key_finder || static_cast<size_t>(spec.first_key) >= args.size()) return {};
-  return args[spec.first_key];
+  const int first = spec.fixed_first_key();
+  if (first <= 0 || static_cast<size_t>(first) >= args.size()) return {};
+  return args[first];
 }
 
 class KeyPrefetcher {

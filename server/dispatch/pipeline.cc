@@ -109,7 +109,7 @@ bool Pipeline::HeldByPause(const CommandSpec& spec) const {
   if (mode == PauseMode::kAll) return true;
   // WRITE: commands that may change data; EXEC when a queued one would.
   if (spec.flags & (kCmdWrite | kCmdMayReplicate)) return true;
-  if (spec.flags & kCmdRunsQueue) {
+  if (spec.flags & kCmdRunsQueued) {
     for (const QueuedCommand& queued : client_.queued()) {
       if (queued.spec->flags & (kCmdWrite | kCmdMayReplicate)) return true;
     }
@@ -122,10 +122,10 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
   if (!spec.ArityOk(args.size())) return Reject(&spec, errors::WrongArity(spec.name), out);
   if (RequiresAuth() && !(spec.flags & kCmdNoAuth)) return Reject(&spec, errors::kNoAuth, out);
   if (client_.resp() == protocol::RespVersion::kResp2 && client_.subscriptions() > 0 &&
-      !(spec.flags & kCmdAllowedWhileSubscribed)) {
+      !(spec.flags & kCmdOkWhileSubscribed)) {
     return Reject(&spec, errors::OnlySubscribeCommands(spec.name), out);
   }
-  if (client_.in_multi() && !(spec.flags & kCmdActsInsideMulti)) {
+  if (client_.in_multi() && !(spec.flags & kCmdNeverQueued)) {
     if (spec.flags & kCmdNoMulti) return Reject(&spec, errors::kNotInTransaction, out);
     client_.Queue(QueuedCommand{&spec, std::vector<std::string>(args.begin(), args.end())});
     std::string* target = client_.TakeSuppressReply() ? &discarded_ : out;
@@ -144,11 +144,11 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
   const bool suppressed = client_.TakeSuppressReply();
   std::string* target = out;
   size_t before = out->size();
-  if (suppressed && !(spec.flags & kCmdSetsReplyMode)) target = &discarded_;
+  if (suppressed && !(spec.flags & kCmdControlsReplies)) target = &discarded_;
   RunCommand(CommandRun{worker_, worker_.locks(), client_, spec, args}, target);
   // CLIENT REPLY OFF and SKIP answer nothing, ON answers although replies
   // were off when it arrived.
-  if (suppressed && (spec.flags & kCmdSetsReplyMode) && client_.replies_off()) out->resize(before);
+  if (suppressed && (spec.flags & kCmdControlsReplies) && client_.replies_off()) out->resize(before);
   discarded_.clear();
   if (client_.is_blocked()) client_.blocked()->reply_suppressed = suppressed;
 }

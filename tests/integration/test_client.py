@@ -261,6 +261,40 @@ def test_unpause_releases_held_clients(ember):
         assert time.monotonic() - start < 30
 
 
+def held(conn, seconds=0.5):
+    """Whether the server leaves the command just sent unanswered for a while."""
+    conn.sock.settimeout(seconds)
+    try:
+        conn.sock.recv(1, socket.MSG_PEEK)
+        return False
+    except socket.timeout:
+        return True
+    finally:
+        conn.sock.settimeout(30)
+
+
+@pytest.mark.parametrize("server", ["ember", "reference"])
+def test_pause_write_holds_exec_by_its_commands_and_publish(server, request):
+    # EXEC is held when a queued command writes; PUBLISH, which Redis flags
+    # may_replicate, is held too.
+    port = request.getfixturevalue(server).port
+    with RespClient(port) as admin, RespClient(port) as reader, RespClient(port) as writer:
+        for conn, command in ((reader, ("GET", "x")), (writer, ("SET", "x", "1"))):
+            assert conn.call("MULTI") == ("+", "OK")
+            assert conn.call(*command) == ("+", "QUEUED")
+        assert admin.call("CLIENT", "PAUSE", "60000", "WRITE") == ("+", "OK")
+        reader.send("EXEC")
+        assert not held(reader)
+        assert reader.read() == ("*", [("$", None)])
+        writer.send("EXEC")
+        assert held(writer)
+        reader.send("PUBLISH", "channel", "message")
+        assert held(reader)
+        assert admin.call("CLIENT", "UNPAUSE") == ("+", "OK")
+        assert writer.read() == ("*", [("+", "OK")])
+        assert reader.read() == (":", 0)
+
+
 def test_help(ember):
     with RespClient(ember.port) as conn:
         lines = plain(conn.call("CLIENT", "HELP"))

@@ -20,9 +20,10 @@ TEST_CASE("RESP2 encodings") {
   r.Double(1.5);
   r.Bool(true);
   r.Verbatim("txt", "abc");
-  CHECK(out ==
-        "+OK\r\n-ERR bad  thing\r\n:-42\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*2\r\n*2\r\n$3\r\n1.5\r\n:1\r\n"
-        "$3\r\nabc\r\n");
+  CHECK(
+      out ==
+      "+OK\r\n-ERR bad  thing\r\n:-42\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*2\r\n*2\r\n$3\r\n1.5\r\n:1\r\n"
+      "$3\r\nabc\r\n");
 }
 
 TEST_CASE("RESP3 encodings") {

@@ -15,7 +15,8 @@ TEST_CASE("reply reader decodes nested RESP3 and waits for partial replies") {
   CHECK(consumed == input.size());
   CHECK(value.DebugString() == "[:1, %[+a, \"bc\"], (nil)]");
   for (size_t cut = 0; cut < input.size(); ++cut) {
-    REQUIRE(SkipReply(std::string_view(input).substr(0, cut), &consumed) == ReadStatus::kIncomplete);
+    REQUIRE(SkipReply(std::string_view(input).substr(0, cut), &consumed) ==
+            ReadStatus::kIncomplete);
   }
   CHECK(SkipReply("?\r\n", &consumed) == ReadStatus::kMalformed);
 }

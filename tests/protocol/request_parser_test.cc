@@ -126,7 +126,8 @@ TEST_CASE("protocol errors carry Redis's texts") {
   CHECK(error_of("GET \"abc\r\n") == "ERR Protocol error: unbalanced quotes in request");
   CHECK(error_of("GET \"a\"b\r\n") == "ERR Protocol error: unbalanced quotes in request");
   CHECK(error_of(std::string(70000, 'a')) == "ERR Protocol error: too big inline request");
-  CHECK(error_of("*1" + std::string(70000, '1')) == "ERR Protocol error: too big mbulk count string");
+  CHECK(error_of("*1" + std::string(70000, '1')) ==
+        "ERR Protocol error: too big mbulk count string");
   CHECK(error_of("*1\r\n$" + std::string(70000, '1')) ==
         "ERR Protocol error: too big bulk count string");
   CHECK(error_of("*11\r\n", true) == "ERR Protocol error: unauthenticated multibulk length");

@@ -27,7 +27,7 @@
 #include "server/net/connection.h"
 #include "server/transaction/multi_shard.h"
 #include "storage/list_ops.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -86,8 +86,8 @@ void PopGeneric(OpContext& c, ListEnd end) {
   if (c.args.size() > 3) return c.reply.Error(errors::WrongArity(c.spec.name));
   const bool has_count = c.args.size() == 3;
   int64_t count = 1;
-  if (has_count && (!storage::ParseInt64(c.args[2], &count) || count < 0)) {
-    return c.reply.Error("ERR value is out of range, must be positive");
+  if (has_count && (!base::ParseInt64(c.args[2], &count) || count < 0)) {
+    return c.reply.Error(errors::kNotPositive);
   }
   std::vector<std::string> out;
   OpStatus status = lists::Pop(c.db, c.args[1], end, static_cast<size_t>(count), &out);
@@ -121,7 +121,7 @@ void OpLRange(OpContext& c) {
 
 void OpLIndex(OpContext& c) {
   int64_t index;
-  if (!storage::ParseInt64(c.args[2], &index)) {
+  if (!base::ParseInt64(c.args[2], &index)) {
     if (KeyAnswersFirst(c, {})) return;
     return c.reply.Error(errors::kNotInteger);
   }
@@ -133,14 +133,14 @@ void OpLIndex(OpContext& c) {
 
 void OpLSet(OpContext& c) {
   int64_t index;
-  if (!storage::ParseInt64(c.args[2], &index)) {
+  if (!base::ParseInt64(c.args[2], &index)) {
     if (KeyAnswersFirst(c, errors::kNoSuchKey)) return;
     return c.reply.Error(errors::kNotInteger);
   }
   storage::OpResult<bool> result = lists::Set(c.db, c.args[1], index, c.args[3]);
   if (result.status == OpStatus::kNotFound) return c.reply.Error(errors::kNoSuchKey);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
-  if (!result.value) return c.reply.Error("ERR index out of range");
+  if (!result.value) return c.reply.Error(errors::kIndexOutOfRange);
   c.reply.Ok();
 }
 
@@ -181,19 +181,17 @@ void OpLPos(OpContext& c) {
       std::optional<int64_t> rank = IntArg(c.args[++i], c.reply);
       if (!rank) return;
       if (*rank == 0) {
-        return c.reply.Error(
-            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
-            "negative to start from the end of the list");
+        return c.reply.Error(errors::kRankZero);
       }
       options.rank = *rank;
     } else if (Is(c.args[i], "COUNT") && has_value) {
-      if (!storage::ParseInt64(c.args[++i], &options.count) || options.count < 0) {
-        return c.reply.Error("ERR COUNT can't be negative");
+      if (!base::ParseInt64(c.args[++i], &options.count) || options.count < 0) {
+        return c.reply.Error(errors::kCountNegative);
       }
       has_count = true;
     } else if (Is(c.args[i], "MAXLEN") && has_value) {
-      if (!storage::ParseInt64(c.args[++i], &options.maxlen) || options.maxlen < 0) {
-        return c.reply.Error("ERR MAXLEN can't be negative");
+      if (!base::ParseInt64(c.args[++i], &options.maxlen) || options.maxlen < 0) {
+        return c.reply.Error(errors::kMaxlenNegative);
       }
     } else {
       return c.reply.Error(errors::kSyntax);
@@ -368,29 +366,30 @@ Task<void> CoordLmpop(CoordContext& c) {
 
 // ---- Blocking pops ----
 
-// BLPOP/BRPOP served on the key's shard: [key, element].
+// BLPOP (kEnd kHead) and BRPOP (kTail) served on the key's shard: [key, element].
+template <ListEnd kEnd>
 ServeResult ServeBPop(OpContext& ctx, std::string_view key) {
-  ListEnd end = ctx.spec.name == "blpop" ? ListEnd::kHead : ListEnd::kTail;
   std::vector<std::string> out;
-  if (lists::Pop(ctx.db, key, end, 1, &out) != OpStatus::kOk) return ServeResult::kNothing;
+  if (lists::Pop(ctx.db, key, kEnd, 1, &out) != OpStatus::kOk) return ServeResult::kNothing;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
   ctx.reply.Bulk(out[0]);
   return ServeResult::kServed;
 }
 
+template <ListEnd kEnd>
 Task<void> CoordBPop(CoordContext& c) {
   std::optional<int64_t> timeout = TimeoutArg(c.args.back(), c.reply);
   if (!timeout) co_return;
   std::vector<int> keys;
   for (size_t i = 1; i + 1 < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
-  ListEnd end = c.spec.name == "blpop" ? ListEnd::kHead : ListEnd::kTail;
   MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kExclusive);
   ReadyKey ready = co_await LockAndFindReady(c, lock, keys, storage::ValueType::kList);
-  if (co_await PopReady(c, lock, ready, end, 1, false)) co_return;
+  if (co_await PopReady(c, lock, ready, kEnd, 1, false)) co_return;
   // Inside MULTI nothing blocks: the answer is the timeout's.
   if (c.locks_held) co_return c.reply.NullArray();
-  std::shared_ptr<BlockedClient> client = MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop);
+  std::shared_ptr<BlockedClient> client =
+      MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop<kEnd>);
   co_await WaitForKeys(c, lock, client, *timeout);
   if (client->timed_out) c.reply.NullArray();
 }
@@ -467,156 +466,33 @@ Task<void> CoordBLMove(CoordContext& c) {
   }
 }
 
-constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
-constexpr uint32_t kBlock = kCmdWrite | kCmdNoScript | kCmdBlocking;
-
 }  // namespace
 
 void RegisterListCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, OpHandler op,
-                 CoordinatedHandler coordinated, KeyFinder key_finder, std::string_view summary,
-                 std::string_view acl) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.first_key = first;
-    spec.last_key = last;
-    spec.key_step = first ? 1 : 0;
-    spec.op = op;
-    spec.coordinated = coordinated;
-    spec.key_finder = key_finder;
-    spec.group = "list";
-    spec.summary = summary;
-    spec.acl_categories = acl;
-    return table.Register(std::move(spec));
-  };
-  add("lpush", -3, kWriteOom | kCmdFast, 1, 1, OpLPush, nullptr, nullptr,
-        "Prepend one or multiple elements to a list", "@write @list @fast")
-      .Docs("1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("element").Multiple()})
-      .History({{"2.4.0", "Accepts multiple `element` arguments."}})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("rpush", -3, kWriteOom | kCmdFast, 1, 1, OpRPush, nullptr, nullptr,
-        "Append one or multiple elements to a list", "@write @list @fast")
-      .Docs("1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("element").Multiple()})
-      .History({{"2.4.0", "Accepts multiple `element` arguments."}})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("lpushx", -3, kWriteOom | kCmdFast, 1, 1, OpLPushX, nullptr, nullptr,
-        "Prepend an element to a list, only if the list exists", "@write @list @fast")
-      .Docs("2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("element").Multiple()})
-      .History({{"4.0.0", "Accepts multiple `element` arguments."}})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("rpushx", -3, kWriteOom | kCmdFast, 1, 1, OpRPushX, nullptr, nullptr,
-        "Append an element to a list, only if the list exists", "@write @list @fast")
-      .Docs("2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("element").Multiple()})
-      .History({{"4.0.0", "Accepts multiple `element` arguments."}})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("lpop", -2, kCmdWrite | kCmdFast, 1, 1, OpLPop, nullptr, nullptr,
-        "Remove and get the first elements in a list", "@write @list @fast")
-      .Docs("1.0.0", "O(N) where N is the number of elements returned", {arg::Key("key"), arg::Integer("count").Since("6.2.0").Optional()})
-      .History({{"6.2.0", "Added the `count` argument."}})
-      .Keys({KeySpec::Range("RW access delete", 1)});
-  add("rpop", -2, kCmdWrite | kCmdFast, 1, 1, OpRPop, nullptr, nullptr,
-        "Remove and get the last elements in a list", "@write @list @fast")
-      .Docs("1.0.0", "O(N) where N is the number of elements returned", {arg::Key("key"), arg::Integer("count").Since("6.2.0").Optional()})
-      .History({{"6.2.0", "Added the `count` argument."}})
-      .Keys({KeySpec::Range("RW access delete", 1)});
-  add("llen", 2, kCmdReadOnly | kCmdFast, 1, 1, OpLLen, nullptr, nullptr,
-        "Get the length of a list", "@read @list @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  add("lrange", 4, kCmdReadOnly, 1, 1, OpLRange, nullptr, nullptr,
-        "Get a range of elements from a list", "@read @list @slow")
-      .Docs("1.0.0", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", {arg::Key("key"), arg::Integer("start"), arg::Integer("stop")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  add("lindex", 3, kCmdReadOnly, 1, 1, OpLIndex, nullptr, nullptr,
-        "Get an element from a list by its index", "@read @list @slow")
-      .Docs("1.0.0", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", {arg::Key("key"), arg::Integer("index")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  add("lset", 4, kWriteOom, 1, 1, OpLSet, nullptr, nullptr,
-        "Set the value of an element in a list by its index", "@write @list @slow")
-      .Docs("1.0.0", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", {arg::Key("key"), arg::Integer("index"), arg::String("element")})
-      .Keys({KeySpec::Range("RW update", 1)});
-  add("linsert", 5, kWriteOom, 1, 1, OpLInsert, nullptr, nullptr,
-        "Insert an element before or after another element in a list", "@write @list @slow")
-      .Docs("2.2.0", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", {
-              arg::Key("key"),
-              arg::OneOf("where", {arg::PureToken("before", "BEFORE"), arg::PureToken("after", "AFTER")}),
-              arg::String("pivot"),
-              arg::String("element")})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("lrem", 4, kCmdWrite, 1, 1, OpLRem, nullptr, nullptr,
-        "Remove elements from a list", "@write @list @slow")
-      .Docs("1.0.0", "O(N+M) where N is the length of the list and M is the number of elements removed.", {arg::Key("key"), arg::Integer("count"), arg::String("element")})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  add("ltrim", 4, kCmdWrite, 1, 1, OpLTrim, nullptr, nullptr,
-        "Trim a list to the specified range", "@write @list @slow")
-      .Docs("1.0.0", "O(N) where N is the number of elements to be removed by the operation.", {arg::Key("key"), arg::Integer("start"), arg::Integer("stop")})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  add("lpos", -3, kCmdReadOnly, 1, 1, OpLPos, nullptr, nullptr,
-        "Return the index of matching elements on a list", "@read @list @slow")
-      .Docs("6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", {
-              arg::Key("key"),
-              arg::String("element"),
-              arg::Integer("rank").Token("RANK").Optional(),
-              arg::Integer("num-matches").Token("COUNT").Optional(),
-              arg::Integer("len").Token("MAXLEN").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)});
-  add("lmove", 5, kWriteOom, 1, 2, OpMove, CoordMove, nullptr,
-        "Pop an element from a list, push it to another list and return it", "@write @list @slow")
-      .Docs("6.2.0", "O(1)", {
-              arg::Key("source"),
-              arg::Key("destination", 1),
-              arg::OneOf("wherefrom", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")}),
-              arg::OneOf("whereto", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")})})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)});
-  add("rpoplpush", 3, kWriteOom, 1, 2, OpMove, CoordMove, nullptr,
-        "Remove the last element in a list, prepend it to another list and return it", "@write @list @slow")
-      .Docs("1.2.0", "O(1)", {arg::Key("source"), arg::Key("destination", 1)})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)})
-      .Deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments");
-  add("lmpop", -4, kCmdWrite | kCmdMovableKeys, 0, 0, OpLmpop, CoordLmpop, KeysAfterNumkeysAt1,
-        "Pop elements from a list", "@write @list @slow")
-      .Docs("7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::OneOf("where", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")}),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Keynum("RW access delete", 1, 0, 1, 1)});
-  add("blpop", -3, kBlock, 1, -2, nullptr, CoordBPop, nullptr,
-        "Remove and get the first element in a list, or block until one is available", "@write @list @slow @blocking")
-      .Docs("2.0.0", "O(N) where N is the number of provided keys.", {arg::Key("key").Multiple(), arg::Double("timeout")})
-      .History({{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}})
-      .Keys({KeySpec::Range("RW access delete", 1, -2)});
-  add("brpop", -3, kBlock, 1, -2, nullptr, CoordBPop, nullptr,
-        "Remove and get the last element in a list, or block until one is available", "@write @list @slow @blocking")
-      .Docs("2.0.0", "O(N) where N is the number of provided keys.", {arg::Key("key").Multiple(), arg::Double("timeout")})
-      .History({{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}})
-      .Keys({KeySpec::Range("RW access delete", 1, -2)});
-  add("brpoplpush", 4, kBlock | kCmdDenyOom, 1, 2, nullptr, CoordBLMove, nullptr,
-        "Pop an element from a list, push it to another list and return it; or block until one is available", "@write @list @slow @blocking")
-      .Docs("2.2.0", "O(1)", {arg::Key("source"), arg::Key("destination", 1), arg::Double("timeout")})
-      .History({{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)})
-      .Deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments");
-  add("blmove", 6, kBlock | kCmdDenyOom, 1, 2, nullptr, CoordBLMove, nullptr,
-        "Pop an element from a list, push it to another list and return it; or block until one is available", "@write @list @slow @blocking")
-      .Docs("6.2.0", "O(1)", {
-              arg::Key("source"),
-              arg::Key("destination", 1),
-              arg::OneOf("wherefrom", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")}),
-              arg::OneOf("whereto", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")}),
-              arg::Double("timeout")})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)});
-  add("blmpop", -5, kCmdWrite | kCmdBlocking | kCmdMovableKeys, 0, 0, nullptr, CoordBLmpop, KeysAfterNumkeysAt2,
-        "Pop elements from a list, or block until one is available", "@write @list @slow @blocking")
-      .Docs("7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", {
-              arg::Double("timeout"),
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::OneOf("where", {arg::PureToken("left", "LEFT"), arg::PureToken("right", "RIGHT")}),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Keynum("RW access delete", 2, 0, 1, 1)});
+  table.Register({
+      {.name = "lpush", .op = OpLPush},
+      {.name = "rpush", .op = OpRPush},
+      {.name = "lpushx", .op = OpLPushX},
+      {.name = "rpushx", .op = OpRPushX},
+      {.name = "lpop", .op = OpLPop},
+      {.name = "rpop", .op = OpRPop},
+      {.name = "llen", .op = OpLLen},
+      {.name = "lrange", .op = OpLRange},
+      {.name = "lindex", .op = OpLIndex},
+      {.name = "lset", .op = OpLSet},
+      {.name = "linsert", .op = OpLInsert},
+      {.name = "lrem", .op = OpLRem},
+      {.name = "ltrim", .op = OpLTrim},
+      {.name = "lpos", .op = OpLPos},
+      {.name = "lmove", .op = OpMove, .coordinated = CoordMove},
+      {.name = "rpoplpush", .op = OpMove, .coordinated = CoordMove},
+      {.name = "lmpop", .op = OpLmpop, .coordinated = CoordLmpop},
+      {.name = "blpop", .coordinated = CoordBPop<ListEnd::kHead>},
+      {.name = "brpop", .coordinated = CoordBPop<ListEnd::kTail>},
+      {.name = "brpoplpush", .coordinated = CoordBLMove},
+      {.name = "blmove", .coordinated = CoordBLMove},
+      {.name = "blmpop", .coordinated = CoordBLmpop},
+  });
 }
 
 }  // namespace emberkv::server

@@ -1,6 +1,10 @@
 // Conversions between strings and numbers with Redis's exact rules, so that
-// INCR on "010" or " 1" fails as it does in Redis and INCRBYFLOAT prints what
-// Redis prints.
+// INCR on "010" or " 1" fails as it does in Redis, a RESP header "*01" is
+// refused as Redis refuses it, and INCRBYFLOAT prints what Redis prints.
+//
+// Shared by every layer: the request parser reads RESP lengths with
+// ParseInt64, storage reads and writes numbers kept as strings, the commands
+// read their numeric arguments. Pure functions, safe from any thread.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace emberkv::storage {
+namespace emberkv::base {
 
 // Redis's string2ll: optional '-', no '+', no leading zeros or blanks, at
 // most 20 characters, no overflow.
@@ -29,4 +33,4 @@ std::string FormatInt64(int64_t value);
 // (Redis's ld2string in LD_STR_HUMAN mode).
 std::string FormatLongDoubleHuman(long double value);
 
-}  // namespace emberkv::storage
+}  // namespace emberkv::base

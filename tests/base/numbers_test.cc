@@ -1,8 +1,8 @@
-#include "storage/numbers.h"
+#include "base/numbers.h"
 
 #include <catch2/catch.hpp>
 
-using namespace emberkv::storage;
+using namespace emberkv::base;
 
 TEST_CASE("integers parse with string2ll's strictness") {
   int64_t v = 0;

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/engine/worker.h"
 #include "server/errors.h"
 #include "server/transaction/multi_shard.h"
-#include "storage/numbers.h"
 #include "storage/string_ops.h"
 
 namespace emberkv::server {
@@ -215,7 +215,7 @@ void OpIncrBy(OpContext& c) {
 void OpDecrBy(OpContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
   if (!delta) return;
-  if (*delta == INT64_MIN) return c.reply.Error("ERR decrement would overflow");
+  if (*delta == INT64_MIN) return c.reply.Error(errors::kDecrementOverflow);
   ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -*delta));
 }
 
@@ -224,7 +224,7 @@ void OpIncrByFloat(OpContext& c) {
   std::optional<storage::ValueType> type = PeekType(c.db, c.args[1]);
   if (type && *type != storage::ValueType::kString) return c.reply.Error(errors::kWrongType);
   long double delta;
-  if (!storage::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
+  if (!base::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
   storage::OpResult<std::string> result = strings::IncrByFloat(c.db, c.args[1], delta);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Bulk(result.value);
@@ -356,149 +356,41 @@ Task<void> CoordMSetNx(CoordContext& c) {
   c.reply.Integer(any_exists ? 0 : 1);
 }
 
-constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
+// SET's key is read as well as written when GET is given, as Redis's
+// setGetKeys says (COMMAND GETKEYSANDFLAGS).
+uint16_t SetKeyFlags(ArgList args) {
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (Is(args[i], "GET")) return kKeyRW | kKeyAccess | kKeyUpdate;
+  }
+  return kKeyOW | kKeyUpdate;
+}
 
 }  // namespace
 
 void RegisterStringCommands(CommandTable& table) {
-  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, int step,
-                 OpHandler op, std::string_view summary, std::string_view acl) -> CommandSpec& {
-    CommandSpec spec;
-    spec.name = name;
-    spec.arity = arity;
-    spec.flags = flags;
-    spec.first_key = first;
-    spec.last_key = last;
-    spec.key_step = step;
-    spec.op = op;
-    spec.group = "string";
-    spec.summary = summary;
-    spec.acl_categories = acl;
-    return table.Register(std::move(spec));
-  };
-  add("get", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, OpGet, "Get the value of a key", "@read @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  add("set", -3, kWriteOom, 1, 1, 1, OpSet, "Set the string value of a key", "@write @string @slow")
-      .Docs("1.0.0", "O(1)", {
-              arg::Key("key"),
-              arg::String("value"),
-              arg::OneOf("condition", {arg::PureToken("nx", "NX"), arg::PureToken("xx", "XX")}).Since("2.6.12").Optional(),
-              arg::PureToken("get", "GET").Since("6.2.0").Optional(),
-              arg::OneOf("expiration", {
-                  arg::Integer("seconds").Token("EX").Since("2.6.12"),
-                  arg::Integer("milliseconds").Token("PX").Since("2.6.12"),
-                  arg::UnixTime("unix-time-seconds").Token("EXAT").Since("6.2.0"),
-                  arg::UnixTime("unix-time-milliseconds").Token("PXAT").Since("6.2.0"),
-                  arg::PureToken("keepttl", "KEEPTTL").Since("6.0.0")}).Optional()})
-      .History({{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
-                {"6.0.0", "Added the `KEEPTTL` option."},
-                {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
-                {"7.0.0", "Allowed the `NX` and `GET` options to be used together."}})
-      .Keys({KeySpec::Range("RW access update variable_flags", 1)
-                 .Notes("RW and ACCESS due to the optional `GET` argument")});
-  add("setnx", 3, kWriteOom | kCmdFast, 1, 1, 1, OpSetNx, "Set the value of a key, only if the key does not exist", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::String("value")})
-      .Keys({KeySpec::Range("OW insert", 1)});
-  add("setex", 4, kWriteOom, 1, 1, 1, OpSetEx, "Set the value and expiration of a key", "@write @string @slow")
-      .Docs("2.0.0", "O(1)", {arg::Key("key"), arg::Integer("seconds"), arg::String("value")})
-      .Keys({KeySpec::Range("OW update", 1)});
-  add("psetex", 4, kWriteOom, 1, 1, 1, OpPSetEx, "Set the value and expiration in milliseconds of a key", "@write @string @slow")
-      .Docs("2.6.0", "O(1)", {arg::Key("key"), arg::Integer("milliseconds"), arg::String("value")})
-      .Keys({KeySpec::Range("OW update", 1)});
-  add("getset", 3, kWriteOom | kCmdFast, 1, 1, 1, OpGetSet, "Set the string value of a key and return its old value", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::String("value")})
-      .Keys({KeySpec::Range("RW access update", 1)})
-      .Deprecated("6.2.0", "`SET` with the `!GET` argument");
-  add("getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, OpGetDel, "Get the value of a key and delete the key", "@write @string @fast")
-      .Docs("6.2.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RW access delete", 1)});
-  add("getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, OpGetEx, "Get the value of a key and optionally set its expiration", "@write @string @fast")
-      .Docs("6.2.0", "O(1)", {
-              arg::Key("key"),
-              arg::OneOf("expiration", {
-                  arg::Integer("seconds").Token("EX"),
-                  arg::Integer("milliseconds").Token("PX"),
-                  arg::UnixTime("unix-time-seconds").Token("EXAT"),
-                  arg::UnixTime("unix-time-milliseconds").Token("PXAT"),
-                  arg::PureToken("persist", "PERSIST")}).Optional()})
-      .Keys({KeySpec::Range("RW access update", 1).Notes("RW and UPDATE because it changes the TTL")});
-  add("incr", 2, kWriteOom | kCmdFast, 1, 1, 1, OpIncr, "Increment the integer value of a key by one", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  add("decr", 2, kWriteOom | kCmdFast, 1, 1, 1, OpDecr, "Decrement the integer value of a key by one", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  add("incrby", 3, kWriteOom | kCmdFast, 1, 1, 1, OpIncrBy, "Increment the integer value of a key by the given amount", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::Integer("increment")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  add("decrby", 3, kWriteOom | kCmdFast, 1, 1, 1, OpDecrBy, "Decrement the integer value of a key by the given number", "@write @string @fast")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::Integer("decrement")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  add("incrbyfloat", 3, kWriteOom | kCmdFast, 1, 1, 1, OpIncrByFloat, "Increment the float value of a key by the given amount", "@write @string @fast")
-      .Docs("2.6.0", "O(1)", {arg::Key("key"), arg::Double("increment")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  add("append", 3, kWriteOom | kCmdFast, 1, 1, 1, OpAppend, "Append a value to a key", "@write @string @fast")
-      .Docs("2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", {arg::Key("key"), arg::String("value")})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  add("strlen", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, OpStrLen, "Get the length of the value stored in a key", "@read @string @fast")
-      .Docs("2.2.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  add("getrange", 4, kCmdReadOnly, 1, 1, 1, OpGetRange, "Get a substring of the string stored at a key", "@read @string @slow")
-      .Docs("2.4.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", {arg::Key("key"), arg::Integer("start"), arg::Integer("end")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  add("substr", 4, kCmdReadOnly, 1, 1, 1, OpGetRange, "Get a substring of the string stored at a key", "@read @string @slow")
-      .Docs("1.0.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", {arg::Key("key"), arg::Integer("start"), arg::Integer("end")})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Deprecated("2.0.0", "`GETRANGE`");
-  add("setrange", 4, kWriteOom, 1, 1, 1, OpSetRange, "Overwrite part of a string at key starting at the specified offset", "@write @string @slow")
-      .Docs("2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", {arg::Key("key"), arg::Integer("offset"), arg::String("value")})
-      .Keys({KeySpec::Range("RW update", 1)});
-
-  CommandSpec mget;
-  mget.name = "mget";
-  mget.arity = -2;
-  mget.flags = kCmdReadOnly | kCmdFast;
-  mget.first_key = 1, mget.last_key = -1, mget.key_step = 1;
-  mget.op = OpMGet;
-  mget.coordinated = CoordMGet;
-  mget.group = "string";
-  mget.summary = "Get the values of all the given keys";
-  mget.acl_categories = "@read @string @fast";
-  table.Register(std::move(mget))
-      .Docs("1.0.0", "O(N) where N is the number of keys to retrieve.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1, -1)})
-      .Tips("request_policy:multi_shard");
-
-  CommandSpec mset;
-  mset.name = "mset";
-  mset.arity = -3;
-  mset.flags = kWriteOom;
-  mset.first_key = 1, mset.last_key = -1, mset.key_step = 2;
-  mset.op = OpMSet;
-  mset.coordinated = CoordMSet;
-  mset.group = "string";
-  mset.summary = "Set multiple keys to multiple values";
-  mset.acl_categories = "@write @string @slow";
-  table.Register(std::move(mset))
-      .Docs("1.0.1", "O(N) where N is the number of keys to set.", {arg::Block("key_value", {arg::Key("key"), arg::String("value")}).Multiple()})
-      .Keys({KeySpec::Range("OW update", 1, -1, 2)})
-      .Tips("request_policy:multi_shard response_policy:all_succeeded");
-
-  CommandSpec msetnx;
-  msetnx.name = "msetnx";
-  msetnx.arity = -3;
-  msetnx.flags = kWriteOom;
-  msetnx.first_key = 1, msetnx.last_key = -1, msetnx.key_step = 2;
-  msetnx.op = OpMSetNx;
-  msetnx.coordinated = CoordMSetNx;
-  msetnx.group = "string";
-  msetnx.summary = "Set multiple keys to multiple values, only if none of the keys exist";
-  msetnx.acl_categories = "@write @string @slow";
-  table.Register(std::move(msetnx))
-      .Docs("1.0.1", "O(N) where N is the number of keys to set.", {arg::Block("key_value", {arg::Key("key"), arg::String("value")}).Multiple()})
-      .Keys({KeySpec::Range("OW insert", 1, -1, 2)})
-      .Tips("request_policy:multi_shard response_policy:agg_min");
+  table.Register({
+      {.name = "get", .op = OpGet},
+      {.name = "set", .op = OpSet, .key_flags = SetKeyFlags},
+      {.name = "setnx", .op = OpSetNx},
+      {.name = "setex", .op = OpSetEx},
+      {.name = "psetex", .op = OpPSetEx},
+      {.name = "getset", .op = OpGetSet},
+      {.name = "getdel", .op = OpGetDel},
+      {.name = "getex", .op = OpGetEx},
+      {.name = "incr", .op = OpIncr},
+      {.name = "decr", .op = OpDecr},
+      {.name = "incrby", .op = OpIncrBy},
+      {.name = "decrby", .op = OpDecrBy},
+      {.name = "incrbyfloat", .op = OpIncrByFloat},
+      {.name = "append", .op = OpAppend},
+      {.name = "strlen", .op = OpStrLen},
+      {.name = "getrange", .op = OpGetRange},
+      {.name = "substr", .op = OpGetRange},
+      {.name = "setrange", .op = OpSetRange},
+      {.name = "mget", .op = OpMGet, .coordinated = CoordMGet},
+      {.name = "mset", .op = OpMSet, .coordinated = CoordMSet},
+      {.name = "msetnx", .op = OpMSetNx, .coordinated = CoordMSetNx},
+  });
 }
 
 }  // namespace emberkv::server

@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/engine/engine.h"
@@ -86,14 +84,14 @@ void ExpireGeneric(OpContext& c, TimeUnit unit, bool absolute) {
     } else if (Is(opt, "LT")) {
       flags.lt = true;
     } else {
-      return c.reply.Error("ERR Unsupported option " + std::string(AsCString(opt)));
+      return c.reply.Error(errors::UnsupportedOption(AsCString(opt)));
     }
   }
   if (flags.nx && (flags.xx || flags.gt || flags.lt)) {
-    return c.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return c.reply.Error(errors::kExpireNxWithOthers);
   }
   if (flags.gt && flags.lt) {
-    return c.reply.Error("ERR GT and LT options at the same time are not compatible");
+    return c.reply.Error(errors::kExpireGtWithLt);
   }
   std::optional<int64_t> when = IntArg(c.args[2], c.reply);
   if (!when) return;
@@ -397,9 +395,9 @@ Task<void> CoordFlushAll(CoordContext& c) {
 }
 
 Task<void> CoordSwapDb(CoordContext& c) {
-  std::optional<int> a = Int32Arg(c.args[1], c.reply, "ERR invalid first DB index");
+  std::optional<int> a = Int32Arg(c.args[1], c.reply, errors::kInvalidFirstDbIndex);
   if (!a) co_return;
-  std::optional<int> b = Int32Arg(c.args[2], c.reply, "ERR invalid second DB index");
+  std::optional<int> b = Int32Arg(c.args[2], c.reply, errors::kInvalidSecondDbIndex);
   if (!b) co_return;
   int databases = c.engine.config().databases;
   if (*a < 0 || *a >= databases || *b < 0 || *b >= databases) {
@@ -413,205 +411,36 @@ Task<void> CoordSwapDb(CoordContext& c) {
   c.reply.Ok();
 }
 
-struct Def {
-  std::string_view name;
-  int arity;
-  uint32_t flags;
-  int first, last, step;
-  OpHandler op;
-  CoordinatedHandler coordinated;
-  std::string_view summary;
-  std::string_view acl;
-};
-
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& table) {
-  const uint32_t kRead = kCmdReadOnly;
-  const uint32_t kWrite = kCmdWrite;
-  const Def defs[] = {
-      {"del", -2, kWrite, 1, -1, 1, OpDel, CoordDel, "Delete a key", "@keyspace @write @slow"},
-      {"unlink", -2, kWrite | kCmdFast, 1, -1, 1, OpDel, CoordDel, "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "@keyspace @write @fast"},
-      {"exists", -2, kRead | kCmdFast, 1, -1, 1, OpExists, CoordExists, "Determine if a key exists", "@keyspace @read @fast"},
-      {"touch", -2, kRead | kCmdFast, 1, -1, 1, OpTouch, CoordTouch, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "@keyspace @read @fast"},
-      {"type", 2, kRead | kCmdFast, 1, 1, 1, OpType, nullptr, "Determine the type stored at key", "@keyspace @read @fast"},
-      {"ttl", 2, kRead | kCmdFast, 1, 1, 1, OpTtl, nullptr, "Get the time to live for a key in seconds", "@keyspace @read @fast"},
-      {"pttl", 2, kRead | kCmdFast, 1, 1, 1, OpPTtl, nullptr, "Get the time to live for a key in milliseconds", "@keyspace @read @fast"},
-      {"expiretime", 2, kRead | kCmdFast, 1, 1, 1, OpExpireTime, nullptr, "Get the expiration Unix timestamp for a key", "@keyspace @read @fast"},
-      {"pexpiretime", 2, kRead | kCmdFast, 1, 1, 1, OpPExpireTime, nullptr, "Get the expiration Unix timestamp for a key in milliseconds", "@keyspace @read @fast"},
-      {"expire", -3, kWrite | kCmdFast, 1, 1, 1, OpExpire, nullptr, "Set a key's time to live in seconds", "@keyspace @write @fast"},
-      {"pexpire", -3, kWrite | kCmdFast, 1, 1, 1, OpPExpire, nullptr, "Set a key's time to live in milliseconds", "@keyspace @write @fast"},
-      {"expireat", -3, kWrite | kCmdFast, 1, 1, 1, OpExpireAt, nullptr, "Set the expiration for a key as a UNIX timestamp", "@keyspace @write @fast"},
-      {"pexpireat", -3, kWrite | kCmdFast, 1, 1, 1, OpPExpireAt, nullptr, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "@keyspace @write @fast"},
-      {"persist", 2, kWrite | kCmdFast, 1, 1, 1, OpPersist, nullptr, "Remove the expiration from a key", "@keyspace @write @fast"},
-      {"rename", 3, kWrite, 1, 2, 1, OpRename, CoordRename, "Rename a key", "@keyspace @write @slow"},
-      {"renamenx", 3, kWrite | kCmdFast, 1, 2, 1, OpRenameNx, CoordRenameNx, "Rename a key, only if the new key does not exist", "@keyspace @write @fast"},
-      {"move", 3, kWrite | kCmdFast, 1, 1, 1, OpMove, nullptr, "Move a key to another database", "@keyspace @write @fast"},
-      {"copy", -3, kWrite | kCmdDenyOom, 1, 2, 1, OpCopy, CoordCopy, "Copy a key", "@keyspace @write @slow"},
-      {"keys", 2, kRead, 0, 0, 0, nullptr, CoordKeys, "Find all keys matching the given pattern", "@keyspace @read @slow @dangerous"},
-      {"scan", -2, kRead, 0, 0, 0, nullptr, CoordScan, "Incrementally iterate the keys space", "@keyspace @read @slow"},
-      {"randomkey", 1, kRead, 0, 0, 0, nullptr, CoordRandomKey, "Return a random key from the keyspace", "@keyspace @read @slow"},
-      {"dbsize", 1, kRead | kCmdFast, 0, 0, 0, nullptr, CoordDbSize, "Return the number of keys in the selected database", "@keyspace @read @fast"},
-      {"flushdb", -1, kWrite, 0, 0, 0, nullptr, CoordFlushDb, "Remove all keys from the current database", "@keyspace @write @slow @dangerous"},
-      {"flushall", -1, kWrite, 0, 0, 0, nullptr, CoordFlushAll, "Remove all keys from all databases", "@keyspace @write @slow @dangerous"},
-      {"swapdb", 3, kWrite | kCmdFast, 0, 0, 0, nullptr, CoordSwapDb, "Swaps two Redis databases", "@keyspace @write @fast @dangerous"},
-  };
-  absl::flat_hash_map<std::string_view, CommandSpec*> registered;
-  for (const Def& d : defs) {
-    CommandSpec spec;
-    spec.name = d.name;
-    spec.arity = d.arity;
-    spec.flags = d.flags;
-    spec.first_key = d.first;
-    spec.last_key = d.last;
-    spec.key_step = d.step;
-    spec.op = d.op;
-    spec.coordinated = d.coordinated;
-    bool server_group = d.name == "dbsize" || d.name == "flushdb" || d.name == "flushall" ||
-                        d.name == "swapdb";
-    spec.group = server_group ? "server" : "generic";
-    spec.summary = d.summary;
-    spec.acl_categories = d.acl;
-    registered[d.name] = &table.Register(std::move(spec));
-  }
-
-  // COMMAND DOCS and INFO, in Redis 7.0's words.
-  auto doc = [&](std::string_view name) -> CommandSpec& { return *registered.at(name); };
-  doc("del")
-      .Docs("1.0.0", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RM delete", 1, -1)})
-      .Tips("request_policy:multi_shard response_policy:agg_sum");
-  doc("unlink")
-      .Docs("4.0.0", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RM delete", 1, -1)})
-      .Tips("request_policy:multi_shard response_policy:agg_sum");
-  doc("exists")
-      .Docs("1.0.0", "O(N) where N is the number of keys to check.", {arg::Key("key").Multiple()})
-      .History({{"3.0.3", "Accepts multiple `key` arguments."}})
-      .Keys({KeySpec::Range("RO", 1, -1)})
-      .Tips("request_policy:multi_shard response_policy:agg_sum");
-  doc("touch")
-      .Docs("3.2.1", "O(N) where N is the number of keys that will be touched.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO", 1, -1)})
-      .Tips("request_policy:multi_shard response_policy:agg_sum");
-  doc("type")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("ttl")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .History({{"2.8.0", "Added the -2 reply."}})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("pttl")
-      .Docs("2.6.0", "O(1)", {arg::Key("key")})
-      .History({{"2.8.0", "Added the -2 reply."}})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("expiretime")
-      .Docs("7.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("pexpiretime")
-      .Docs("7.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("expire")
-      .Docs("1.0.0", "O(1)", {
-              arg::Key("key"),
-              arg::Integer("seconds"),
-              arg::OneOf("condition", {
-                  arg::PureToken("nx", "NX"),
-                  arg::PureToken("xx", "XX"),
-                  arg::PureToken("gt", "GT"),
-                  arg::PureToken("lt", "LT")}).Since("7.0.0").Optional()})
-      .History({{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("pexpire")
-      .Docs("2.6.0", "O(1)", {
-              arg::Key("key"),
-              arg::Integer("milliseconds"),
-              arg::OneOf("condition", {
-                  arg::PureToken("nx", "NX"),
-                  arg::PureToken("xx", "XX"),
-                  arg::PureToken("gt", "GT"),
-                  arg::PureToken("lt", "LT")}).Since("7.0.0").Optional()})
-      .History({{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("expireat")
-      .Docs("1.2.0", "O(1)", {
-              arg::Key("key"),
-              arg::UnixTime("unix-time-seconds"),
-              arg::OneOf("condition", {
-                  arg::PureToken("nx", "NX"),
-                  arg::PureToken("xx", "XX"),
-                  arg::PureToken("gt", "GT"),
-                  arg::PureToken("lt", "LT")}).Since("7.0.0").Optional()})
-      .History({{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("pexpireat")
-      .Docs("2.6.0", "O(1)", {
-              arg::Key("key"),
-              arg::UnixTime("unix-time-milliseconds"),
-              arg::OneOf("condition", {
-                  arg::PureToken("nx", "NX"),
-                  arg::PureToken("xx", "XX"),
-                  arg::PureToken("gt", "GT"),
-                  arg::PureToken("lt", "LT")}).Since("7.0.0").Optional()})
-      .History({{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("persist")
-      .Docs("2.2.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RW update", 1)});
-  doc("rename")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::Key("newkey", 1)})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("OW update", 2)});
-  doc("renamenx")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::Key("newkey", 1)})
-      .History({{"3.2.0", "The command no longer returns an error when source and destination names are the same."}})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("OW insert", 2)});
-  doc("move")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::Integer("db")})
-      .Keys({KeySpec::Range("RW access update", 1)});
-  doc("copy")
-      .Docs("6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", {
-              arg::Key("source"),
-              arg::Key("destination", 1),
-              arg::Integer("destination-db").Token("DB").Optional(),
-              arg::PureToken("replace", "REPLACE").Optional()})
-      .Keys({KeySpec::Range("RO access", 1), KeySpec::Range("OW update", 2)});
-  doc("keys")
-      .Docs("1.0.0", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", {arg::Pattern("pattern")})
-      .Tips("request_policy:all_shards nondeterministic_output_order");
-  doc("scan")
-      .Docs("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", {
-              arg::Integer("cursor"),
-              arg::Pattern("pattern").Token("MATCH").Optional(),
-              arg::Integer("count").Token("COUNT").Optional(),
-              arg::String("type").Token("TYPE").Since("6.0.0").Optional()})
-      .History({{"6.0.0", "Added the `TYPE` subcommand."}})
-      .Tips("nondeterministic_output request_policy:special");
-  doc("randomkey")
-      .Docs("1.0.0", "O(1)")
-      .Tips("request_policy:all_shards nondeterministic_output");
-  doc("dbsize")
-      .Docs("1.0.0", "O(1)")
-      .Tips("request_policy:all_shards response_policy:agg_sum");
-  doc("flushdb")
-      .Docs("1.0.0", "O(N) where N is the number of keys in the selected database", {
-              arg::OneOf("async", {
-                  arg::PureToken("async", "ASYNC").Since("4.0.0"),
-                  arg::PureToken("sync", "SYNC").Since("6.2.0")}).Optional()})
-      .History({{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-                {"6.2.0", "Added the `SYNC` flushing mode modifier."}})
-      .Tips("request_policy:all_shards response_policy:all_succeeded");
-  doc("flushall")
-      .Docs("1.0.0", "O(N) where N is the total number of keys in all databases", {
-              arg::OneOf("async", {
-                  arg::PureToken("async", "ASYNC").Since("4.0.0"),
-                  arg::PureToken("sync", "SYNC").Since("6.2.0")}).Optional()})
-      .History({{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-                {"6.2.0", "Added the `SYNC` flushing mode modifier."}})
-      .Tips("request_policy:all_shards response_policy:all_succeeded");
-  doc("swapdb")
-      .Docs("4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", {arg::Integer("index1"), arg::Integer("index2")});
+  table.Register({
+      {.name = "del", .op = OpDel, .coordinated = CoordDel},
+      {.name = "unlink", .op = OpDel, .coordinated = CoordDel},
+      {.name = "exists", .op = OpExists, .coordinated = CoordExists},
+      {.name = "touch", .op = OpTouch, .coordinated = CoordTouch, .flags = kCmdAlwaysTouches},
+      {.name = "type", .op = OpType},
+      {.name = "ttl", .op = OpTtl},
+      {.name = "pttl", .op = OpPTtl},
+      {.name = "expiretime", .op = OpExpireTime},
+      {.name = "pexpiretime", .op = OpPExpireTime},
+      {.name = "expire", .op = OpExpire},
+      {.name = "pexpire", .op = OpPExpire},
+      {.name = "expireat", .op = OpExpireAt},
+      {.name = "pexpireat", .op = OpPExpireAt},
+      {.name = "persist", .op = OpPersist},
+      {.name = "rename", .op = OpRename, .coordinated = CoordRename},
+      {.name = "renamenx", .op = OpRenameNx, .coordinated = CoordRenameNx},
+      {.name = "move", .op = OpMove},
+      {.name = "copy", .op = OpCopy, .coordinated = CoordCopy},
+      {.name = "keys", .coordinated = CoordKeys},
+      {.name = "scan", .coordinated = CoordScan},
+      {.name = "randomkey", .coordinated = CoordRandomKey},
+      {.name = "dbsize", .coordinated = CoordDbSize},
+      {.name = "flushdb", .coordinated = CoordFlushDb},
+      {.name = "flushall", .coordinated = CoordFlushAll},
+      {.name = "swapdb", .coordinated = CoordSwapDb},
+  });
 }
 
 }  // namespace emberkv::server

@@ -1,6 +1,6 @@
-#include "protocol/inline_args.h"
+#include "base/split_args.h"
 
-namespace emberkv::protocol {
+namespace emberkv::base {
 namespace {
 
 bool IsBlank(char c) {
@@ -16,7 +16,7 @@ int HexValue(char c) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
+std::optional<std::vector<std::string>> SplitArgs(std::string_view line) {
   // Treat the end of the view like the NUL that ends a C string.
   auto at = [&](size_t i) -> char { return i < line.size() ? line[i] : '\0'; };
 
@@ -38,12 +38,24 @@ std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
         } else if (c == '\\' && at(p + 1) != '\0') {
           ++p;
           switch (at(p)) {
-            case 'n': current.push_back('\n'); break;
-            case 'r': current.push_back('\r'); break;
-            case 't': current.push_back('\t'); break;
-            case 'b': current.push_back('\b'); break;
-            case 'a': current.push_back('\a'); break;
-            default: current.push_back(at(p)); break;
+            case 'n':
+              current.push_back('\n');
+              break;
+            case 'r':
+              current.push_back('\r');
+              break;
+            case 't':
+              current.push_back('\t');
+              break;
+            case 'b':
+              current.push_back('\b');
+              break;
+            case 'a':
+              current.push_back('\a');
+              break;
+            default:
+              current.push_back(at(p));
+              break;
           }
         } else if (c == '"') {
           // A closing quote must be followed by a blank or the end of the line.
@@ -68,12 +80,22 @@ std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
         }
       } else {
         switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0':
+          case ' ':
+          case '\n':
+          case '\r':
+          case '\t':
+          case '\0':
             done = true;
             break;
-          case '"': mode = kDouble; break;
-          case '\'': mode = kSingle; break;
-          default: current.push_back(c); break;
+          case '"':
+            mode = kDouble;
+            break;
+          case '\'':
+            mode = kSingle;
+            break;
+          default:
+            current.push_back(c);
+            break;
         }
       }
       if (at(p) != '\0') ++p;
@@ -82,4 +104,4 @@ std::optional<std::vector<std::string>> SplitInlineArgs(std::string_view line) {
   }
 }
 
-}  // namespace emberkv::protocol
+}  // namespace emberkv::base

@@ -6,12 +6,9 @@
 // the result on the destination's shard before letting go, so that nobody
 // sees a half-done SUNIONSTORE or an SMOVE's member in both sets or neither.
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
@@ -78,9 +75,9 @@ void OpSPop(OpContext& c) {
     if (popped.value.empty()) return c.reply.Null();
     return c.reply.Bulk(popped.value[0]);
   }
-  std::optional<int64_t> count = IntArg(c.args[2], c.reply, "ERR value is out of range, must be positive");
+  std::optional<int64_t> count = IntArg(c.args[2], c.reply, errors::kNotPositive);
   if (!count) return;
-  if (*count < 0) return c.reply.Error("ERR value is out of range, must be positive");
+  if (*count < 0) return c.reply.Error(errors::kNotPositive);
   storage::OpResult<std::vector<std::string>> popped =
       sets::Pop(c.db, c.args[1], static_cast<uint64_t>(*count), rng);
   if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
@@ -171,20 +168,25 @@ Task<void> CoordSMove(CoordContext& c) {
 
 enum class Algebra { kInter, kUnion, kDiff };
 
+// Which of the commands: the operation, and its STORE or CARD form.
+struct AlgebraKind {
+  Algebra op;
+  bool store = false;        // the STORE form: args[1] is the destination
+  bool cardinality = false;  // SINTERCARD
+};
+
 struct AlgebraCall {
   Algebra op;
-  bool store = false;       // the STORE form: args[1] is the destination
-  bool cardinality = false;  // SINTERCARD
+  bool store = false;
+  bool cardinality = false;
   std::vector<int> sources;  // argument indices of the input keys
   size_t limit = 0;          // SINTERCARD LIMIT (0: none)
 };
 
-std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, protocol::ReplyBuilder& reply) {
-  AlgebraCall call;
-  std::string_view base = name;
-  if (name == "sintercard") {
-    call.op = Algebra::kInter;
-    call.cardinality = true;
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind,
+                                        protocol::ReplyBuilder& reply) {
+  AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
+  if (call.cardinality) {
     std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
     if (!numkeys) return std::nullopt;
     for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
@@ -193,7 +195,7 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, pro
         std::optional<int64_t> limit = IntArg(args[++i], reply);
         if (!limit) return std::nullopt;
         if (*limit < 0) {
-          reply.Error("ERR LIMIT can't be negative");
+          reply.Error(errors::kLimitNegative);
           return std::nullopt;
         }
         call.limit = static_cast<size_t>(*limit);
@@ -204,22 +206,8 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, std::string_view name, pro
     }
     return call;
   }
-  if (base.size() > 5 && base.substr(base.size() - 5) == "store") {
-    call.store = true;
-    base = base.substr(0, base.size() - 5);
-  }
-  call.op = base == "sinter" ? Algebra::kInter : base == "sunion" ? Algebra::kUnion : Algebra::kDiff;
   for (size_t i = call.store ? 2 : 1; i < args.size(); ++i) call.sources.push_back(static_cast<int>(i));
   return call;
-}
-
-std::vector<int> AlgebraKeys(ArgList args) {
-  std::string name(args[0]);
-  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (name == "sintercard") return KeysAfterNumkeys1(args);
-  std::vector<int> keys;
-  for (size_t i = 1; i < args.size(); ++i) keys.push_back(static_cast<int>(i));
-  return keys;
 }
 
 // The result from the gathered inputs: kWrongType when any input has
@@ -250,8 +238,9 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
   ReplyMembers(reply, result.value, true);
 }
 
+template <AlgebraKind kKind>
 void OpAlgebra(OpContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
   if (!call) return;
   std::vector<std::vector<std::string>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
@@ -264,8 +253,9 @@ void OpAlgebra(OpContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
+template <AlgebraKind kKind>
 Task<void> CoordAlgebra(CoordContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, c.spec.name, c.reply);
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
   if (!call) co_return;
   std::vector<int> lock_keys = call->sources;
   if (call->store) lock_keys.push_back(1);
@@ -292,131 +282,44 @@ Task<void> CoordAlgebra(CoordContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
-struct Def {
-  std::string_view name;
-  int arity;
-  uint32_t flags;
-  int first, last;
-  OpHandler op;
-  CoordinatedHandler coordinated;
-  KeyFinder key_finder;
-  std::string_view summary;
-  std::string_view acl;
-};
+constexpr AlgebraKind kSInter{.op = Algebra::kInter};
+constexpr AlgebraKind kSInterCard{.op = Algebra::kInter, .cardinality = true};
+constexpr AlgebraKind kSUnion{.op = Algebra::kUnion};
+constexpr AlgebraKind kSDiff{.op = Algebra::kDiff};
+constexpr AlgebraKind kSInterStore{.op = Algebra::kInter, .store = true};
+constexpr AlgebraKind kSUnionStore{.op = Algebra::kUnion, .store = true};
+constexpr AlgebraKind kSDiffStore{.op = Algebra::kDiff, .store = true};
 
 }  // namespace
 
 void RegisterSetCommands(CommandTable& table) {
-  const uint32_t kRead = kCmdReadOnly;
-  const uint32_t kWrite = kCmdWrite | kCmdDenyOom;
-  const Def defs[] = {
-      {"sadd", -3, kWrite | kCmdFast, 1, 1, OpSAdd, nullptr, nullptr, "Add one or more members to a set", "@write @set @fast"},
-      {"srem", -3, kCmdWrite | kCmdFast, 1, 1, OpSRem, nullptr, nullptr, "Remove one or more members from a set", "@write @set @fast"},
-      {"sismember", 3, kRead | kCmdFast, 1, 1, OpSIsMember, nullptr, nullptr, "Determine if a given value is a member of a set", "@read @set @fast"},
-      {"smismember", -3, kRead | kCmdFast, 1, 1, OpSMIsMember, nullptr, nullptr, "Returns the membership associated with the given elements for a set", "@read @set @fast"},
-      {"smembers", 2, kRead, 1, 1, OpSMembers, nullptr, nullptr, "Get all the members in a set", "@read @set @slow"},
-      {"scard", 2, kRead | kCmdFast, 1, 1, OpSCard, nullptr, nullptr, "Get the number of members in a set", "@read @set @fast"},
-      {"spop", -2, kCmdWrite | kCmdFast, 1, 1, OpSPop, nullptr, nullptr, "Remove and return one or multiple random members from a set", "@write @set @fast"},
-      {"srandmember", -2, kRead, 1, 1, OpSRandMember, nullptr, nullptr, "Get one or multiple random members from a set", "@read @set @slow"},
-      {"sscan", -3, kRead, 1, 1, OpSScan, nullptr, nullptr, "Incrementally iterate Set elements", "@read @set @slow"},
-      {"smove", 4, kCmdWrite | kCmdFast, 1, 2, OpSMove, CoordSMove, nullptr, "Move a member from one set to another", "@write @set @fast"},
-      {"sinter", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Intersect multiple sets", "@read @set @slow"},
-      {"sintercard", -3, kRead | kCmdMovableKeys, 0, 0, OpAlgebra, CoordAlgebra, AlgebraKeys, "Intersect multiple sets and return the cardinality of the result", "@read @set @slow"},
-      {"sunion", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Add multiple sets", "@read @set @slow"},
-      {"sdiff", -2, kRead, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Subtract multiple sets", "@read @set @slow"},
-      {"sinterstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Intersect multiple sets and store the resulting set in a key", "@write @set @slow"},
-      {"sunionstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Add multiple sets and store the resulting set in a key", "@write @set @slow"},
-      {"sdiffstore", -3, kWrite, 1, -1, OpAlgebra, CoordAlgebra, nullptr, "Subtract multiple sets and store the resulting set in a key", "@write @set @slow"},
-  };
-  absl::flat_hash_map<std::string_view, CommandSpec*> registered;
-  for (const Def& d : defs) {
-    CommandSpec spec;
-    spec.name = d.name;
-    spec.arity = d.arity;
-    spec.flags = d.flags;
-    spec.first_key = d.first;
-    spec.last_key = d.last;
-    spec.key_step = d.first ? 1 : 0;
-    spec.op = d.op;
-    spec.coordinated = d.coordinated;
-    spec.key_finder = d.key_finder;
-    spec.group = "set";
-    spec.summary = d.summary;
-    spec.acl_categories = d.acl;
-    registered[d.name] = &table.Register(std::move(spec));
-  }
-
-  // COMMAND DOCS and INFO, in Redis 7.0's words.
-  auto doc = [&](std::string_view name) -> CommandSpec& { return *registered.at(name); };
-  doc("sadd")
-      .Docs("1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {arg::Key("key"), arg::String("member").Multiple()})
-      .History({{"2.4.0", "Accepts multiple `member` arguments."}})
-      .Keys({KeySpec::Range("RW insert", 1)});
-  doc("srem")
-      .Docs("1.0.0", "O(N) where N is the number of members to be removed.", {arg::Key("key"), arg::String("member").Multiple()})
-      .History({{"2.4.0", "Accepts multiple `member` arguments."}})
-      .Keys({KeySpec::Range("RW delete", 1)});
-  doc("sismember")
-      .Docs("1.0.0", "O(1)", {arg::Key("key"), arg::String("member")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("smismember")
-      .Docs("6.2.0", "O(N) where N is the number of elements being checked for membership", {arg::Key("key"), arg::String("member").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1)});
-  doc("smembers")
-      .Docs("1.0.0", "O(N) where N is the set cardinality.", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output_order");
-  doc("scard")
-      .Docs("1.0.0", "O(1)", {arg::Key("key")})
-      .Keys({KeySpec::Range("RO", 1)});
-  doc("spop")
-      .Docs("1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", {arg::Key("key"), arg::Integer("count").Since("3.2.0").Optional()})
-      .History({{"3.2.0", "Added the `count` argument."}})
-      .Keys({KeySpec::Range("RW access delete", 1)})
-      .Tips("nondeterministic_output");
-  doc("srandmember")
-      .Docs("1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", {arg::Key("key"), arg::Integer("count").Since("2.6.0").Optional()})
-      .History({{"2.6.0", "Added the optional `count` argument."}})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("sscan")
-      .Docs("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", {
-              arg::Key("key"),
-              arg::Integer("cursor"),
-              arg::Pattern("pattern").Token("MATCH").Optional(),
-              arg::Integer("count").Token("COUNT").Optional()})
-      .Keys({KeySpec::Range("RO access", 1)})
-      .Tips("nondeterministic_output");
-  doc("smove")
-      .Docs("1.0.0", "O(1)", {arg::Key("source"), arg::Key("destination", 1), arg::String("member")})
-      .Keys({KeySpec::Range("RW access delete", 1), KeySpec::Range("RW insert", 2)});
-  doc("sinter")
-      .Docs("1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1, -1)})
-      .Tips("nondeterministic_output_order");
-  doc("sintercard")
-      .Docs("7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {
-              arg::Integer("numkeys"),
-              arg::Key("key").Multiple(),
-              arg::Integer("limit").Token("LIMIT").Optional()})
-      .Keys({KeySpec::Keynum("RO access", 1, 0, 1, 1)});
-  doc("sunion")
-      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1, -1)})
-      .Tips("nondeterministic_output_order");
-  doc("sdiff")
-      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("key").Multiple()})
-      .Keys({KeySpec::Range("RO access", 1, -1)})
-      .Tips("nondeterministic_output_order");
-  doc("sinterstore")
-      .Docs("1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
-      .Keys({KeySpec::Range("RW update", 1), KeySpec::Range("RO access", 2, -1)});
-  doc("sunionstore")
-      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Range("RO access", 2, -1)});
-  doc("sdiffstore")
-      .Docs("1.0.0", "O(N) where N is the total number of elements in all given sets.", {arg::Key("destination"), arg::Key("key", 1).Multiple()})
-      .Keys({KeySpec::Range("OW update", 1), KeySpec::Range("RO access", 2, -1)});
+  table.Register({
+      {.name = "sadd", .op = OpSAdd},
+      {.name = "srem", .op = OpSRem},
+      {.name = "sismember", .op = OpSIsMember},
+      {.name = "smismember", .op = OpSMIsMember},
+      {.name = "smembers", .op = OpSMembers},
+      {.name = "scard", .op = OpSCard},
+      {.name = "spop", .op = OpSPop},
+      {.name = "srandmember", .op = OpSRandMember},
+      {.name = "sscan", .op = OpSScan},
+      {.name = "smove", .op = OpSMove, .coordinated = CoordSMove},
+      {.name = "sinter", .op = OpAlgebra<kSInter>, .coordinated = CoordAlgebra<kSInter>},
+      {.name = "sintercard",
+       .op = OpAlgebra<kSInterCard>,
+       .coordinated = CoordAlgebra<kSInterCard>},
+      {.name = "sunion", .op = OpAlgebra<kSUnion>, .coordinated = CoordAlgebra<kSUnion>},
+      {.name = "sdiff", .op = OpAlgebra<kSDiff>, .coordinated = CoordAlgebra<kSDiff>},
+      {.name = "sinterstore",
+       .op = OpAlgebra<kSInterStore>,
+       .coordinated = CoordAlgebra<kSInterStore>},
+      {.name = "sunionstore",
+       .op = OpAlgebra<kSUnionStore>,
+       .coordinated = CoordAlgebra<kSUnionStore>},
+      {.name = "sdiffstore",
+       .op = OpAlgebra<kSDiffStore>,
+       .coordinated = CoordAlgebra<kSDiffStore>},
+  });
 }
 
 }  // namespace emberkv::server

@@ -1,0 +1,696 @@
+// Sorted-set commands. Single-key commands are OpHandlers on the owning
+// shard calling storage/zset_ops.h. ZRANGESTORE and the algebra (ZUNION,
+// ZINTER, ZDIFF, their STORE forms and ZINTERCARD) also have coordinated
+// forms for keys on several shards: they lock every key (exclusively when
+// they write), gather the inputs, compute on the client's worker and write
+// the result on the destination's shard before letting go. The blocking
+// pops (BZPOPMIN, BZPOPMAX, BZMPOP) are at the end.
+//
+// Scores are replied as doubles (RESP3 ",", RESP2 a bulk string printed
+// with "%.17g", as Redis 7.0 does); ZSCAN sends them as bulk strings.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/blocking/blocking.h"
+#include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
+#include "server/commands/collection_args.h"
+#include "server/commands/multi_pop.h"
+#include "server/engine/engine.h"
+#include "server/errors.h"
+#include "server/transaction/multi_shard.h"
+#include "base/numbers.h"
+#include "storage/zset_ops.h"
+
+namespace emberkv::server {
+namespace {
+
+using storage::OpStatus;
+using storage::ZSetValue;
+namespace zsets = storage::zsets;
+using zsets::ScoredMember;
+
+void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  reply.Integer(result.value);
+}
+
+// Members with or without scores; in RESP3 each scored member is a pair
+// unless `flat` (ZPOPMIN without a count).
+void ReplyScored(protocol::ReplyBuilder& reply, const std::vector<ScoredMember>& members, bool with_scores,
+                 bool flat = false) {
+  bool pairs = with_scores && reply.resp3() && !flat;
+  reply.ArrayHeader(with_scores && !pairs ? members.size() * 2 : members.size());
+  for (const ScoredMember& m : members) {
+    if (pairs) reply.ArrayHeader(2);
+    reply.Bulk(m.member);
+    if (with_scores) reply.Double(m.score);
+  }
+}
+
+// A score as ZSCAN sends it (Redis's d2string): integral values within the
+// range of a long long without an exponent.
+std::string ScoreText(double score) {
+  if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
+  if (score == 0) return std::signbit(score) ? "-0" : "0";
+  if (score > -9.2e18 && score < 9.2e18 && score == std::floor(score)) {
+    return base::FormatInt64(static_cast<int64_t>(score));
+  }
+  return protocol::ReplyBuilder::FormatDouble(score);
+}
+
+bool ScoreArg(std::string_view arg, double* score, protocol::ReplyBuilder& reply,
+              std::string_view error = errors::kNotFloat) {
+  if (base::ParseDouble(arg, score)) return true;
+  reply.Error(error);
+  return false;
+}
+
+// ---- ZADD, ZINCRBY ----
+
+void OpZAdd(OpContext& c) {
+  zsets::AddOptions options;
+  size_t i = 2;
+  for (; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    if (Is(opt, "NX")) {
+      options.nx = true;
+    } else if (Is(opt, "XX")) {
+      options.xx = true;
+    } else if (Is(opt, "GT")) {
+      options.gt = true;
+    } else if (Is(opt, "LT")) {
+      options.lt = true;
+    } else if (Is(opt, "CH")) {
+      options.ch = true;
+    } else if (Is(opt, "INCR")) {
+      options.incr = true;
+    } else {
+      break;
+    }
+  }
+  size_t elements = c.args.size() - i;
+  if (elements == 0 || elements % 2 != 0) return c.reply.Error(errors::kSyntax);
+  if (options.nx && options.xx) {
+    return c.reply.Error(errors::kZAddXxWithNx);
+  }
+  if ((options.gt && options.nx) || (options.lt && options.nx) || (options.gt && options.lt)) {
+    return c.reply.Error(errors::kZAddGtLtWithNx);
+  }
+  if (options.incr && elements > 2) {
+    return c.reply.Error(errors::kZAddIncrOnePair);
+  }
+  std::vector<zsets::AddInput> inputs(elements / 2);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!ScoreArg(c.args[i + 2 * k], &inputs[k].score, c.reply)) return;
+    inputs[k].member = c.args[i + 2 * k + 1];
+  }
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, inputs);
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  if (!options.incr) return c.reply.Integer(result.value.count);
+  if (result.value.new_score) return c.reply.Double(*result.value.new_score);
+  c.reply.Null();
+}
+
+void OpZIncrBy(OpContext& c) {
+  zsets::AddOptions options;
+  options.incr = true;
+  zsets::AddInput input;
+  if (!ScoreArg(c.args[2], &input.score, c.reply)) return;
+  input.member = c.args[3];
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, {&input, 1});
+  if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
+  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
+  c.reply.Double(*result.value.new_score);
+}
+
+void OpZRem(OpContext& c) { ReplyInteger(c.reply, zsets::Remove(c.db, c.args[1], c.args.subspan(2))); }
+void OpZCard(OpContext& c) { ReplyInteger(c.reply, zsets::Card(c.db, c.args[1])); }
+
+void OpZScore(OpContext& c) {
+  const ZSetValue* zset;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  std::optional<double> score = status == OpStatus::kOk ? zset->Score(c.args[2]) : std::nullopt;
+  if (!score) return c.reply.Null();
+  c.reply.Double(*score);
+}
+
+void OpZMScore(OpContext& c) {
+  const ZSetValue* zset = nullptr;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
+  c.reply.ArrayHeader(c.args.size() - 2);
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    std::optional<double> score = zset ? zset->Score(c.args[i]) : std::nullopt;
+    if (score) {
+      c.reply.Double(*score);
+    } else {
+      c.reply.Null();
+    }
+  }
+}
+
+void ReplyRank(OpContext& c, bool reverse) {
+  storage::OpResult<int64_t> rank = zsets::Rank(c.db, c.args[1], c.args[2], reverse);
+  if (rank.status == OpStatus::kNotFound) return c.reply.Null();
+  ReplyInteger(c.reply, rank);
+}
+void OpZRank(OpContext& c) { ReplyRank(c, false); }
+void OpZRevRank(OpContext& c) { ReplyRank(c, true); }
+
+// ---- Ranges ----
+
+bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* spec, protocol::ReplyBuilder& reply) {
+  switch (spec->kind) {
+    case zsets::RangeSpec::kByRank: {
+      std::optional<int64_t> start = IntArg(min, reply);
+      if (!start) return false;
+      std::optional<int64_t> stop = IntArg(max, reply);
+      if (!stop) return false;
+      spec->start = *start;
+      spec->stop = *stop;
+      return true;
+    }
+    case zsets::RangeSpec::kByScore:
+      if (!zsets::ParseScoreBound(min, &spec->min_score) || !zsets::ParseScoreBound(max, &spec->max_score)) {
+        reply.Error(errors::kMinMaxNotFloat);
+        return false;
+      }
+      return true;
+    case zsets::RangeSpec::kByLex:
+      if (!zsets::ParseLexBound(min, &spec->min_lex) || !zsets::ParseLexBound(max, &spec->max_lex)) {
+        reply.Error(errors::kMinMaxNotLex);
+        return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+// ZRANGE and its older forms, as Redis's zrangeGenericCommand: `preset`
+// fixes the kind and direction for ZRANGEBYSCORE and friends (which then
+// take neither BYSCORE, BYLEX nor REV). `first` is the index of the key.
+struct ParsedRange {
+  zsets::RangeSpec spec;
+  bool with_scores = false;
+};
+
+std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, std::optional<zsets::RangeSpec::Kind> kind,
+                                      std::optional<bool> reverse, protocol::ReplyBuilder& reply) {
+  ParsedRange parsed;
+  bool kind_fixed = kind.has_value(), direction_fixed = reverse.has_value();
+  parsed.spec.kind = kind.value_or(zsets::RangeSpec::kByRank);
+  parsed.spec.reverse = reverse.value_or(false);
+  bool has_limit = false;
+  for (size_t j = first + 3; j < args.size(); ++j) {
+    size_t left = args.size() - j - 1;
+    if (!store && Is(args[j], "WITHSCORES")) {
+      parsed.with_scores = true;
+    } else if (Is(args[j], "LIMIT") && left >= 2) {
+      std::optional<int64_t> offset = IntArg(args[j + 1], reply);
+      if (!offset) return std::nullopt;
+      std::optional<int64_t> count = IntArg(args[j + 2], reply);
+      if (!count) return std::nullopt;
+      parsed.spec.offset = *offset;
+      parsed.spec.count = *count;
+      has_limit = true;
+      j += 2;
+    } else if (!direction_fixed && Is(args[j], "REV")) {
+      parsed.spec.reverse = true;
+      direction_fixed = true;
+    } else if (!kind_fixed && Is(args[j], "BYLEX")) {
+      parsed.spec.kind = zsets::RangeSpec::kByLex;
+      kind_fixed = true;
+    } else if (!kind_fixed && Is(args[j], "BYSCORE")) {
+      parsed.spec.kind = zsets::RangeSpec::kByScore;
+      kind_fixed = true;
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  if (has_limit && parsed.spec.kind == zsets::RangeSpec::kByRank &&
+      (parsed.spec.offset != 0 || parsed.spec.count != -1)) {
+    reply.Error(errors::kLimitWithoutByScoreOrLex);
+    return std::nullopt;
+  }
+  if (parsed.with_scores && parsed.spec.kind == zsets::RangeSpec::kByLex) {
+    reply.Error(errors::kWithScoresWithByLex);
+    return std::nullopt;
+  }
+  std::string_view min = args[first + 1], max = args[first + 2];
+  if (parsed.spec.reverse && parsed.spec.kind != zsets::RangeSpec::kByRank) std::swap(min, max);
+  if (!ParseBounds(min, max, &parsed.spec, reply)) return std::nullopt;
+  return parsed;
+}
+
+void RangeCommand(OpContext& c, std::optional<zsets::RangeSpec::Kind> kind, std::optional<bool> reverse) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 1, false, kind, reverse, c.reply);
+  if (!parsed) return;
+  std::vector<ScoredMember> out;
+  OpStatus status = zsets::Range(c.db, c.args[1], parsed->spec, &out);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+  ReplyScored(c.reply, out, parsed->with_scores);
+}
+
+void OpZRange(OpContext& c) { RangeCommand(c, std::nullopt, std::nullopt); }
+void OpZRevRange(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByRank, true); }
+void OpZRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, false); }
+void OpZRevRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, true); }
+void OpZRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, false); }
+void OpZRevRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, true); }
+
+void OpZRangeStore(OpContext& c) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
+  if (!parsed) return;
+  std::vector<ScoredMember> out;
+  OpStatus status = zsets::Range(c.db, c.args[2], parsed->spec, &out);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+  ReplyInteger(c.reply, zsets::Store(c.db, c.args[1], std::move(out)));
+}
+
+Task<void> CoordZRangeStore(CoordContext& c) {
+  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
+  if (!parsed) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
+  co_await lock.Acquire();
+  std::vector<ScoredMember> out;
+  OpStatus status = OpStatus::kOk;
+  co_await lock.Run(c.engine.ShardOfKey(c.args[2]), [&](Worker& shard) {
+    status = zsets::Range(shard.store().db(c.db), c.args[2], parsed->spec, &out);
+  });
+  storage::OpResult<int64_t> stored = status;
+  if (status == OpStatus::kOk) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(out));
+    });
+  }
+  lock.Release();
+  ReplyInteger(c.reply, stored);
+}
+
+void CountCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+  zsets::RangeSpec spec;
+  spec.kind = kind;
+  if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
+  ReplyInteger(c.reply, zsets::Count(c.db, c.args[1], spec));
+}
+void OpZCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByScore); }
+void OpZLexCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByLex); }
+
+void RemoveRangeCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+  zsets::RangeSpec spec;
+  spec.kind = kind;
+  if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
+  ReplyInteger(c.reply, zsets::RemoveRange(c.db, c.args[1], spec));
+}
+void OpZRemRangeByRank(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByRank); }
+void OpZRemRangeByScore(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByScore); }
+void OpZRemRangeByLex(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByLex); }
+
+// ---- Pops and random members ----
+
+void PopCommand(OpContext& c, bool max) {
+  if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
+  uint64_t count = 1;
+  bool has_count = c.args.size() == 3;
+  if (has_count) {
+    std::optional<int64_t> n = IntArg(c.args[2], c.reply, errors::kNotPositive);
+    if (!n) return;
+    if (*n < 0) return c.reply.Error(errors::kNotPositive);
+    count = static_cast<uint64_t>(*n);
+  }
+  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(c.db, c.args[1], count, max);
+  if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
+  ReplyScored(c.reply, popped.value, true, !has_count);
+}
+void OpZPopMin(OpContext& c) { PopCommand(c, false); }
+void OpZPopMax(OpContext& c) { PopCommand(c, true); }
+
+void OpZRandMember(OpContext& c) {
+  if (c.args.size() > 4 || (c.args.size() == 4 && !Is(c.args[3], "WITHSCORES"))) {
+    return c.reply.Error(errors::kSyntax);
+  }
+  std::mt19937_64& rng = CollectionRng();
+  if (c.args.size() == 2) {
+    const ZSetValue* zset;
+    OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+    if (status == OpStatus::kNotFound) return c.reply.Null();
+    if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
+    size_t rank = rng() % zset->size();
+    zset->VisitRanks(rank, rank, false, [&](std::string_view m, double) { c.reply.Bulk(m); });
+    return;
+  }
+  std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
+  if (!count) return;
+  storage::OpResult<std::vector<ScoredMember>> members = zsets::RandomMembers(c.db, c.args[1], *count, rng);
+  if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
+  ReplyScored(c.reply, members.value, c.args.size() == 4);
+}
+
+void OpZScan(OpContext& c) {
+  const ZSetValue* zset;
+  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
+  if (!scan) return;
+  std::vector<std::string> found;
+  uint64_t next = 0;
+  if (status == OpStatus::kOk) {
+    next = zset->Scan(scan->cursor, scan->count, [&](std::string_view m, double s) {
+      if (!scan->Matches(m)) return;
+      found.emplace_back(m);
+      found.push_back(ScoreText(s));
+    });
+  }
+  c.reply.ArrayHeader(2);
+  c.reply.Bulk(std::to_string(next));
+  c.reply.ArrayHeader(found.size());
+  for (const std::string& s : found) c.reply.Bulk(s);
+}
+
+// ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
+
+// Which of the commands: the operation, and its STORE or CARD form.
+struct AlgebraKind {
+  zsets::SetOp op;
+  bool store = false;        // the STORE form: args[1] is the destination
+  bool cardinality = false;  // ZINTERCARD
+};
+
+struct AlgebraCall {
+  zsets::SetOp op = zsets::SetOp::kUnion;
+  bool store = false;
+  bool cardinality = false;
+  std::vector<int> sources;
+  std::vector<double> weights;
+  zsets::Aggregate aggregate = zsets::Aggregate::kSum;
+  bool with_scores = false;
+  size_t limit = 0;  // ZINTERCARD LIMIT
+};
+
+// `name` is the command's, for an error text.
+std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::string_view name,
+                                        protocol::ReplyBuilder& reply) {
+  AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
+  if (call.cardinality) {
+    std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
+    if (!numkeys) return std::nullopt;
+    for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
+    for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
+      if (Is(args[i], "LIMIT") && i + 1 < args.size()) {
+        std::optional<int64_t> limit = IntArg(args[++i], reply);
+        if (!limit) return std::nullopt;
+        if (*limit < 0) {
+          reply.Error(errors::kLimitNegative);
+          return std::nullopt;
+        }
+        call.limit = static_cast<size_t>(*limit);
+      } else {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+    }
+    return call;
+  }
+  size_t numkeys_at = call.store ? 2 : 1;
+  std::optional<int64_t> numkeys = IntArg(args[numkeys_at], reply);
+  if (!numkeys) return std::nullopt;
+  if (*numkeys < 1) {
+    reply.Error(errors::NoInputKeys(name));
+    return std::nullopt;
+  }
+  if (*numkeys > static_cast<int64_t>(args.size() - numkeys_at - 1)) {
+    reply.Error(errors::kSyntax);
+    return std::nullopt;
+  }
+  size_t n = static_cast<size_t>(*numkeys);
+  for (size_t i = 0; i < n; ++i) call.sources.push_back(static_cast<int>(numkeys_at + 1 + i));
+  call.weights.assign(n, 1.0);
+  size_t j = numkeys_at + 1 + n;
+  while (j < args.size()) {
+    size_t remaining = args.size() - j;
+    if (call.op != zsets::SetOp::kDiff && remaining >= n + 1 && Is(args[j], "WEIGHTS")) {
+      ++j;
+      for (size_t k = 0; k < n; ++k, ++j) {
+        if (!ScoreArg(args[j], &call.weights[k], reply, errors::kWeightNotFloat))
+          return std::nullopt;
+      }
+    } else if (call.op != zsets::SetOp::kDiff && remaining >= 2 && Is(args[j], "AGGREGATE")) {
+      std::string_view how = args[j + 1];
+      if (Is(how, "SUM")) {
+        call.aggregate = zsets::Aggregate::kSum;
+      } else if (Is(how, "MIN")) {
+        call.aggregate = zsets::Aggregate::kMin;
+      } else if (Is(how, "MAX")) {
+        call.aggregate = zsets::Aggregate::kMax;
+      } else {
+        reply.Error(errors::kSyntax);
+        return std::nullopt;
+      }
+      j += 2;
+    } else if (!call.store && Is(args[j], "WITHSCORES")) {
+      call.with_scores = true;
+      ++j;
+    } else {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  return call;
+}
+
+storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
+                                                      std::vector<std::vector<ScoredMember>> inputs,
+                                                      const std::vector<OpStatus>& statuses) {
+  bool any_missing = false;
+  for (OpStatus status : statuses) {
+    if (status == OpStatus::kWrongType) return OpStatus::kWrongType;
+    if (status == OpStatus::kNotFound) any_missing = true;
+  }
+  if (call.op == zsets::SetOp::kInter && any_missing) return std::vector<ScoredMember>{};
+  std::vector<ScoredMember> result = zsets::Combine(std::move(inputs), call.weights, call.aggregate, call.op);
+  if (call.limit && result.size() > call.limit) result.resize(call.limit);
+  return result;
+}
+
+void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
+                  const storage::OpResult<std::vector<ScoredMember>>& result,
+                  const storage::OpResult<int64_t>& stored) {
+  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
+  if (call.cardinality) return reply.Integer(static_cast<int64_t>(result.value.size()));
+  if (call.store) return ReplyInteger(reply, stored);
+  ReplyScored(reply, result.value, call.with_scores);
+}
+
+template <AlgebraKind kKind>
+void OpAlgebra(OpContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
+  if (!call) return;
+  std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size());
+  for (size_t i = 0; i < call->sources.size(); ++i) {
+    statuses[i] = zsets::Members(c.db, c.args[call->sources[i]], &inputs[i]);
+  }
+  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) stored = zsets::Store(c.db, c.args[1], std::move(result.value));
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+template <AlgebraKind kKind>
+Task<void> CoordAlgebra(CoordContext& c) {
+  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
+  if (!call) co_return;
+  std::vector<int> lock_keys = call->sources;
+  if (call->store) lock_keys.push_back(1);
+  std::vector<int> position(c.args.size(), -1);
+  for (size_t i = 0; i < call->sources.size(); ++i) position[call->sources[i]] = static_cast<int>(i);
+  std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
+  std::vector<OpStatus> statuses(call->sources.size(), OpStatus::kNotFound);
+  MultiShardLock lock(c, GroupKeysByShard(c, lock_keys), call->store ? LockMode::kExclusive : LockMode::kShared);
+  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
+    storage::Database& db = shard.store().db(c.db);
+    for (int i : indices) {
+      if (position[i] >= 0) statuses[position[i]] = zsets::Members(db, c.args[i], &inputs[position[i]]);
+    }
+  });
+  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<int64_t> stored = int64_t{0};
+  if (result.ok() && call->store) {
+    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
+      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(result.value));
+    });
+  }
+  lock.Release();
+  ReplyAlgebra(c.reply, *call, result, stored);
+}
+
+// ---- Blocking pops: BZPOPMIN, BZPOPMAX, BZMPOP ----
+//
+// Built like the blocking list pops (list_commands.cc) on the blocking
+// infrastructure (server/blocking/blocking.h). Always coordinated: lock the
+// keys, try them in argument order, wait to be served when all are missing.
+
+// BZPOPMIN/BZPOPMAX: [key, member, score].
+void ReplyOne(protocol::ReplyBuilder& reply, std::string_view key, const ScoredMember& popped) {
+  reply.ArrayHeader(3);
+  reply.Bulk(key);
+  reply.Bulk(popped.member);
+  reply.Double(popped.score);
+}
+
+// BZMPOP: [key, [[member, score], ...]], pairs in RESP2 too.
+void ReplyMany(protocol::ReplyBuilder& reply, std::string_view key, const std::vector<ScoredMember>& popped) {
+  reply.ArrayHeader(2);
+  reply.Bulk(key);
+  reply.ArrayHeader(popped.size());
+  for (const ScoredMember& m : popped) {
+    reply.ArrayHeader(2);
+    reply.Bulk(m.member);
+    reply.Double(m.score);
+  }
+}
+
+// Which members BZPOPMIN and BZPOPMAX pop.
+enum class ScoreEnd : bool { kMin = false, kMax = true };
+
+// Pops up to `count` members from `key` on its shard (under the command's
+// locks) and replies; false when there was nothing to pop.
+Task<bool> PopReady(CoordContext& c, MultiShardLock& lock, ReadyKey ready, bool max, int64_t count, bool many) {
+  if (ready.index < 0) co_return false;
+  if (ready.status != OpStatus::kOk) {
+    errors::ReplyStatus(c.reply, ready.status);
+    co_return true;
+  }
+  std::string_view key = c.args[ready.index];
+  storage::OpResult<std::vector<ScoredMember>> popped = std::vector<ScoredMember>();
+  co_await lock.Run(c.engine.ShardOfKey(key), [&](Worker& shard) {
+    popped = zsets::Pop(shard.store().db(c.db), key, static_cast<uint64_t>(count), max);
+  });
+  if (!popped.ok()) {
+    errors::ReplyStatus(c.reply, popped.status);
+  } else if (many) {
+    ReplyMany(c.reply, key, popped.value);
+  } else {
+    ReplyOne(c.reply, key, popped.value.at(0));
+  }
+  co_return true;
+}
+
+template <ScoreEnd kEnd>
+ServeResult ServeBZPop(OpContext& ctx, std::string_view key) {
+  storage::OpResult<std::vector<ScoredMember>> popped =
+      zsets::Pop(ctx.db, key, 1, kEnd == ScoreEnd::kMax);
+  if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
+  ReplyOne(ctx.reply, key, popped.value[0]);
+  return ServeResult::kServed;
+}
+
+template <ScoreEnd kEnd>
+Task<void> CoordBZPop(CoordContext& c) {
+  std::optional<int64_t> timeout = TimeoutArg(c.args.back(), c.reply);
+  if (!timeout) co_return;
+  std::vector<int> keys;
+  for (size_t i = 1; i + 1 < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
+  MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kExclusive);
+  ReadyKey ready = co_await LockAndFindReady(c, lock, keys, storage::ValueType::kZSet);
+  if (co_await PopReady(c, lock, ready, kEnd == ScoreEnd::kMax, 1, false)) co_return;
+  // Inside MULTI nothing blocks: the answer is the timeout's.
+  if (c.locks_held) co_return c.reply.NullArray();
+  std::shared_ptr<BlockedClient> client =
+      MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>);
+  co_await WaitForKeys(c, lock, client, *timeout);
+  if (client->timed_out) c.reply.NullArray();
+}
+
+ServeResult ServeBZMPop(OpContext& ctx, std::string_view key) {
+  std::string ignored;
+  protocol::ReplyBuilder scratch(&ignored, ctx.reply.version());
+  std::optional<MultiPopArgs> parsed = ParseMultiPop(ctx.args, 2, "MIN", "MAX", scratch);  // checked before
+  if (!parsed) return ServeResult::kNothing;
+  storage::OpResult<std::vector<ScoredMember>> popped =
+      zsets::Pop(ctx.db, key, static_cast<uint64_t>(parsed->count), !parsed->first_word);
+  if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
+  ReplyMany(ctx.reply, key, popped.value);
+  return ServeResult::kServed;
+}
+
+Task<void> CoordBZMPop(CoordContext& c) {
+  // Redis reads the timeout last, although it comes first.
+  std::optional<MultiPopArgs> parsed = ParseMultiPop(c.args, 2, "MIN", "MAX", c.reply);
+  if (!parsed) co_return;
+  std::optional<int64_t> timeout = TimeoutArg(c.args[1], c.reply);
+  if (!timeout) co_return;
+  MultiShardLock lock(c, GroupKeysByShard(c, parsed->keys), LockMode::kExclusive);
+  ReadyKey ready = co_await LockAndFindReady(c, lock, parsed->keys, storage::ValueType::kZSet);
+  if (co_await PopReady(c, lock, ready, !parsed->first_word, parsed->count, true)) co_return;
+  if (c.locks_held) co_return c.reply.NullArray();
+  std::shared_ptr<BlockedClient> client =
+      MakeBlockedClient(c, parsed->keys, storage::ValueType::kZSet, ServeBZMPop);
+  co_await WaitForKeys(c, lock, client, *timeout);
+  if (client->timed_out) c.reply.NullArray();
+}
+
+constexpr AlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
+constexpr AlgebraKind kZInter{.op = zsets::SetOp::kInter};
+constexpr AlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
+constexpr AlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
+constexpr AlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
+constexpr AlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
+constexpr AlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
+
+}  // namespace
+
+void RegisterZSetCommands(CommandTable& table) {
+  table.Register({
+      {.name = "zadd", .op = OpZAdd},
+      {.name = "zincrby", .op = OpZIncrBy},
+      {.name = "zrem", .op = OpZRem},
+      {.name = "zscore", .op = OpZScore},
+      {.name = "zmscore", .op = OpZMScore},
+      {.name = "zcard", .op = OpZCard},
+      {.name = "zcount", .op = OpZCount},
+      {.name = "zlexcount", .op = OpZLexCount},
+      {.name = "zrank", .op = OpZRank},
+      {.name = "zrevrank", .op = OpZRevRank},
+      {.name = "zrange", .op = OpZRange},
+      {.name = "zrangestore", .op = OpZRangeStore, .coordinated = CoordZRangeStore},
+      {.name = "zrevrange", .op = OpZRevRange},
+      {.name = "zrangebyscore", .op = OpZRangeByScore},
+      {.name = "zrevrangebyscore", .op = OpZRevRangeByScore},
+      {.name = "zrangebylex", .op = OpZRangeByLex},
+      {.name = "zrevrangebylex", .op = OpZRevRangeByLex},
+      {.name = "zremrangebyrank", .op = OpZRemRangeByRank},
+      {.name = "zremrangebyscore", .op = OpZRemRangeByScore},
+      {.name = "zremrangebylex", .op = OpZRemRangeByLex},
+      {.name = "zpopmin", .op = OpZPopMin},
+      {.name = "zpopmax", .op = OpZPopMax},
+      {.name = "zrandmember", .op = OpZRandMember},
+      {.name = "zscan", .op = OpZScan},
+      {.name = "zunion", .op = OpAlgebra<kZUnion>, .coordinated = CoordAlgebra<kZUnion>},
+      {.name = "zinter", .op = OpAlgebra<kZInter>, .coordinated = CoordAlgebra<kZInter>},
+      {.name = "zdiff", .op = OpAlgebra<kZDiff>, .coordinated = CoordAlgebra<kZDiff>},
+      {.name = "zintercard",
+       .op = OpAlgebra<kZInterCard>,
+       .coordinated = CoordAlgebra<kZInterCard>},
+      {.name = "zunionstore",
+       .op = OpAlgebra<kZUnionStore>,
+       .coordinated = CoordAlgebra<kZUnionStore>},
+      {.name = "zinterstore",
+       .op = OpAlgebra<kZInterStore>,
+       .coordinated = CoordAlgebra<kZInterStore>},
+      {.name = "zdiffstore",
+       .op = OpAlgebra<kZDiffStore>,
+       .coordinated = CoordAlgebra<kZDiffStore>},
+      {.name = "bzpopmin", .coordinated = CoordBZPop<ScoreEnd::kMin>},
+      {.name = "bzpopmax", .coordinated = CoordBZPop<ScoreEnd::kMax>},
+      {.name = "bzmpop", .coordinated = CoordBZMPop},
+  });
+}
+
+}  // namespace emberkv::server
