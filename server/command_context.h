@@ -63,6 +63,24 @@ struct CommandContext {
   }
   // How this command's reads treat the access clock (CLIENT NO-TOUCH).
   storage::LookupMode read_mode() const;
+
+  // Calls fn(Shard&) for every shard in turn, each under its lock, for
+  // commands that look at every shard without needing one instant of all
+  // (DBSIZE, KEYS, SCAN, RANDOMKEY). Inside a transaction, which then holds
+  // every shard, the shards are used as held.
+  template <class Fn>
+  void VisitShards(Fn&& fn) {
+    for (int s = 0; s < shards.keyspace().shard_count(); ++s) {
+      shards.AcquireOnly(s);
+      fn(shards.shard(s));
+    }
+  }
+  // Calls fn(Shard&) for every shard, for kCmdAllShards commands, which hold
+  // them all.
+  template <class Fn>
+  void ForEachHeldShard(Fn&& fn) {
+    shards.held().ForEach([&](int s) { fn(shards.shard(s)); });
+  }
 };
 
 using Handler = void (*)(CommandContext&);

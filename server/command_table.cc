@@ -63,7 +63,7 @@ std::optional<std::string> CompleteCommand(CommandSpec* spec) {
   spec->flags |= spec->data->flags;
   spec->legacy_range = DeriveLegacyRange(spec->data->key_specs);
   if (std::optional<std::string_view> wrong = DeriveKeyForm(spec)) return error(*wrong);
-  if (spec->subcommands.empty() && !spec->op && !spec->coordinated && !spec->conn) {
+  if (spec->subcommands.empty() && !spec->handler) {
     return error("declares no handler");
   }
   for (CommandSpec& sub : spec->subcommands) {

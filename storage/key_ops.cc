@@ -123,17 +123,17 @@ OpStatus Attach(Database& db, const Key& key, DetachedValue value) {
   return OpStatus::kOk;
 }
 
-OpStatus Rename(Database& db, const Key& from, const Key& to, bool only_if_absent) {
+OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to, bool only_if_absent) {
   Database::Slot slot;
-  if (!db.Find(from, &slot, LookupMode::kWrite)) return OpStatus::kNotFound;
+  if (!from_db.Find(from, &slot, LookupMode::kWrite)) return OpStatus::kNotFound;
   if (from.bytes == to.bytes) return only_if_absent ? OpStatus::kConditionNotMet : OpStatus::kOk;
   if (only_if_absent) {
     Database::Slot existing;
-    if (db.Find(to, &existing, LookupMode::kWrite)) return OpStatus::kConditionNotMet;
+    if (to_db.Find(to, &existing, LookupMode::kWrite)) return OpStatus::kConditionNotMet;
   }
   DetachedValue value;
-  Detach(db, from, &value);
-  return Attach(db, to, std::move(value));
+  Detach(from_db, from, &value);
+  return Attach(to_db, to, std::move(value));
 }
 
 bool Move(Database& from, Database& to, const Key& key) {

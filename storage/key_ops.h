@@ -50,12 +50,15 @@ bool Snapshot(Database& db, const Key& key, DetachedValue* value);
 // Stores `value` at `key`, replacing what is there. kOutOfMemory on failure.
 OpStatus Attach(Database& db, const Key& key, DetachedValue value);
 
-// RENAME / RENAMENX within one shard: kNotFound, kConditionNotMet (NX and
-// the destination exists) or kOk.
-OpStatus Rename(Database& db, const Key& from, const Key& to, bool only_if_absent);
+// RENAME / RENAMENX: kNotFound, kConditionNotMet (NX and the destination
+// exists) or kOk. `from_db` and `to_db` are the same numbered database in
+// the shards that own the two keys (one object when they share a shard).
+OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to, bool only_if_absent);
 // MOVE within one shard: whether the key moved.
 bool Move(Database& from, Database& to, const Key& key);
-// COPY within one shard: whether the copy was made.
+// COPY, from the database of the source's shard to that of the
+// destination's (any shards, any numbered databases): whether the copy was
+// made.
 OpResult<bool> Copy(Database& from, Database& to, const Key& source, const Key& destination,
                     bool replace);
 

@@ -1,6 +1,4 @@
 // String commands: GET, SET and its variants, MGET/MSET, counters, ranges.
-// Single-key commands are OpHandlers on the owning shard; MGET, MSET and
-// MSETNX also have coordinated forms for keys on several shards.
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +8,6 @@
 #include "server/commands/arg_parsing.h"
 #include "server/engine/worker.h"
 #include "server/errors.h"
-#include "server/transaction/multi_shard.h"
 #include "storage/string_ops.h"
 
 namespace emberkv::server {
@@ -33,7 +30,7 @@ void ReplyValueOrNull(protocol::ReplyBuilder& reply, OpStatus status, std::strin
 
 // The type of the value at `key`, if any. A peek: it counts no keyspace hit
 // or miss and leaves the access clock alone (the command's own lookup does).
-std::optional<storage::ValueType> PeekType(storage::Database& db, std::string_view key) {
+std::optional<storage::ValueType> PeekType(storage::Database& db, const Key& key) {
   storage::Database::Slot slot;
   if (!db.Find(key, &slot, storage::LookupMode::kWrite)) return std::nullopt;
   return db.EntryAt(slot).type();
@@ -42,9 +39,9 @@ std::optional<storage::ValueType> PeekType(storage::Database& db, std::string_vi
 // The status is taken before the value is passed on: in one call expression
 // the order of argument evaluation is unspecified, and `value` may be read
 // (as an empty view) before the lookup fills it.
-void OpGet(OpContext& c) {
+void Get(CommandContext& c) {
   std::string_view value;
-  OpStatus status = strings::Get(c.db, c.args[1], &value);
+  OpStatus status = strings::Get(c.Db(1), c.Key(1), &value);
   ReplyValueOrNull(c.reply, status, value);
 }
 
@@ -54,7 +51,7 @@ struct ParsedSet {
   strings::SetOptions options;
 };
 
-std::optional<ParsedSet> ParseSetOptions(OpContext& c, size_t first) {
+std::optional<ParsedSet> ParseSetOptions(CommandContext& c, size_t first) {
   ParsedSet parsed;
   strings::SetOptions& o = parsed.options;
   enum { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl } expire = kNone;
@@ -94,14 +91,14 @@ std::optional<ParsedSet> ParseSetOptions(OpContext& c, size_t first) {
     TimeUnit unit = (expire == kEx || expire == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
     bool absolute = expire == kExAt || expire == kPxAt;
     std::optional<int64_t> deadline =
-        ExpireDeadlineArg(expire_arg, unit, absolute, c.worker.now_ms(), c.spec.name, c.reply);
+        ExpireDeadlineArg(expire_arg, unit, absolute, c.now_ms(), c.spec.name, c.reply);
     if (!deadline) return std::nullopt;
     o.expiry = ExpiryChange::At(*deadline);
   }
   return parsed;
 }
 
-void ReplySet(OpContext& c, const strings::SetOutcome& outcome, bool get_old) {
+void ReplySet(CommandContext& c, const strings::SetOutcome& outcome, bool get_old) {
   if (outcome.status == OpStatus::kWrongType || outcome.status == OpStatus::kOutOfMemory) {
     errors::ReplyStatus(c.reply, outcome.status);
   } else if (get_old) {
@@ -117,45 +114,45 @@ void ReplySet(OpContext& c, const strings::SetOutcome& outcome, bool get_old) {
   }
 }
 
-void OpSet(OpContext& c) {
+void Set(CommandContext& c) {
   std::optional<ParsedSet> parsed = ParseSetOptions(c, 3);
   if (!parsed) return;
-  ReplySet(c, strings::Set(c.db, c.args[1], c.args[2], parsed->options), parsed->options.get_old);
+  ReplySet(c, strings::Set(c.Db(1), c.Key(1), c.args[2], parsed->options), parsed->options.get_old);
 }
 
-void OpSetNx(OpContext& c) {
+void SetNx(CommandContext& c) {
   strings::SetOptions options;
   options.condition = strings::SetOptions::Condition::kIfAbsent;
-  strings::SetOutcome outcome = strings::Set(c.db, c.args[1], c.args[2], options);
+  strings::SetOutcome outcome = strings::Set(c.Db(1), c.Key(1), c.args[2], options);
   if (outcome.status == OpStatus::kOutOfMemory) return errors::ReplyStatus(c.reply, outcome.status);
   c.reply.Integer(outcome.status == OpStatus::kOk ? 1 : 0);
 }
 
-void SetWithExpiry(OpContext& c, TimeUnit unit) {
+void SetWithExpiry(CommandContext& c, TimeUnit unit) {
   std::optional<int64_t> deadline =
-      ExpireDeadlineArg(c.args[2], unit, false, c.worker.now_ms(), c.spec.name, c.reply);
+      ExpireDeadlineArg(c.args[2], unit, false, c.now_ms(), c.spec.name, c.reply);
   if (!deadline) return;
   strings::SetOptions options;
   options.expiry = ExpiryChange::At(*deadline);
-  ReplySet(c, strings::Set(c.db, c.args[1], c.args[3], options), false);
+  ReplySet(c, strings::Set(c.Db(1), c.Key(1), c.args[3], options), false);
 }
 
-void OpSetEx(OpContext& c) { SetWithExpiry(c, TimeUnit::kSeconds); }
-void OpPSetEx(OpContext& c) { SetWithExpiry(c, TimeUnit::kMilliseconds); }
+void SetEx(CommandContext& c) { SetWithExpiry(c, TimeUnit::kSeconds); }
+void PSetEx(CommandContext& c) { SetWithExpiry(c, TimeUnit::kMilliseconds); }
 
-void OpGetSet(OpContext& c) {
+void GetSet(CommandContext& c) {
   strings::SetOptions options;
   options.get_old = true;
-  ReplySet(c, strings::Set(c.db, c.args[1], c.args[2], options), true);
+  ReplySet(c, strings::Set(c.Db(1), c.Key(1), c.args[2], options), true);
 }
 
-void OpGetDel(OpContext& c) {
+void GetDel(CommandContext& c) {
   std::string value;
-  OpStatus status = strings::GetDel(c.db, c.args[1], &value);
+  OpStatus status = strings::GetDel(c.Db(1), c.Key(1), &value);
   ReplyValueOrNull(c.reply, status, value);
 }
 
-void OpGetEx(OpContext& c) {
+void GetEx(CommandContext& c) {
   ExpiryChange expiry = ExpiryChange::Keep();
   enum { kNone, kEx, kPx, kExAt, kPxAt, kPersist } kind = kNone;
   std::string_view expire_arg;
@@ -186,104 +183,83 @@ void OpGetEx(OpContext& c) {
   // that counts and answers for the rest.
   if (kind == kPersist) {
     expiry = ExpiryChange::Clear();
-  } else if (kind != kNone && PeekType(c.db, c.args[1]) == storage::ValueType::kString) {
+  } else if (kind != kNone && PeekType(c.Db(1), c.Key(1)) == storage::ValueType::kString) {
     TimeUnit unit = (kind == kEx || kind == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
     std::optional<int64_t> deadline = ExpireDeadlineArg(
-        expire_arg, unit, kind == kExAt || kind == kPxAt, c.worker.now_ms(), c.spec.name, c.reply);
+        expire_arg, unit, kind == kExAt || kind == kPxAt, c.now_ms(), c.spec.name, c.reply);
     if (!deadline) return;
     expiry = ExpiryChange::At(*deadline);
   }
   std::string value;
-  OpStatus status = strings::GetEx(c.db, c.args[1], expiry, &value);
+  OpStatus status = strings::GetEx(c.Db(1), c.Key(1), expiry, &value);
   ReplyValueOrNull(c.reply, status, value);
 }
 
-void ReplyCounter(OpContext& c, storage::OpResult<int64_t> result) {
+void ReplyCounter(CommandContext& c, storage::OpResult<int64_t> result) {
   if (result.ok()) return c.reply.Integer(result.value);
   errors::ReplyStatus(c.reply, result.status);
 }
 
-void OpIncr(OpContext& c) { ReplyCounter(c, strings::IncrBy(c.db, c.args[1], 1)); }
-void OpDecr(OpContext& c) { ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -1)); }
+void Incr(CommandContext& c) { ReplyCounter(c, strings::IncrBy(c.Db(1), c.Key(1), 1)); }
+void Decr(CommandContext& c) { ReplyCounter(c, strings::IncrBy(c.Db(1), c.Key(1), -1)); }
 
-void OpIncrBy(OpContext& c) {
+void IncrBy(CommandContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
   if (!delta) return;
-  ReplyCounter(c, strings::IncrBy(c.db, c.args[1], *delta));
+  ReplyCounter(c, strings::IncrBy(c.Db(1), c.Key(1), *delta));
 }
 
-void OpDecrBy(OpContext& c) {
+void DecrBy(CommandContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[2], c.reply);
   if (!delta) return;
   if (*delta == INT64_MIN) return c.reply.Error(errors::kDecrementOverflow);
-  ReplyCounter(c, strings::IncrBy(c.db, c.args[1], -*delta));
+  ReplyCounter(c, strings::IncrBy(c.Db(1), c.Key(1), -*delta));
 }
 
-void OpIncrByFloat(OpContext& c) {
+void IncrByFloat(CommandContext& c) {
   // Redis checks the key's type before it reads the increment.
-  std::optional<storage::ValueType> type = PeekType(c.db, c.args[1]);
+  std::optional<storage::ValueType> type = PeekType(c.Db(1), c.Key(1));
   if (type && *type != storage::ValueType::kString) return c.reply.Error(errors::kWrongType);
   long double delta;
   if (!base::ParseLongDouble(c.args[2], &delta)) return c.reply.Error(errors::kNotFloat);
-  storage::OpResult<std::string> result = strings::IncrByFloat(c.db, c.args[1], delta);
+  storage::OpResult<std::string> result = strings::IncrByFloat(c.Db(1), c.Key(1), delta);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Bulk(result.value);
 }
 
-void OpAppend(OpContext& c) { ReplyCounter(c, strings::Append(c.db, c.args[1], c.args[2])); }
-void OpStrLen(OpContext& c) { ReplyCounter(c, strings::StrLen(c.db, c.args[1])); }
+void Append(CommandContext& c) { ReplyCounter(c, strings::Append(c.Db(1), c.Key(1), c.args[2])); }
+void StrLen(CommandContext& c) { ReplyCounter(c, strings::StrLen(c.Db(1), c.Key(1))); }
 
-void OpGetRange(OpContext& c) {
+void GetRange(CommandContext& c) {
   std::optional<int64_t> start = IntArg(c.args[2], c.reply);
   if (!start) return;
   std::optional<int64_t> end = IntArg(c.args[3], c.reply);
   if (!end) return;
   std::string_view out;
-  OpStatus status = strings::GetRange(c.db, c.args[1], *start, *end, &out);
+  OpStatus status = strings::GetRange(c.Db(1), c.Key(1), *start, *end, &out);
   if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   c.reply.Bulk(out);
 }
 
-void OpSetRange(OpContext& c) {
+void SetRange(CommandContext& c) {
   std::optional<int64_t> offset = IntArg(c.args[2], c.reply);
   if (!offset) return;
   if (*offset < 0) return c.reply.Error(errors::kOffsetOutOfRange);
-  ReplyCounter(c, strings::SetRange(c.db, c.args[1], *offset, c.args[3]));
+  ReplyCounter(c, strings::SetRange(c.Db(1), c.Key(1), *offset, c.args[3]));
 }
 
 // ---- MGET / MSET / MSETNX ----
+// Their keys may live on several shards; all of them are held while the
+// command runs (dispatch/executor.h), so an MSET is seen whole or not at all.
 
-void OpMGet(OpContext& c) {
+void MGet(CommandContext& c) {
   c.reply.ArrayHeader(c.args.size() - 1);
   for (size_t i = 1; i < c.args.size(); ++i) {
     std::string_view value;
-    if (strings::Get(c.db, c.args[i], &value) == OpStatus::kOk) {
+    if (strings::Get(c.Db(i), c.Key(i), &value) == OpStatus::kOk) {
       c.reply.Bulk(value);
     } else {
       c.reply.Null();  // missing, and also a key of another type
-    }
-  }
-}
-
-Task<void> CoordMGet(CoordContext& c) {
-  std::vector<int> keys;
-  for (size_t i = 1; i < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
-  std::vector<std::optional<std::string>> values(c.args.size());
-  MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kShared);
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) {
-      std::string_view value;
-      if (strings::Get(db, c.args[i], &value) == OpStatus::kOk) values[i].emplace(value);
-    }
-  });
-  lock.Release();
-  c.reply.ArrayHeader(c.args.size() - 1);
-  for (size_t i = 1; i < c.args.size(); ++i) {
-    if (values[i]) {
-      c.reply.Bulk(*values[i]);
-    } else {
-      c.reply.Null();
     }
   }
 }
@@ -294,66 +270,32 @@ bool MSetArityOk(ArgList args, protocol::ReplyBuilder& reply, std::string_view n
   return false;
 }
 
-void SetPlain(storage::Database& db, std::string_view key, std::string_view value) {
-  strings::Set(db, key, value, strings::SetOptions{});
+// Sets every pair; stops at the first write that memory refuses, and says
+// so (the pairs before it stay written, as in Redis when a write fails).
+OpStatus SetPairs(CommandContext& c) {
+  for (size_t i = 1; i + 1 < c.args.size(); i += 2) {
+    OpStatus status = strings::Set(c.Db(i), c.Key(i), c.args[i + 1], strings::SetOptions{}).status;
+    if (status == OpStatus::kOutOfMemory) return status;
+  }
+  return OpStatus::kOk;
 }
 
-void OpMSet(OpContext& c) {
+void MSet(CommandContext& c) {
   if (!MSetArityOk(c.args, c.reply, c.spec.name)) return;
-  for (size_t i = 1; i + 1 < c.args.size(); i += 2) SetPlain(c.db, c.args[i], c.args[i + 1]);
+  OpStatus status = SetPairs(c);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   c.reply.Ok();
 }
 
-void OpMSetNx(OpContext& c) {
+void MSetNx(CommandContext& c) {
   if (!MSetArityOk(c.args, c.reply, c.spec.name)) return;
   for (size_t i = 1; i + 1 < c.args.size(); i += 2) {
     storage::Database::Slot slot;
-    if (c.db.Find(c.args[i], &slot, storage::LookupMode::kWrite)) return c.reply.Integer(0);
+    if (c.Db(i).Find(c.Key(i), &slot, storage::LookupMode::kWrite)) return c.reply.Integer(0);
   }
-  for (size_t i = 1; i + 1 < c.args.size(); i += 2) SetPlain(c.db, c.args[i], c.args[i + 1]);
+  OpStatus status = SetPairs(c);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   c.reply.Integer(1);
-}
-
-std::vector<int> EveryOtherFromOne(ArgList args) {
-  std::vector<int> keys;
-  for (size_t i = 1; i < args.size(); i += 2) keys.push_back(static_cast<int>(i));
-  return keys;
-}
-
-Task<void> CoordMSet(CoordContext& c) {
-  if (!MSetArityOk(c.args, c.reply, c.spec.name)) co_return;
-  MultiShardLock lock(c, GroupKeysByShard(c, EveryOtherFromOne(c.args)), LockMode::kExclusive);
-  // Writes happen as each shard is locked; the locks keep them hidden until
-  // every shard is done.
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) SetPlain(db, c.args[i], c.args[i + 1]);
-  });
-  lock.Release();
-  c.reply.Ok();
-}
-
-Task<void> CoordMSetNx(CoordContext& c) {
-  if (!MSetArityOk(c.args, c.reply, c.spec.name)) co_return;
-  MultiShardLock lock(c, GroupKeysByShard(c, EveryOtherFromOne(c.args)), LockMode::kExclusive);
-  bool any_exists = false;
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) {
-      storage::Database::Slot slot;
-      if (db.Find(c.args[i], &slot, storage::LookupMode::kWrite)) any_exists = true;
-    }
-  });
-  if (!any_exists) {
-    for (const ShardKeys& part : lock.plan()) {
-      co_await lock.Run(part.shard, [&](Worker& shard) {
-        storage::Database& db = shard.store().db(c.db);
-        for (int i : part.arg_indices) SetPlain(db, c.args[i], c.args[i + 1]);
-      });
-    }
-  }
-  lock.Release();
-  c.reply.Integer(any_exists ? 0 : 1);
 }
 
 // SET's key is read as well as written when GET is given, as Redis's
@@ -369,27 +311,27 @@ uint16_t SetKeyFlags(ArgList args) {
 
 void RegisterStringCommands(CommandTable& table) {
   table.Register({
-      {.name = "get", .op = OpGet},
-      {.name = "set", .op = OpSet, .key_flags = SetKeyFlags},
-      {.name = "setnx", .op = OpSetNx},
-      {.name = "setex", .op = OpSetEx},
-      {.name = "psetex", .op = OpPSetEx},
-      {.name = "getset", .op = OpGetSet},
-      {.name = "getdel", .op = OpGetDel},
-      {.name = "getex", .op = OpGetEx},
-      {.name = "incr", .op = OpIncr},
-      {.name = "decr", .op = OpDecr},
-      {.name = "incrby", .op = OpIncrBy},
-      {.name = "decrby", .op = OpDecrBy},
-      {.name = "incrbyfloat", .op = OpIncrByFloat},
-      {.name = "append", .op = OpAppend},
-      {.name = "strlen", .op = OpStrLen},
-      {.name = "getrange", .op = OpGetRange},
-      {.name = "substr", .op = OpGetRange},
-      {.name = "setrange", .op = OpSetRange},
-      {.name = "mget", .op = OpMGet, .coordinated = CoordMGet},
-      {.name = "mset", .op = OpMSet, .coordinated = CoordMSet},
-      {.name = "msetnx", .op = OpMSetNx, .coordinated = CoordMSetNx},
+      {.name = "get", .handler = Get},
+      {.name = "set", .handler = Set, .key_flags = SetKeyFlags},
+      {.name = "setnx", .handler = SetNx},
+      {.name = "setex", .handler = SetEx},
+      {.name = "psetex", .handler = PSetEx},
+      {.name = "getset", .handler = GetSet},
+      {.name = "getdel", .handler = GetDel},
+      {.name = "getex", .handler = GetEx},
+      {.name = "incr", .handler = Incr},
+      {.name = "decr", .handler = Decr},
+      {.name = "incrby", .handler = IncrBy},
+      {.name = "decrby", .handler = DecrBy},
+      {.name = "incrbyfloat", .handler = IncrByFloat},
+      {.name = "append", .handler = Append},
+      {.name = "strlen", .handler = StrLen},
+      {.name = "getrange", .handler = GetRange},
+      {.name = "substr", .handler = GetRange},
+      {.name = "setrange", .handler = SetRange},
+      {.name = "mget", .handler = MGet},
+      {.name = "mset", .handler = MSet},
+      {.name = "msetnx", .handler = MSetNx},
   });
 }
 

@@ -59,10 +59,13 @@ void RunCommand(const CommandRun& run, std::string* out) {
   }
 
   CommandContext context{worker, spec, run.args, reply, run.locks, hashes, client.db(), client.flags(), &client};
+  const bool touch = context.read_mode() == storage::LookupMode::kRead;
+  if (!touch) shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = false; });
   size_t before = out->size();
   uint64_t start = CycleClock::Now();
   spec.handler(context);
   uint64_t cycles = CycleClock::Now() - start;
+  if (!touch) shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = true; });
 
   // Clients blocked on a key this command filled are served right after it,
   // before anything else can take the element, as in Redis.

@@ -35,12 +35,12 @@ TEST_CASE("RENAME, MOVE and COPY carry values and deadlines") {
   strings::SetOptions ex;
   ex.expiry = ExpiryChange::At(50'000);
   strings::Set(db0, "a", "1", ex);
-  CHECK(keys::Rename(db0, "a", "b", false) == OpStatus::kOk);
+  CHECK(keys::Rename(db0, "a", db0, "b", false) == OpStatus::kOk);
   CHECK_FALSE(keys::Exists(db0, "a"));
   CHECK(keys::TimeToLive(db0, "b", true) == 50'000);
-  CHECK(keys::Rename(db0, "zz", "b", false) == OpStatus::kNotFound);
+  CHECK(keys::Rename(db0, "zz", db0, "b", false) == OpStatus::kNotFound);
   strings::Set(db0, "c", "3", {});
-  CHECK(keys::Rename(db0, "c", "b", true) == OpStatus::kConditionNotMet);
+  CHECK(keys::Rename(db0, "c", db0, "b", true) == OpStatus::kConditionNotMet);
   CHECK(keys::Move(db0, db1, "b"));
   CHECK_FALSE(keys::Move(db0, db1, "b"));
   CHECK(keys::Copy(db1, db0, "b", "b", false).value);
