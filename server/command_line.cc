@@ -35,7 +35,8 @@ using emberkv::server::ParamFlag;
 // One flag per parameter of server/config.cc's table, with Redis's meaning.
 ABSL_FLAG(ParamFlag, bind, {}, "addresses to listen on, space separated (default 127.0.0.1)");
 ABSL_FLAG(ParamFlag, port, {}, "TCP port for clients (default 6379; 0 picks a free one)");
-ABSL_FLAG(ParamFlag, threads, {}, "worker threads, one shard each (default 0: one per core the process may use, after its CPU affinity and cgroup CPU quota)");
+ABSL_FLAG(ParamFlag, threads, {}, "event loops, one thread each (default 0: one per core the process may use, after its CPU affinity and cgroup CPU quota)");
+ABSL_FLAG(ParamFlag, shards, {}, "shards of the keyspace, each under its own lock (default 0: as many as threads)");
 ABSL_FLAG(ParamFlag, databases, {}, "number of databases (default 16)");
 ABSL_FLAG(ParamFlag, maxclients, {}, "most clients connected at once (default 10000)");
 ABSL_FLAG(ParamFlag, requirepass, {}, "password clients must AUTH with (default none)");

@@ -16,7 +16,6 @@
 #include "server/engine/engine.h"
 #include "server/observability/cycle_clock.h"
 #include "server/observability/stats_snapshot.h"
-#include "server/transaction/multi_shard.h"
 #include "server/util/ascii.h"
 
 namespace emberkv::server {

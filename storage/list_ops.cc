@@ -201,29 +201,35 @@ OpStatus Pos(Database& db, const Key& key, std::string_view element, const PosOp
   return OpStatus::kOk;
 }
 
-OpStatus Move(Database& db, const Key& source, const Key& destination, ListEnd from, ListEnd to,
-              std::string* moved) {
+OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination, ListEnd from,
+              ListEnd to, std::string* moved) {
   Database::Slot slot;
   ListValue* list;
-  OpStatus status = FindList(db, source, LookupMode::kWrite, &list, &slot);
+  OpStatus status = FindList(from_db, source, LookupMode::kWrite, &list, &slot);
   if (status != OpStatus::kOk) return status;
   if (source.bytes == destination.bytes) {
     // A rotation: the list never empties.
-    Edit edit(db, source, list, slot);
+    Edit edit(from_db, source, list, slot);
     *moved = list->Pop(from);
     list->Push(to, *moved);
     edit.Finish(true);
     return OpStatus::kOk;
   }
-  status = CheckPushable(db, destination);
+  status = CheckPushable(to_db, destination);
   if (status != OpStatus::kOk) return status;
   {
-    Edit edit(db, source, list, slot);
+    Edit edit(from_db, source, list, slot);
     *moved = list->Pop(from);
     edit.Finish(true);  // may delete the source, which moves slots: find the destination after
   }
   std::string_view value = *moved;
-  return Push(db, destination, to, std::span<const std::string_view>(&value, 1)).status;
+  status = Push(to_db, destination, to, std::span<const std::string_view>(&value, 1)).status;
+  if (status != OpStatus::kOk) {
+    // Memory refused the destination: the element goes back where it was,
+    // and nobody saw it gone (the caller holds both keys).
+    Push(from_db, source, from, std::span<const std::string_view>(&value, 1));
+  }
+  return status;
 }
 
 OpStatus CheckPushable(Database& db, const Key& key) {

@@ -68,11 +68,13 @@ struct PosOptions {
 OpStatus Pos(Database& db, const Key& key, std::string_view element, const PosOptions& options,
              std::vector<int64_t>* out);
 
-// LMOVE/RPOPLPUSH with both keys in `db`: moves one element and returns it
-// in *moved. kNotFound when the source is missing; kWrongType when either
-// key holds another type (nothing moves then).
-OpStatus Move(Database& db, const Key& source, const Key& destination, ListEnd from, ListEnd to,
-              std::string* moved);
+// LMOVE/RPOPLPUSH: moves one element from `source` (in `from_db`) to
+// `destination` (in `to_db`; the same object when both keys share a shard)
+// and returns it in *moved. kNotFound when the source is missing;
+// kWrongType when either key holds another type; kOutOfMemory when the
+// destination cannot take it (nothing moves then).
+OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination, ListEnd from,
+              ListEnd to, std::string* moved);
 
 // Whether a list element may be pushed to `key`: kOk for a list or a missing
 // key, kWrongType otherwise (LMOVE checks its destination before popping).

@@ -122,25 +122,26 @@ OpResult<std::vector<std::string>> RandomMembers(Database& db, const Key& key, i
   return out;
 }
 
-OpResult<bool> Move(Database& db, const Key& source, const Key& destination, std::string_view member) {
+OpResult<bool> Move(Database& from_db, const Key& source, Database& to_db, const Key& destination,
+                    std::string_view member) {
   SetValue* from;
   Database::Slot from_slot;
-  OpStatus status = FindForWrite(db, source, &from, &from_slot);
+  OpStatus status = FindForWrite(from_db, source, &from, &from_slot);
   if (status == OpStatus::kNotFound) return false;
   if (status != OpStatus::kOk) return status;
   SetValue* to;
   Database::Slot to_slot;
-  OpStatus to_status = FindForWrite(db, destination, &to, &to_slot);
+  OpStatus to_status = FindForWrite(to_db, destination, &to, &to_slot);
   if (to_status == OpStatus::kWrongType) return to_status;
   if (source.bytes == destination.bytes) return from->Contains(member);
   // Finding the destination may have moved nothing: slots stay valid until a write.
   {
-    CollectionEdit edit(db, source, from, from_slot);
+    CollectionEdit edit(from_db, source, from, from_slot);
     if (!from->Remove(member)) return false;
     edit.Finish(true);
   }
   std::string_view one[] = {member};
-  OpResult<int64_t> added = Add(db, destination, one);
+  OpResult<int64_t> added = Add(to_db, destination, one);
   if (!added.ok()) return added.status;
   return true;
 }

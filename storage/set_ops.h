@@ -2,9 +2,9 @@
 // SMOVE, the algebra of SINTER/SUNION/SDIFF and their STORE forms): plain
 // functions on a Database. A set that loses its last member is deleted.
 //
-// Multi-key commands whose keys span shards gather members with Members()
-// and write results with Store(); the algebra itself (Intersect, Union,
-// Difference) works on member lists.
+// The algebra itself (Intersect, Union, Difference) works on member lists:
+// multi-key commands gather them with Members() from each key's shard and
+// write the result with Store() in the destination's.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +33,12 @@ OpResult<std::vector<std::string>> Pop(Database& db, const Key& key, uint64_t co
 // members that may repeat.
 OpResult<std::vector<std::string>> RandomMembers(Database& db, const Key& key, int64_t count,
                                                  std::mt19937_64& rng);
-// SMOVE within one shard.
-OpResult<bool> Move(Database& db, const Key& source, const Key& destination, std::string_view member);
+// SMOVE: whether the member moved (false when the source is missing or
+// lacks it); kWrongType when either key holds another type. `from_db` and
+// `to_db` are the same numbered database in the shards that own the two
+// keys (one object when they share a shard).
+OpResult<bool> Move(Database& from_db, const Key& source, Database& to_db, const Key& destination,
+                    std::string_view member);
 
 // The members of the set at `key` (kNotFound leaves *out empty).
 OpStatus Members(Database& db, const Key& key, std::vector<std::string>* out);

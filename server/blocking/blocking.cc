@@ -8,7 +8,8 @@
 #include "server/engine/engine.h"
 #include "server/engine/shard_locks.h"
 #include "server/net/connection.h"
-#include "storage/numbers.h"
+#include "base/numbers.h"
+#include "server/command_context.h"
 
 namespace emberkv::server {
 namespace {
@@ -258,6 +259,12 @@ void BlockOnKeys(CommandContext& ctx, std::shared_ptr<BlockedClient> client, int
   ctx.client->set_blocked(std::move(client));
 }
 
+std::string NullArrayReply(const CommandContext& ctx) {
+  std::string reply;
+  protocol::ReplyBuilder(&reply, ctx.reply.version()).NullArray();
+  return reply;
+}
+
 bool MayBlock(const CommandContext& ctx) {
   return ctx.client && ctx.client->connection() && !ctx.shards.pinned();
 }
@@ -285,7 +292,7 @@ void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& cli
 
 std::optional<int64_t> TimeoutArg(std::string_view arg, protocol::ReplyBuilder& reply) {
   long double seconds;
-  if (!storage::ParseLongDouble(arg, &seconds)) {
+  if (!base::ParseLongDouble(arg, &seconds)) {
     reply.Error("ERR timeout is not a float or out of range");
     return std::nullopt;
   }

@@ -171,6 +171,10 @@ std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx, std:
 // now: the reply comes when a writer serves it or the time is up.
 void BlockOnKeys(CommandContext& ctx, std::shared_ptr<BlockedClient> client, int64_t timeout_ms);
 
+// The null array in the command's protocol: what BLPOP and its kind answer
+// when their time is up (`timeout_reply` of MakeBlockedClient).
+std::string NullArrayReply(const CommandContext& ctx);
+
 // Whether the command in `ctx` may block: not inside MULTI or a script (it
 // then answers at once as if it had timed out, as in Redis).
 bool MayBlock(const CommandContext& ctx);

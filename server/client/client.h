@@ -133,7 +133,9 @@ class Client {
   // ---- Pub/Sub ----
   const std::set<std::string>& channels() const { return channels_; }
   const std::set<std::string>& patterns() const { return patterns_; }
-  size_t subscriptions() const { return subscription_count_.load(std::memory_order_relaxed); }
+  size_t subscriptions() const { return channel_count() + pattern_count(); }
+  size_t channel_count() const { return channel_count_.load(std::memory_order_relaxed); }
+  size_t pattern_count() const { return pattern_count_.load(std::memory_order_relaxed); }
   bool AddChannel(std::string_view channel);
   bool RemoveChannel(std::string_view channel);
   bool AddPattern(std::string_view pattern);
@@ -155,7 +157,8 @@ class Client {
 
  private:
   void CountSubscriptions() {
-    subscription_count_.store(channels_.size() + patterns_.size(), std::memory_order_relaxed);
+    channel_count_.store(channels_.size(), std::memory_order_relaxed);
+    pattern_count_.store(patterns_.size(), std::memory_order_relaxed);
   }
 
   const uint64_t id_;
@@ -188,7 +191,8 @@ class Client {
 
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
-  std::atomic<size_t> subscription_count_{0};
+  std::atomic<size_t> channel_count_{0};
+  std::atomic<size_t> pattern_count_{0};
 
   std::shared_ptr<BlockedClient> blocked_;
   std::atomic<bool> blocked_flag_{false};

@@ -1,11 +1,11 @@
 // The commands a client library sends when it connects (HELLO, AUTH, CLIENT
 // SETNAME / SETINFO), the rest of CLIENT, and RESET.
 //
-// CLIENT LIST and CLIENT KILL reach every worker's connections by hopping to
-// each worker in turn: a connection is only ever touched on its own worker.
-// HELLO, RESET and CLIENT NO-TOUCH change how later commands are encoded or
-// run, so they are barriers (coordinated handlers): commands read before them
-// finish first, those after them see the change.
+// CLIENT LIST and CLIENT KILL see every loop's clients through the client
+// registry (client/client_registry.h), without asking the loops: what they
+// read is atomic or guarded by the registry's lock. A killed client is
+// marked at once (it runs nothing more and CLIENT LIST no longer shows it)
+// and closed by its own loop, which a message wakes.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -22,6 +22,7 @@
 #include "server/errors.h"
 #include "server/info.h"
 #include "server/net/connection.h"
+#include "server/pubsub/pubsub_hub.h"
 #include "server/transaction/watch.h"
 
 namespace emberkv::server {
@@ -58,33 +59,32 @@ bool CheckCredentials(Engine& engine, std::string_view user, std::string_view pa
 
 // ---- AUTH, HELLO, RESET ----
 
-void ConnAuth(ConnContext& c) {
+void Auth(CommandContext& c) {
   if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
   std::string_view user = "default";
   std::string_view password = c.args[1];
   if (c.args.size() == 2) {
-    if (!c.engine.auth_required()) {
+    if (!c.engine().auth_required()) {
       return c.reply.Error(errors::kAuthWithoutPassword);
     }
   } else {
     user = c.args[1];
     password = c.args[2];
   }
-  if (!CheckCredentials(c.engine, user, password)) return c.reply.Error(errors::kWrongPass);
-  c.connection.set_authenticated(true);
+  if (!CheckCredentials(c.engine(), user, password)) return c.reply.Error(errors::kWrongPass);
+  c.client->set_authenticated(true);
   c.reply.Ok();
 }
 
-Task<void> CoordHello(CoordContext& c) {
-  Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error(errors::NeedsClient("HELLO"));
+void Hello(CommandContext& c) {
+  Client& client = *c.client;
   int64_t version = 0;
   size_t next = 1;
   if (c.args.size() >= 2) {
     std::optional<int64_t> requested =
         IntArg(c.args[1], c.reply, errors::kProtocolVersionNotInteger);
-    if (!requested) co_return;
-    if (*requested < 2 || *requested > 3) co_return c.reply.Error(errors::kNoProto);
+    if (!requested) return;
+    if (*requested < 2 || *requested > 3) return c.reply.Error(errors::kNoProto);
     version = *requested;
     next = 2;
   }
@@ -98,35 +98,35 @@ Task<void> CoordHello(CoordContext& c) {
     } else if (Is(c.args[i], "SETNAME") && more >= 1) {
       name = c.args[++i];
     } else {
-      co_return c.reply.Error(errors::HelloOptionSyntax(c.args[i]));
+      return c.reply.Error(errors::HelloOptionSyntax(c.args[i]));
     }
   }
   if (credentials) {
-    if (!CheckCredentials(c.engine, credentials->first, credentials->second)) {
-      co_return c.reply.Error(errors::kWrongPass);
+    if (!CheckCredentials(c.engine(), credentials->first, credentials->second)) {
+      return c.reply.Error(errors::kWrongPass);
     }
-    connection->set_authenticated(true);
+    client.set_authenticated(true);
   }
-  if (!connection->authenticated() && c.engine.auth_required()) {
-    co_return c.reply.Error(errors::kHelloNoAuth);
+  if (!client.authenticated() && c.engine().auth_required()) {
+    return c.reply.Error(errors::kHelloNoAuth);
   }
   if (name) {
-    if (!ValidClientAttribute(*name)) co_return c.reply.Error(errors::kBadClientName);
-    connection->set_name(std::string(*name));
+    if (!ValidClientAttribute(*name)) return c.reply.Error(errors::kBadClientName);
+    client.SetName(*name);
   }
-  if (version) connection->set_resp(static_cast<protocol::RespVersion>(version));
+  if (version) client.set_resp(static_cast<protocol::RespVersion>(version));
   // The reply already speaks the protocol just chosen. Fields and order are
   // Redis's: some clients read them by position.
-  protocol::ReplyBuilder reply(c.reply.buffer(), connection->resp());
+  protocol::ReplyBuilder reply(c.reply.buffer(), client.resp());
   reply.MapHeader(7);
   reply.Bulk("server");
   reply.Bulk("redis");
   reply.Bulk("version");
   reply.Bulk(kRedisCompatVersion);
   reply.Bulk("proto");
-  reply.Integer(static_cast<int64_t>(connection->resp()));
+  reply.Integer(static_cast<int64_t>(client.resp()));
   reply.Bulk("id");
-  reply.Integer(static_cast<int64_t>(connection->id()));
+  reply.Integer(static_cast<int64_t>(client.id()));
   reply.Bulk("mode");
   reply.Bulk("standalone");
   reply.Bulk("role");
@@ -135,22 +135,21 @@ Task<void> CoordHello(CoordContext& c) {
   reply.ArrayHeader(0);
 }
 
-Task<void> CoordReset(CoordContext& c) {
-  Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error(errors::NeedsClient("RESET"));
+void Reset(CommandContext& c) {
+  Client& client = *c.client;
   // Back to the state of a new connection, as Redis's
   // clearClientConnectionState; the library name and version stay. NO-EVICT
   // goes too, as in Redis 7.2 (7.0 keeps it).
   bool failed;
-  connection->EndMulti(&failed);
-  connection->Unwatch();
-  connection->UnsubscribeAll();
-  connection->set_db(0);
-  connection->set_resp(protocol::RespVersion::kResp2);
-  connection->set_name("");
-  connection->SetReplyMode(Connection::ReplyMode::kOn);
-  connection->flags() = ClientFlags{};
-  connection->set_authenticated(!c.engine.auth_required());
+  client.EndMulti(&failed);
+  Unwatch(c.worker, client);
+  c.engine().pubsub().UnsubscribeAll(client);
+  client.set_db(0);
+  client.set_resp(protocol::RespVersion::kResp2);
+  client.SetName("");
+  client.SetReplyMode(Client::ReplyMode::kOn);
+  client.set_flags(ClientFlags{});
+  client.set_authenticated(!c.engine().auth_required());
   c.reply.SimpleString("RESET");
 }
 
@@ -166,29 +165,28 @@ std::optional<ClientType> ClientTypeByName(std::string_view name) {
   return std::nullopt;
 }
 
-ClientType TypeOf(Connection& connection) {
-  return connection.subscriptions() > 0 ? ClientType::kPubSub : ClientType::kNormal;
+ClientType TypeOf(const Client& client) {
+  return client.subscriptions() > 0 ? ClientType::kPubSub : ClientType::kNormal;
 }
 
 // One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields in Redis's
-// order (and 7.2's lib-name and lib-ver at the end). Runs on the
-// connection's own worker.
-std::string ClientInfoLine(Connection& connection) {
-  int64_t now = connection.worker().now_ms();
+// order (and 7.2's lib-name and lib-ver at the end). Reads only what other
+// loops may read (see client/client.h); the caller holds the registry's
+// lock, or is the client's own loop.
+std::string ClientInfoLine(const Client& client, int64_t now) {
   std::string flags;
-  if (connection.subscriptions() > 0) flags += 'P';
-  if (connection.in_multi()) flags += 'x';
-  if (connection.blocked()) flags += 'b';
-  if (!connection.watched_keys().empty() &&
-      connection.watch_state()->dirty.load(std::memory_order_acquire)) {
-    flags += 'd';
-  }
-  if (connection.flags().no_evict) flags += 'e';
-  if (connection.flags().no_touch) flags += 'T';
+  if (client.subscriptions() > 0) flags += 'P';
+  if (client.in_multi()) flags += 'x';
+  if (client.is_blocked()) flags += 'b';
+  if (client.watch_dirty()) flags += 'd';
+  ClientFlags switches = client.flags();
+  if (switches.no_evict) flags += 'e';
+  if (switches.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";
-  std::string_view command = connection.last_command();
-  size_t qbuf = connection.query_buffer_size();
-  size_t omem = connection.output_buffer_size();
+  const CommandSpec* command = client.last_command();
+  size_t qbuf = client.query_buffer_bytes();
+  size_t omem = client.output_buffer_bytes();
+  const ClientOrigin& origin = client.origin();
   std::string line;
   auto field = [&line](std::string_view name, const auto& value) {
     if (!line.empty()) line += ' ';
@@ -199,19 +197,19 @@ std::string ClientInfoLine(Connection& connection) {
       line.append(value);
     }
   };
-  field("id", connection.id());
-  field("addr", connection.peer_address());
-  field("laddr", connection.local_address());
-  field("fd", connection.fd());
-  field("name", connection.name());
-  field("age", (now - connection.created_ms()) / 1000);
-  field("idle", (now - connection.last_interaction_ms()) / 1000);
+  field("id", client.id());
+  field("addr", origin.peer_address);
+  field("laddr", origin.local_address);
+  field("fd", origin.fd);
+  field("name", client.name());
+  field("age", (now - origin.created_ms) / 1000);
+  field("idle", (now - client.last_interaction_ms()) / 1000);
   field("flags", flags);
-  field("db", connection.db());
-  field("sub", connection.channels().size());
-  field("psub", connection.patterns().size());
+  field("db", client.db());
+  field("sub", client.channel_count());
+  field("psub", client.pattern_count());
   field("ssub", 0);
-  field("multi", connection.in_multi() ? static_cast<int64_t>(connection.queued_commands()) : -1);
+  field("multi", client.in_multi() ? static_cast<int64_t>(client.queued_commands()) : -1);
   field("qbuf", qbuf);
   field("qbuf-free", 0);
   field("argv-mem", 0);
@@ -223,76 +221,69 @@ std::string ClientInfoLine(Connection& connection) {
   field("omem", omem);
   field("tot-mem", qbuf + omem);
   field("events", "r");
-  field("cmd", command.empty() ? std::string_view("NULL") : command);
+  field("cmd", command ? command->name : std::string_view("NULL"));
   field("user", "default");
   field("redir", -1);
-  field("resp", static_cast<int>(connection.resp()));
-  field("lib-name", connection.lib_name);
-  field("lib-ver", connection.lib_version);
+  field("resp", static_cast<int>(client.resp()));
+  field("lib-name", client.lib_name());
+  field("lib-ver", client.lib_version());
   return line;
 }
 
-void ConnClientId(ConnContext& c) { c.reply.Integer(static_cast<int64_t>(c.connection.id())); }
+void ClientId(CommandContext& c) { c.reply.Integer(static_cast<int64_t>(c.client->id())); }
 
-void ConnClientGetName(ConnContext& c) {
-  if (c.connection.name().empty()) return c.reply.Null();
-  c.reply.Bulk(c.connection.name());
+void ClientGetName(CommandContext& c) {
+  if (c.client->name().empty()) return c.reply.Null();
+  c.reply.Bulk(c.client->name());
 }
 
-void ConnClientSetName(ConnContext& c) {
+void ClientSetName(CommandContext& c) {
   if (!ValidClientAttribute(c.args[2])) return c.reply.Error(errors::kBadClientName);
-  c.connection.set_name(std::string(c.args[2]));
+  c.client->SetName(c.args[2]);
   c.reply.Ok();
 }
 
-void ConnClientSetInfo(ConnContext& c) {
+void ClientSetInfo(CommandContext& c) {
   std::string_view attribute = c.args[2];
-  std::string* field = nullptr;
-  if (Is(attribute, "lib-name")) {
-    field = &c.connection.lib_name;
-  } else if (Is(attribute, "lib-ver")) {
-    field = &c.connection.lib_version;
-  } else {
-    return c.reply.Error(errors::UnrecognizedClientOption(attribute));
-  }
+  const bool name = Is(attribute, "lib-name");
+  if (!name && !Is(attribute, "lib-ver")) return c.reply.Error(errors::UnrecognizedClientOption(attribute));
   if (!ValidClientAttribute(c.args[3])) {
     return c.reply.Error(errors::BadClientAttribute(attribute));
   }
-  *field = std::string(c.args[3]);
+  if (name) {
+    c.client->SetLibName(c.args[3]);
+  } else {
+    c.client->SetLibVersion(c.args[3]);
+  }
   c.reply.Ok();
 }
 
-void ConnClientInfo(ConnContext& c) { c.reply.Verbatim("txt", ClientInfoLine(c.connection) + "\n"); }
+void ClientInfo(CommandContext& c) { c.reply.Verbatim("txt", ClientInfoLine(*c.client, c.now_ms()) + "\n"); }
 
-Task<void> CoordClientList(CoordContext& c) {
+void ClientList(CommandContext& c) {
   std::optional<ClientType> type;
   std::vector<uint64_t> ids;
   if (c.args.size() == 4 && Is(c.args[2], "TYPE")) {
     type = ClientTypeByName(c.args[3]);
-    if (!type) co_return c.reply.Error(errors::UnknownClientType(c.args[3]));
+    if (!type) return c.reply.Error(errors::UnknownClientType(c.args[3]));
   } else if (c.args.size() > 3 && Is(c.args[2], "ID")) {
     for (size_t i = 3; i < c.args.size(); ++i) {
       std::optional<int64_t> id = IntArg(c.args[i], c.reply, errors::kInvalidClientId);
-      if (!id) co_return;
+      if (!id) return;
       ids.push_back(static_cast<uint64_t>(*id));
     }
   } else if (c.args.size() != 2) {
-    co_return c.reply.Error(errors::kSyntax);
+    return c.reply.Error(errors::kSyntax);
   }
-  // Every worker describes its own connections; lines come back by id.
   std::set<uint64_t> wanted(ids.begin(), ids.end());
   std::map<uint64_t, std::string> lines;
-  for (int w = 0; w < c.engine.shard_count(); ++w) {
-    co_await c.worker.RunOn(w, [&](Worker& worker) {
-      worker.RefreshClock();
-      for (const auto& [raw, connection] : worker.connections()) {
-        if (connection->closed()) continue;
-        if (type && TypeOf(*connection) != *type) continue;
-        if (!wanted.empty() && !wanted.contains(connection->id())) continue;
-        lines.emplace(connection->id(), ClientInfoLine(*connection));
-      }
-    });
-  }
+  const int64_t now = c.now_ms();
+  c.engine().clients().ForEach([&](const Client& client) {
+    if (client.kill_requested()) return;
+    if (type && TypeOf(client) != *type) return;
+    if (!wanted.empty() && !wanted.contains(client.id())) return;
+    lines.emplace(client.id(), ClientInfoLine(client, now));
+  });
   std::string text;
   if (ids.empty()) {
     for (const auto& [id, line] : lines) text.append(line).append("\n");
@@ -304,8 +295,7 @@ Task<void> CoordClientList(CoordContext& c) {
   c.reply.Verbatim("txt", text);
 }
 
-Task<void> CoordClientKill(CoordContext& c) {
-  Connection* self = c.connection;
+void ClientKill(CommandContext& c) {
   std::optional<std::string_view> addr, laddr;
   std::optional<ClientType> type;
   uint64_t id = 0;
@@ -316,114 +306,112 @@ Task<void> CoordClientKill(CoordContext& c) {
     skip_me = false;  // with the old form a client may kill itself
   } else {
     for (size_t i = 2; i < c.args.size(); i += 2) {
-      if (i + 1 >= c.args.size()) co_return c.reply.Error(errors::kSyntax);
+      if (i + 1 >= c.args.size()) return c.reply.Error(errors::kSyntax);
       std::string_view option = c.args[i];
       std::string_view value = c.args[i + 1];
       if (Is(option, "ID")) {
         std::optional<int64_t> parsed = IntArg(value, c.reply, errors::kClientIdNotPositive);
-        if (!parsed) co_return;
-        if (*parsed < 1) co_return c.reply.Error(errors::kClientIdNotPositive);
+        if (!parsed) return;
+        if (*parsed < 1) return c.reply.Error(errors::kClientIdNotPositive);
         id = static_cast<uint64_t>(*parsed);
       } else if (Is(option, "TYPE")) {
         type = ClientTypeByName(value);
-        if (!type) co_return c.reply.Error(errors::UnknownClientType(value));
+        if (!type) return c.reply.Error(errors::UnknownClientType(value));
       } else if (Is(option, "ADDR")) {
         addr = value;
       } else if (Is(option, "LADDR")) {
         laddr = value;
       } else if (Is(option, "USER")) {
-        if (value != "default") co_return c.reply.Error(errors::NoSuchUser(value));
+        if (value != "default") return c.reply.Error(errors::NoSuchUser(value));
       } else if (Is(option, "SKIPME")) {
         if (Is(value, "yes")) {
           skip_me = true;
         } else if (Is(value, "no")) {
           skip_me = false;
         } else {
-          co_return c.reply.Error(errors::kSyntax);
+          return c.reply.Error(errors::kSyntax);
         }
       } else {
-        co_return c.reply.Error(errors::kSyntax);
+        return c.reply.Error(errors::kSyntax);
       }
     }
   }
-  // Each worker closes its own matching connections; this client, if it
-  // matches, is closed once the reply is written.
+  // Matching clients are marked at once and closed by their own loops; this
+  // client, if it matches, is closed once its reply is written.
+  Client* self = c.client;
   int64_t killed = 0;
   bool kill_self = false;
-  for (int w = 0; w < c.engine.shard_count(); ++w) {
-    co_await c.worker.RunOn(w, [&](Worker& worker) {
-      std::vector<std::shared_ptr<Connection>> doomed;
-      for (const auto& [raw, connection] : worker.connections()) {
-        if (connection->closed()) continue;
-        if (addr && connection->peer_address() != *addr) continue;
-        if (laddr && connection->local_address() != *laddr) continue;
-        if (type && TypeOf(*connection) != *type) continue;
-        if (id != 0 && connection->id() != id) continue;
-        if (connection.get() == self) {
-          if (skip_me) continue;
-          kill_self = true;
-        } else {
-          doomed.push_back(connection);
-        }
-        ++killed;
-      }
-      // Closing unregisters, so not while iterating the registry.
-      for (auto& connection : doomed) connection->Close();
-    });
-  }
+  c.engine().clients().ForEach([&](Client& client) {
+    if (client.kill_requested() || !client.connection()) return;
+    const ClientOrigin& origin = client.origin();
+    if (addr && origin.peer_address != *addr) return;
+    if (laddr && origin.local_address != *laddr) return;
+    if (type && TypeOf(client) != *type) return;
+    if (id != 0 && client.id() != id) return;
+    if (&client == self) {
+      if (skip_me) return;
+      kill_self = true;
+      ++killed;
+      return;
+    }
+    if (!client.RequestKill()) return;
+    ++killed;
+    // The connection is found again on its loop by pointer and id: it may
+    // have gone by the time the message runs.
+    c.worker.Send(origin.home_worker, MakeMessage([connection = client.connection(), id = client.id()] {
+      if (Connection* target = Worker::Current()->FindConnection(connection, id)) target->Close();
+    }));
+  });
   if (old_form) {
-    if (killed == 0) co_return c.reply.Error(errors::kNoSuchClient);
+    if (killed == 0) return c.reply.Error(errors::kNoSuchClient);
     c.reply.Ok();
   } else {
     c.reply.Integer(killed);
   }
-  if (kill_self) self->CloseAfterReply();
+  if (kill_self && self->connection()) self->connection()->CloseAfterReply();
 }
 
 // "on" / "off" for NO-EVICT and NO-TOUCH, or a syntax error.
-std::optional<bool> OnOff(ConnContext& c) {
+std::optional<bool> OnOff(CommandContext& c) {
   if (Is(c.args[2], "ON")) return true;
   if (Is(c.args[2], "OFF")) return false;
   c.reply.Error(errors::kSyntax);
   return std::nullopt;
 }
 
-void ConnClientNoEvict(ConnContext& c) {
+void ClientNoEvict(CommandContext& c) {
   std::optional<bool> on = OnOff(c);
   if (!on) return;
-  c.connection.flags().no_evict = *on;
+  ClientFlags flags = c.client->flags();
+  flags.no_evict = *on;
+  c.client->set_flags(flags);
   c.reply.Ok();
 }
 
-Task<void> CoordClientNoTouch(CoordContext& c) {
-  if (!c.connection) co_return c.reply.Error(errors::NeedsClient("CLIENT NO-TOUCH"));
-  bool on;
-  if (Is(c.args[2], "ON")) {
-    on = true;
-  } else if (Is(c.args[2], "OFF")) {
-    on = false;
-  } else {
-    co_return c.reply.Error(errors::kSyntax);
-  }
-  c.connection->flags().no_touch = on;
+void ClientNoTouch(CommandContext& c) {
+  std::optional<bool> on = OnOff(c);
+  if (!on) return;
+  ClientFlags flags = c.client->flags();
+  flags.no_touch = *on;
+  c.client->set_flags(flags);
   c.reply.Ok();
 }
 
-void ConnClientReply(ConnContext& c) {
+void ClientReply(CommandContext& c) {
   // Only ON answers; OFF and SKIP are silent (the dispatcher drops replies).
   if (Is(c.args[2], "ON")) {
-    c.connection.SetReplyMode(Connection::ReplyMode::kOn);
+    c.client->SetReplyMode(Client::ReplyMode::kOn);
     c.reply.Ok();
   } else if (Is(c.args[2], "OFF")) {
-    c.connection.SetReplyMode(Connection::ReplyMode::kOff);
+    c.client->SetReplyMode(Client::ReplyMode::kOff);
   } else if (Is(c.args[2], "SKIP")) {
-    c.connection.SetReplyMode(Connection::ReplyMode::kSkip);
+    c.client->SetReplyMode(Client::ReplyMode::kSkip);
   } else {
     c.reply.Error(errors::kSyntax);
   }
 }
 
-void ConnClientPause(ConnContext& c) {
+void ClientPause(CommandContext& c) {
   if (c.args.size() > 4) {
     return c.reply.Error(errors::SubcommandSyntax(c.args[1], "client"));
   }
@@ -438,18 +426,18 @@ void ConnClientPause(ConnContext& c) {
   std::optional<int64_t> timeout = IntArg(c.args[2], c.reply, errors::kTimeoutNotInteger);
   if (!timeout) return;
   if (*timeout < 0) return c.reply.Error(errors::kTimeoutNegative);
-  int64_t now = c.worker.now_ms();
+  int64_t now = c.now_ms();
   int64_t until = *timeout > INT64_MAX - now ? INT64_MAX : now + *timeout;
-  c.engine.Pause(until, mode, now);
+  c.engine().Pause(until, mode, now);
   c.reply.Ok();
 }
 
-void ConnClientUnpause(ConnContext& c) {
-  c.engine.Unpause(c.worker);
+void ClientUnpause(CommandContext& c) {
+  c.engine().Unpause(c.worker);
   c.reply.Ok();
 }
 
-void ConnClientHelp(ConnContext& c) {
+void ClientHelp(CommandContext& c) {
   ReplyHelp(c.reply, "CLIENT",
             {
                 "GETNAME",
@@ -499,26 +487,26 @@ void ConnClientHelp(ConnContext& c) {
 
 void RegisterClientCommands(CommandTable& table) {
   table.Register({
-      {.name = "hello", .coordinated = CoordHello},
-      {.name = "auth", .conn = ConnAuth},
+      {.name = "hello", .handler = Hello},
+      {.name = "auth", .handler = Auth},
       {.name = "reset",
-       .coordinated = CoordReset,
+       .handler = Reset,
        .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
       {.name = "client",
        .subcommands =
-           {{.name = "client|getname", .conn = ConnClientGetName},
-            {.name = "client|id", .conn = ConnClientId},
-            {.name = "client|info", .conn = ConnClientInfo},
-            {.name = "client|list", .coordinated = CoordClientList},
-            {.name = "client|kill", .coordinated = CoordClientKill},
-            {.name = "client|setname", .conn = ConnClientSetName},
-            {.name = "client|setinfo", .conn = ConnClientSetInfo},
-            {.name = "client|no-evict", .conn = ConnClientNoEvict},
-            {.name = "client|no-touch", .coordinated = CoordClientNoTouch},
-            {.name = "client|reply", .conn = ConnClientReply, .flags = kCmdControlsReplies},
-            {.name = "client|pause", .conn = ConnClientPause},
-            {.name = "client|unpause", .conn = ConnClientUnpause},
-            {.name = "client|help", .conn = ConnClientHelp}}},
+           {{.name = "client|getname", .handler = ClientGetName},
+            {.name = "client|id", .handler = ClientId},
+            {.name = "client|info", .handler = ClientInfo},
+            {.name = "client|list", .handler = ClientList},
+            {.name = "client|kill", .handler = ClientKill},
+            {.name = "client|setname", .handler = ClientSetName},
+            {.name = "client|setinfo", .handler = ClientSetInfo},
+            {.name = "client|no-evict", .handler = ClientNoEvict},
+            {.name = "client|no-touch", .handler = ClientNoTouch},
+            {.name = "client|reply", .handler = ClientReply, .flags = kCmdControlsReplies},
+            {.name = "client|pause", .handler = ClientPause},
+            {.name = "client|unpause", .handler = ClientUnpause},
+            {.name = "client|help", .handler = ClientHelp}}},
   });
 }
 

@@ -18,21 +18,20 @@
 #include "server/engine/engine.h"
 #include "server/engine/memory_limit.h"
 #include "server/errors.h"
-#include "server/transaction/multi_shard.h"
 #include "storage/glob.h"
 
 namespace emberkv::server {
 namespace {
 
-void ConnConfigGet(ConnContext& c) {
+void ConfigGet(CommandContext& c) {
   std::vector<std::pair<std::string_view, std::string>> matches;
-  std::lock_guard lock(c.engine.config_mutex());
+  std::lock_guard lock(c.engine().config_mutex());
   for (size_t i = 2; i < c.args.size(); ++i) {
     for (const ConfigParam& param : ConfigParams()) {
       if (!storage::GlobMatch(c.args[i], param.name, /*nocase=*/true)) continue;
       bool seen = false;
       for (const auto& match : matches) seen |= match.first == param.name;
-      if (!seen) matches.emplace_back(param.name, *GetConfigParam(c.engine.config(), param.name));
+      if (!seen) matches.emplace_back(param.name, *GetConfigParam(c.engine().config(), param.name));
     }
   }
   c.reply.MapHeader(matches.size());
@@ -42,7 +41,7 @@ void ConnConfigGet(ConnContext& c) {
   }
 }
 
-void ConnConfigSet(ConnContext& c) {
+void ConfigSet(CommandContext& c) {
   if (c.args.size() % 2 != 0) return c.reply.Error(errors::kSyntax);
   // As Redis: names first (unknown, immutable, given twice), then values,
   // on a copy, so that CONFIG SET changes everything or nothing.
@@ -60,34 +59,32 @@ void ConnConfigSet(ConnContext& c) {
     if (!names.insert(found->name).second)
       return c.reply.Error(errors::ConfigSetFailed(c.args[i], "duplicate parameter"));
   }
-  std::lock_guard lock(c.engine.config_mutex());
-  ServerConfig copy = c.engine.config();
+  std::lock_guard lock(c.engine().config_mutex());
+  ServerConfig copy = c.engine().config();
   for (size_t i = 2; i < c.args.size(); i += 2) {
     if (std::optional<std::string> error = SetConfigParam(copy, c.args[i], c.args[i + 1])) {
       return c.reply.Error(errors::ConfigSetFailed(c.args[i], *error));
     }
   }
-  for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine.config(), c.args[i], c.args[i + 1]);
-  c.engine.set_auth_required(!c.engine.config().requirepass.empty());
+  for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine().config(), c.args[i], c.args[i + 1]);
+  c.engine().set_auth_required(!c.engine().config().requirepass.empty());
   // The memory limit and its policy live in every shard.
   for (std::string_view name : {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"}) {
     if (names.count(name)) {
-      PushMemoryPolicy(c.worker, ShardMemoryPolicy(c.engine.config(), c.engine.shard_count()));
+      ApplyMemoryPolicy(c.shards, ShardMemoryPolicy(c.engine().config(), c.engine().shard_count()));
       break;
     }
   }
   c.reply.Ok();
 }
 
-Task<void> CoordConfigResetStat(CoordContext& c) {
-  co_await ForEachShard(c, [](Worker& shard) {
-    shard.stats().ResetCounters();
-    shard.store().context().counters = storage::ShardCounters{};
-  });
+void ConfigResetStat(CommandContext& c) {
+  for (int w = 0; w < c.engine().worker_count(); ++w) c.engine().worker(w).stats().ResetCounters();
+  c.VisitShards([](Shard& shard) { shard.store().context().counters = storage::ShardCounters{}; });
   c.reply.Ok();
 }
 
-void ConnConfigHelp(ConnContext& c) {
+void ConfigHelp(CommandContext& c) {
   ReplyHelp(c.reply, "CONFIG",
             {
                 "GET <pattern>",
@@ -106,11 +103,11 @@ void ConnConfigHelp(ConnContext& c) {
 void RegisterConfigCommands(CommandTable& table) {
   table.Register({
       {.name = "config",
-       .subcommands = {{.name = "config|get", .conn = ConnConfigGet},
-                       {.name = "config|set", .conn = ConnConfigSet},
-                       {.name = "config|resetstat", .coordinated = CoordConfigResetStat},
-                       {.name = "config|help", .conn = ConnConfigHelp},
-                       {.name = "config|rewrite", .conn = ConnConfigRewrite}}},
+       .subcommands = {{.name = "config|get", .handler = ConfigGet},
+                       {.name = "config|set", .handler = ConfigSet, .flags = kCmdVisitsShards},
+                       {.name = "config|resetstat", .handler = ConfigResetStat, .flags = kCmdVisitsShards},
+                       {.name = "config|help", .handler = ConfigHelp},
+                       {.name = "config|rewrite", .handler = ConfigRewrite}}},
   });
 }
 

@@ -8,8 +8,8 @@ namespace emberkv::server {
 
 // Writes the file from a copy taken at once, so that the (slow) file work
 // does not read the shared configuration while CONFIG SET may change it.
-void ConnConfigRewrite(ConnContext& c) {
-  ServerConfig snapshot = c.engine.config();
+void ConfigRewrite(CommandContext& c) {
+  ServerConfig snapshot = c.engine().config();
   if (std::optional<std::string> error = RewriteConfigFile(snapshot))
     return c.reply.Error(errors::ConfigRewriteFailed(*error));
   c.reply.Ok();

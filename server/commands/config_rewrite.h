@@ -8,6 +8,6 @@
 namespace emberkv::server {
 
 // CONFIG REWRITE's handler, for the "config" container to declare.
-void ConnConfigRewrite(ConnContext& c);
+void ConfigRewrite(CommandContext& c);
 
 }  // namespace emberkv::server

@@ -9,9 +9,9 @@
 namespace emberkv::server {
 namespace {
 
-void ConnPing(ConnContext& c) {
+void Ping(CommandContext& c) {
   if (c.args.size() > 2) return c.reply.Error(errors::WrongArity("ping"));
-  if (c.connection.subscriptions() > 0 && !c.reply.resp3()) {
+  if (c.client->subscriptions() > 0 && !c.reply.resp3()) {
     // A subscribed RESP2 client gets PING's answer in the shape of a message.
     c.reply.ArrayHeader(2);
     c.reply.Bulk("pong");
@@ -22,28 +22,28 @@ void ConnPing(ConnContext& c) {
   c.reply.SimpleString("PONG");
 }
 
-void ConnEcho(ConnContext& c) { c.reply.Bulk(c.args[1]); }
+void Echo(CommandContext& c) { c.reply.Bulk(c.args[1]); }
 
-void ConnSelect(ConnContext& c) {
-  std::optional<int> index = DbIndexArg(c.args[1], c.engine.config().databases, c.reply);
+void Select(CommandContext& c) {
+  std::optional<int> index = DbIndexArg(c.args[1], c.engine().config().databases, c.reply);
   if (!index) return;
-  c.connection.set_db(*index);
+  c.client->set_db(*index);
   c.reply.Ok();
 }
 
-void ConnQuit(ConnContext& c) {
+void Quit(CommandContext& c) {
   c.reply.Ok();
-  c.connection.CloseAfterReply();
+  if (Connection* connection = c.client->connection()) connection->CloseAfterReply();
 }
 
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& table) {
   table.Register({
-      {.name = "ping", .conn = ConnPing, .flags = kCmdOkWhileSubscribed},
-      {.name = "echo", .conn = ConnEcho},
-      {.name = "select", .conn = ConnSelect},
-      {.name = "quit", .conn = ConnQuit, .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
+      {.name = "ping", .handler = Ping, .flags = kCmdOkWhileSubscribed},
+      {.name = "echo", .handler = Echo},
+      {.name = "select", .handler = Select},
+      {.name = "quit", .handler = Quit, .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
   });
 }
 

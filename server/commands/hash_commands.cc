@@ -1,6 +1,6 @@
 // Hash commands: HSET, HGET, HDEL, HINCRBY, HGETALL, HRANDFIELD, HSCAN, ...
-// Every one has a single key, so each is an OpHandler on the owning shard
-// calling storage/hash_ops.h.
+// Every one has a single key, read and written with storage/hash_ops.h in
+// the database of its shard (held while the handler runs).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -29,12 +29,12 @@ void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t
 
 // HSET and HMSET: sets the field-value pairs and returns how many fields
 // are new; nullopt after replying an error.
-std::optional<int64_t> SetPairs(OpContext& c) {
+std::optional<int64_t> SetPairs(CommandContext& c) {
   if (c.args.size() % 2 != 0) {
     c.reply.Error(errors::WrongArity(c.spec.name));
     return std::nullopt;
   }
-  storage::OpResult<int64_t> result = hashes::Set(c.db, c.args[1], c.args.subspan(2));
+  storage::OpResult<int64_t> result = hashes::Set(c.Db(1), c.Key(1), c.args.subspan(2));
   if (!result.ok()) {
     errors::ReplyStatus(c.reply, result.status);
     return std::nullopt;
@@ -42,31 +42,31 @@ std::optional<int64_t> SetPairs(OpContext& c) {
   return result.value;
 }
 
-void OpHSet(OpContext& c) {
+void HSet(CommandContext& c) {
   if (std::optional<int64_t> added = SetPairs(c)) c.reply.Integer(*added);
 }
 
-void OpHMSet(OpContext& c) {
+void HMSet(CommandContext& c) {
   if (SetPairs(c)) c.reply.Ok();
 }
 
-void OpHSetNx(OpContext& c) {
-  storage::OpResult<bool> result = hashes::SetNx(c.db, c.args[1], c.args[2], c.args[3]);
+void HSetNx(CommandContext& c) {
+  storage::OpResult<bool> result = hashes::SetNx(c.Db(1), c.Key(1), c.args[2], c.args[3]);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Integer(result.value ? 1 : 0);
 }
 
-void OpHGet(OpContext& c) {
+void HGet(CommandContext& c) {
   std::string_view value;
-  OpStatus status = hashes::Get(c.db, c.args[1], c.args[2], &value);
+  OpStatus status = hashes::Get(c.Db(1), c.Key(1), c.args[2], &value);
   if (status == OpStatus::kOk) return c.reply.Bulk(value);
   if (status == OpStatus::kNotFound) return c.reply.Null();
   errors::ReplyStatus(c.reply, status);
 }
 
-void OpHMGet(OpContext& c) {
+void HMGet(CommandContext& c) {
   std::vector<std::optional<std::string_view>> values;
-  OpStatus status = hashes::MGet(c.db, c.args[1], c.args.subspan(2), &values);
+  OpStatus status = hashes::MGet(c.Db(1), c.Key(1), c.args.subspan(2), &values);
   if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   c.reply.ArrayHeader(values.size());
   for (const auto& value : values) {
@@ -78,12 +78,12 @@ void OpHMGet(OpContext& c) {
   }
 }
 
-void OpHDel(OpContext& c) { ReplyInteger(c.reply, hashes::Del(c.db, c.args[1], c.args.subspan(2))); }
-void OpHLen(OpContext& c) { ReplyInteger(c.reply, hashes::Len(c.db, c.args[1])); }
-void OpHStrLen(OpContext& c) { ReplyInteger(c.reply, hashes::StrLen(c.db, c.args[1], c.args[2])); }
+void HDel(CommandContext& c) { ReplyInteger(c.reply, hashes::Del(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void HLen(CommandContext& c) { ReplyInteger(c.reply, hashes::Len(c.Db(1), c.Key(1))); }
+void HStrLen(CommandContext& c) { ReplyInteger(c.reply, hashes::StrLen(c.Db(1), c.Key(1), c.args[2])); }
 
-void OpHExists(OpContext& c) {
-  storage::OpResult<bool> result = hashes::Exists(c.db, c.args[1], c.args[2]);
+void HExists(CommandContext& c) {
+  storage::OpResult<bool> result = hashes::Exists(c.Db(1), c.Key(1), c.args[2]);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Integer(result.value ? 1 : 0);
 }
@@ -91,9 +91,9 @@ void OpHExists(OpContext& c) {
 // HKEYS, HVALS, HGETALL.
 enum class Part { kFields, kValues, kBoth };
 
-void ReplyAll(OpContext& c, Part part) {
+void ReplyAll(CommandContext& c, Part part) {
   const HashValue* hash;
-  OpStatus status = hashes::Read(c.db, c.args[1], &hash);
+  OpStatus status = hashes::Read(c.Db(1), c.Key(1), &hash);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   size_t n = status == OpStatus::kOk ? hash->size() : 0;
   if (part == Part::kBoth) {
@@ -108,37 +108,37 @@ void ReplyAll(OpContext& c, Part part) {
   });
 }
 
-void OpHKeys(OpContext& c) { ReplyAll(c, Part::kFields); }
-void OpHVals(OpContext& c) { ReplyAll(c, Part::kValues); }
-void OpHGetAll(OpContext& c) { ReplyAll(c, Part::kBoth); }
+void HKeys(CommandContext& c) { ReplyAll(c, Part::kFields); }
+void HVals(CommandContext& c) { ReplyAll(c, Part::kValues); }
+void HGetAll(CommandContext& c) { ReplyAll(c, Part::kBoth); }
 
-void OpHIncrBy(OpContext& c) {
+void HIncrBy(CommandContext& c) {
   std::optional<int64_t> delta = IntArg(c.args[3], c.reply);
   if (!delta) return;
-  storage::OpResult<int64_t> result = hashes::IncrBy(c.db, c.args[1], c.args[2], *delta);
+  storage::OpResult<int64_t> result = hashes::IncrBy(c.Db(1), c.Key(1), c.args[2], *delta);
   if (result.status == OpStatus::kNotInteger) return c.reply.Error(errors::kHashValueNotInteger);
   ReplyInteger(c.reply, result);
 }
 
-void OpHIncrByFloat(OpContext& c) {
+void HIncrByFloat(CommandContext& c) {
   long double delta;
   if (!base::ParseLongDouble(c.args[3], &delta)) return c.reply.Error(errors::kNotFloat);
   // Redis refuses an infinite increment before it looks at the key.
   if (std::isnan(delta) || std::isinf(delta)) return c.reply.Error(errors::kIncrementNanOrInfinity);
-  storage::OpResult<std::string> result = hashes::IncrByFloat(c.db, c.args[1], c.args[2], delta);
+  storage::OpResult<std::string> result = hashes::IncrByFloat(c.Db(1), c.Key(1), c.args[2], delta);
   if (result.status == OpStatus::kNotFloat) return c.reply.Error(errors::kHashValueNotFloat);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Bulk(result.value);
 }
 
-void OpHRandField(OpContext& c) {
+void HRandField(CommandContext& c) {
   if (c.args.size() > 4 || (c.args.size() == 4 && !Is(c.args[3], "WITHVALUES"))) {
     return c.reply.Error(errors::kSyntax);
   }
   std::mt19937_64& rng = CollectionRng();
   if (c.args.size() == 2) {
     const HashValue* hash;
-    OpStatus status = hashes::Read(c.db, c.args[1], &hash);
+    OpStatus status = hashes::Read(c.Db(1), c.Key(1), &hash);
     if (status == OpStatus::kNotFound) return c.reply.Null();
     if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
     return c.reply.Bulk(hash->Random(rng()).first);
@@ -147,7 +147,7 @@ void OpHRandField(OpContext& c) {
   if (!count) return;
   bool with_values = c.args.size() == 4;
   const HashValue* hash;
-  OpStatus status = hashes::Read(c.db, c.args[1], &hash);
+  OpStatus status = hashes::Read(c.Db(1), c.Key(1), &hash);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   if (status == OpStatus::kNotFound || *count == 0) return c.reply.EmptyArray();
   auto reply_pair = [&](std::string_view field, std::string_view value) {
@@ -181,9 +181,9 @@ void OpHRandField(OpContext& c) {
   for (size_t i = 0; i < n; ++i) reply_pair(all[i].first, all[i].second);
 }
 
-void OpHScan(OpContext& c) {
+void HScan(CommandContext& c) {
   const HashValue* hash;
-  OpStatus status = hashes::Read(c.db, c.args[1], &hash);
+  OpStatus status = hashes::Read(c.Db(1), c.Key(1), &hash);
   std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
   if (!scan) return;
   std::vector<std::string_view> found;
@@ -205,22 +205,22 @@ void OpHScan(OpContext& c) {
 
 void RegisterHashCommands(CommandTable& table) {
   table.Register({
-      {.name = "hset", .op = OpHSet},
-      {.name = "hmset", .op = OpHMSet},
-      {.name = "hsetnx", .op = OpHSetNx},
-      {.name = "hget", .op = OpHGet},
-      {.name = "hmget", .op = OpHMGet},
-      {.name = "hdel", .op = OpHDel},
-      {.name = "hexists", .op = OpHExists},
-      {.name = "hlen", .op = OpHLen},
-      {.name = "hstrlen", .op = OpHStrLen},
-      {.name = "hkeys", .op = OpHKeys},
-      {.name = "hvals", .op = OpHVals},
-      {.name = "hgetall", .op = OpHGetAll},
-      {.name = "hincrby", .op = OpHIncrBy},
-      {.name = "hincrbyfloat", .op = OpHIncrByFloat},
-      {.name = "hrandfield", .op = OpHRandField},
-      {.name = "hscan", .op = OpHScan},
+      {.name = "hset", .handler = HSet},
+      {.name = "hmset", .handler = HMSet},
+      {.name = "hsetnx", .handler = HSetNx},
+      {.name = "hget", .handler = HGet},
+      {.name = "hmget", .handler = HMGet},
+      {.name = "hdel", .handler = HDel},
+      {.name = "hexists", .handler = HExists},
+      {.name = "hlen", .handler = HLen},
+      {.name = "hstrlen", .handler = HStrLen},
+      {.name = "hkeys", .handler = HKeys},
+      {.name = "hvals", .handler = HVals},
+      {.name = "hgetall", .handler = HGetAll},
+      {.name = "hincrby", .handler = HIncrBy},
+      {.name = "hincrbyfloat", .handler = HIncrByFloat},
+      {.name = "hrandfield", .handler = HRandField},
+      {.name = "hscan", .handler = HScan},
   });
 }
 

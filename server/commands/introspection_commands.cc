@@ -238,18 +238,18 @@ const CommandSpec* FindByFullName(std::string_view name) {
   return CommandTable::FindSubcommand(*container, name.substr(bar + 1));
 }
 
-void ConnCommand(ConnContext& c) {
+void Command(CommandContext& c) {
   const auto& commands = CommandTable::Get().commands();
   c.reply.ArrayHeader(commands.size());
   for (const auto& spec : commands) ReplyCommandInfo(c.reply, *spec);
 }
 
-void ConnCommandCount(ConnContext& c) {
+void CommandCount(CommandContext& c) {
   c.reply.Integer(static_cast<int64_t>(CommandTable::Get().commands().size()));
 }
 
-void ConnCommandInfo(ConnContext& c) {
-  if (c.args.size() == 2) return ConnCommand(c);
+void CommandInfo(CommandContext& c) {
+  if (c.args.size() == 2) return Command(c);
   c.reply.ArrayHeader(c.args.size() - 2);
   for (size_t i = 2; i < c.args.size(); ++i) {
     const CommandSpec* spec = FindByFullName(c.args[i]);
@@ -261,7 +261,7 @@ void ConnCommandInfo(ConnContext& c) {
   }
 }
 
-void ConnCommandDocs(ConnContext& c) {
+void CommandDocs(CommandContext& c) {
   std::vector<const CommandSpec*> specs;
   if (c.args.size() == 2) {
     for (const auto& spec : CommandTable::Get().commands()) specs.push_back(spec.get());
@@ -283,7 +283,7 @@ struct FoundKey {
   uint16_t flags;  // KeySpecFlag
 };
 
-void ReplyKeys(ConnContext& c, bool with_flags) {
+void ReplyKeys(CommandContext& c, bool with_flags) {
   ArgList line = c.args.subspan(2);
   const CommandSpec* spec = CommandTable::Get().Find(line[0]);
   if (spec && !spec->subcommands.empty() && line.size() >= 2) {
@@ -326,10 +326,10 @@ void ReplyKeys(ConnContext& c, bool with_flags) {
   }
 }
 
-void ConnCommandGetKeys(ConnContext& c) { ReplyKeys(c, false); }
-void ConnCommandGetKeysAndFlags(ConnContext& c) { ReplyKeys(c, true); }
+void CommandGetKeys(CommandContext& c) { ReplyKeys(c, false); }
+void CommandGetKeysAndFlags(CommandContext& c) { ReplyKeys(c, true); }
 
-void ConnCommandList(ConnContext& c) {
+void CommandList(CommandContext& c) {
   enum { kAll, kModule, kAclCat, kPattern } filter = kAll;
   std::string_view value;
   if (c.args.size() == 5 && Is(c.args[2], "FILTERBY")) {
@@ -369,7 +369,7 @@ void ConnCommandList(ConnContext& c) {
   for (std::string_view name : names) c.reply.Bulk(name);
 }
 
-void ConnCommandHelp(ConnContext& c) {
+void CommandHelp(CommandContext& c) {
   ReplyHelp(c.reply, "COMMAND",
             {
                 "(no subcommand)",
@@ -398,14 +398,14 @@ void ConnCommandHelp(ConnContext& c) {
 void RegisterIntrospectionCommands(CommandTable& table) {
   table.Register({
       {.name = "command",
-       .conn = ConnCommand,
-       .subcommands = {{.name = "command|count", .conn = ConnCommandCount},
-                       {.name = "command|docs", .conn = ConnCommandDocs},
-                       {.name = "command|getkeys", .conn = ConnCommandGetKeys},
-                       {.name = "command|getkeysandflags", .conn = ConnCommandGetKeysAndFlags},
-                       {.name = "command|help", .conn = ConnCommandHelp},
-                       {.name = "command|info", .conn = ConnCommandInfo},
-                       {.name = "command|list", .conn = ConnCommandList}}},
+       .handler = Command,
+       .subcommands = {{.name = "command|count", .handler = CommandCount},
+                       {.name = "command|docs", .handler = CommandDocs},
+                       {.name = "command|getkeys", .handler = CommandGetKeys},
+                       {.name = "command|getkeysandflags", .handler = CommandGetKeysAndFlags},
+                       {.name = "command|help", .handler = CommandHelp},
+                       {.name = "command|info", .handler = CommandInfo},
+                       {.name = "command|list", .handler = CommandList}}},
   });
 }
 

@@ -1,9 +1,7 @@
 #include "server/commands/multi_pop.h"
 
 #include "server/commands/arg_parsing.h"
-#include "server/engine/worker.h"
 #include "server/errors.h"
-#include "server/transaction/multi_shard.h"
 #include "base/numbers.h"
 
 namespace emberkv::server {
@@ -67,23 +65,15 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
   return parsed;
 }
 
-Task<ReadyKey> LockAndFindReady(CoordContext& c, MultiShardLock& lock, const std::vector<int>& key_indices,
-                                storage::ValueType kind) {
-  // What each key holds, noted as its shard is locked; nothing changes them
-  // after that until the lock is released.
-  std::vector<storage::OpStatus> state(c.args.size(), storage::OpStatus::kNotFound);
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) {
-      storage::Database::Slot slot;
-      if (!db.Find(c.args[i], &slot, storage::LookupMode::kWrite)) continue;
-      state[i] = db.EntryAt(slot).type() == kind ? storage::OpStatus::kOk : storage::OpStatus::kWrongType;
-    }
-  });
+ReadyKey FindReady(CommandContext& c, const std::vector<int>& key_indices, storage::ValueType kind) {
   for (int i : key_indices) {
-    if (state[i] != storage::OpStatus::kNotFound) co_return ReadyKey{i, state[i]};
+    storage::Database::Slot slot;
+    storage::Database& db = c.Db(i);
+    if (!db.Find(c.Key(i), &slot, storage::LookupMode::kWrite)) continue;
+    bool ready = db.EntryAt(slot).type() == kind;
+    return ReadyKey{i, ready ? storage::OpStatus::kOk : storage::OpStatus::kWrongType};
   }
-  co_return ReadyKey{};
+  return ReadyKey{};
 }
 
 }  // namespace emberkv::server

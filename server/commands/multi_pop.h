@@ -1,7 +1,8 @@
 // What the popping commands over several keys share (LMPOP, BLPOP, BLMPOP,
 // BZPOPMIN, BZMPOP, ...): the "numkeys key... where [COUNT n]" syntax with
-// Redis's errors, and the search, under the keys' locks, for the first key
-// in argument order that holds something to pop.
+// Redis's errors, and the search for the first key in argument order that
+// holds something to pop, each key looked up in its own shard's database
+// (all of them held while the command runs).
 #pragma once
 
 #include <cstdint>
@@ -11,13 +12,10 @@
 
 #include "protocol/reply_builder.h"
 #include "server/command.h"
-#include "server/engine/task.h"
 #include "storage/entry.h"
 #include "storage/op_status.h"
 
 namespace emberkv::server {
-
-class MultiShardLock;
 
 // "numkeys key [key ...] <where> [COUNT count]" starting at args[numkeys_index].
 struct MultiPopArgs {
@@ -38,9 +36,8 @@ struct ReadyKey {
   int index = -1;
   storage::OpStatus status = storage::OpStatus::kNotFound;
 };
-// Acquires `lock` (exclusive, on the keys at `key_indices` and maybe more)
-// and finds the ReadyKey among `key_indices`, in their order.
-Task<ReadyKey> LockAndFindReady(CoordContext& c, MultiShardLock& lock, const std::vector<int>& key_indices,
-                                storage::ValueType kind);
+// The ReadyKey among `key_indices`, in their order. Keys are looked up as
+// for a write, as Redis does: no keyspace hit or miss is counted.
+ReadyKey FindReady(CommandContext& c, const std::vector<int>& key_indices, storage::ValueType kind);
 
 }  // namespace emberkv::server

@@ -16,18 +16,19 @@ namespace {
 
 // The entry at args[2] without touching its access clock; replies
 // nil and returns false when absent.
-bool FindKey(OpContext& c, storage::Database::Slot* slot) {
-  if (c.db.Find(c.args[2], slot, storage::LookupMode::kReadNoTouch)) return true;
+bool FindKey(CommandContext& c, storage::Database::Slot* slot) {
+  if (c.Db(2).Find(c.Key(2), slot, storage::LookupMode::kReadNoTouch)) return true;
   c.reply.Null();
   return false;
 }
 
-void OpObjectEncoding(OpContext& c) {
+void ObjectEncoding(CommandContext& c) {
   storage::Database::Slot slot;
   if (!FindKey(c, &slot)) return;
-  storage::Entry entry = c.db.EntryAt(slot);
+  storage::Database& db = c.Db(2);
+  storage::Entry entry = db.EntryAt(slot);
   if (entry.type() != storage::ValueType::kString) {
-    return c.reply.Bulk(c.db.ObjectAt(slot)->EncodingName());
+    return c.reply.Bulk(db.ObjectAt(slot)->EncodingName());
   }
   std::string_view value = entry.string_value();
   int64_t ignored;
@@ -35,13 +36,13 @@ void OpObjectEncoding(OpContext& c) {
   c.reply.Bulk(value.size() <= 44 ? "embstr" : "raw");
 }
 
-void OpObjectRefCount(OpContext& c) {
+void ObjectRefCount(CommandContext& c) {
   storage::Database::Slot slot;
   if (!FindKey(c, &slot)) return;
   c.reply.Integer(1);  // no value is shared between keys
 }
 
-void ConnObjectHelp(ConnContext& c) {
+void ObjectHelp(CommandContext& c) {
   ReplyHelp(c.reply, "OBJECT",
             {"ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
              "    associated with a <key>.",
@@ -54,9 +55,9 @@ void ConnObjectHelp(ConnContext& c) {
 void RegisterObjectCommands(CommandTable& table) {
   table.Register({
       {.name = "object",
-       .subcommands = {{.name = "object|encoding", .op = OpObjectEncoding},
-                       {.name = "object|refcount", .op = OpObjectRefCount},
-                       {.name = "object|help", .conn = ConnObjectHelp}}},
+       .subcommands = {{.name = "object|encoding", .handler = ObjectEncoding},
+                       {.name = "object|refcount", .handler = ObjectRefCount},
+                       {.name = "object|help", .handler = ObjectHelp}}},
   });
 }
 

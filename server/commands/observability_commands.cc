@@ -1,7 +1,6 @@
-// SLOWLOG and LATENCY: the slow log and the latency monitor, kept by every
-// worker for the commands it runs (observability/worker_records.h) and
-// merged here when asked. Figures are gathered by visiting each shard; no
-// lock is needed, as for INFO.
+// SLOWLOG and LATENCY: the slow log and the latency monitor, one of each
+// for the server (observability/records.h), and the commands' latency
+// histograms, read from every loop's counters (stats.h).
 //
 // LATENCY covers LATEST, HISTORY, RESET and HISTOGRAM: its events are the
 // "command" and "fast-command" samples above latency-monitor-threshold, fed
@@ -20,37 +19,36 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/observability/latency_histogram.h"
-#include "server/observability/worker_records.h"
+#include "server/observability/records.h"
 #include "server/stats.h"
-#include "server/transaction/multi_shard.h"
 
 namespace emberkv::server {
 namespace {
 
 // ---- SLOWLOG ----
 
-Task<void> CoordSlowlogGet(CoordContext& c) {
+void SlowlogGet(CommandContext& c) {
   int64_t count = 10;
   if (c.args.size() > 3) {
-    co_return c.reply.Error(errors::SubcommandSyntax(c.args[1], "slowlog"));
+    return c.reply.Error(errors::SubcommandSyntax(c.args[1], "slowlog"));
   }
   if (c.args.size() == 3) {
     std::optional<int64_t> parsed = IntArg(c.args[2], c.reply, errors::kSlowlogCount);
-    if (!parsed) co_return;
-    if (*parsed < -1) co_return c.reply.Error(errors::kSlowlogCount);
+    if (!parsed) return;
+    if (*parsed < -1) return c.reply.Error(errors::kSlowlogCount);
     count = *parsed;
   }
-  size_t max_len = static_cast<size_t>(c.engine.config().slowlog_max_len.load());
+  size_t max_len = static_cast<size_t>(c.engine().config().slowlog_max_len.load());
   size_t wanted = count < 0 ? max_len : std::min(static_cast<size_t>(count), max_len);
-  std::vector<std::vector<SlowlogEntry>> logs;
-  co_await ForEachShard(c, [&](Worker& shard) {
-    const auto& entries = shard.records().slowlog.entries();
-    size_t n = std::min(entries.size(), wanted);
-    logs.emplace_back(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(n));
-  });
-  std::vector<SlowlogEntry> merged = MergeSlowlogs(logs, wanted);
-  c.reply.ArrayHeader(merged.size());
-  for (const SlowlogEntry& entry : merged) {
+  std::vector<SlowlogEntry> newest;
+  {
+    Records& records = c.engine().records();
+    std::lock_guard lock(records.mutex);
+    const auto& entries = records.slowlog.entries();
+    newest.assign(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(std::min(entries.size(), wanted)));
+  }
+  c.reply.ArrayHeader(newest.size());
+  for (const SlowlogEntry& entry : newest) {
     c.reply.ArrayHeader(6);
     c.reply.Integer(static_cast<int64_t>(entry.id));
     c.reply.Integer(entry.timestamp_s);
@@ -62,20 +60,22 @@ Task<void> CoordSlowlogGet(CoordContext& c) {
   }
 }
 
-Task<void> CoordSlowlogLen(CoordContext& c) {
-  size_t length = 0;
-  co_await ForEachShard(c, [&](Worker& shard) { length += shard.records().slowlog.entries().size(); });
-  // Each worker keeps the newest slowlog-max-len; the log is the newest of all.
-  length = std::min(length, static_cast<size_t>(c.engine.config().slowlog_max_len.load()));
-  c.reply.Integer(static_cast<int64_t>(length));
+void SlowlogLen(CommandContext& c) {
+  Records& records = c.engine().records();
+  std::lock_guard lock(records.mutex);
+  c.reply.Integer(static_cast<int64_t>(records.slowlog.entries().size()));
 }
 
-Task<void> CoordSlowlogReset(CoordContext& c) {
-  co_await ForEachShard(c, [](Worker& shard) { shard.records().slowlog.Reset(); });
+void SlowlogReset(CommandContext& c) {
+  Records& records = c.engine().records();
+  {
+    std::lock_guard lock(records.mutex);
+    records.slowlog.Reset();
+  }
   c.reply.Ok();
 }
 
-void ConnSlowlogHelp(ConnContext& c) {
+void SlowlogHelp(CommandContext& c) {
   ReplyHelp(c.reply, "SLOWLOG",
                  {"GET [<count>]",
                   "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
@@ -90,24 +90,20 @@ void ConnSlowlogHelp(ConnContext& c) {
 
 // ---- LATENCY ----
 
-Task<void> CoordLatencyLatest(CoordContext& c) {
+void LatencyLatest(CommandContext& c) {
   struct Latest {
     LatencySample sample;
     uint64_t max_ms = 0;
   };
   std::map<std::string, Latest> events;
-  co_await ForEachShard(c, [&](Worker& shard) {
-    for (const auto& [event, series] : shard.records().latency.events()) {
+  {
+    Records& records = c.engine().records();
+    std::lock_guard lock(records.mutex);
+    for (const auto& [event, series] : records.latency.events()) {
       if (series.samples.empty()) continue;
-      Latest& merged = events[event];
-      const LatencySample& last = series.samples.back();
-      if (last.time_s > merged.sample.time_s ||
-          (last.time_s == merged.sample.time_s && last.latency_ms > merged.sample.latency_ms)) {
-        merged.sample = last;
-      }
-      merged.max_ms = std::max(merged.max_ms, series.max_ms);
+      events[event] = Latest{series.samples.back(), series.max_ms};
     }
-  });
+  }
   c.reply.ArrayHeader(events.size());
   for (const auto& [event, latest] : events) {
     c.reply.ArrayHeader(4);
@@ -118,43 +114,34 @@ Task<void> CoordLatencyLatest(CoordContext& c) {
   }
 }
 
-Task<void> CoordLatencyHistory(CoordContext& c) {
-  std::string event(c.args[2]);
-  std::vector<LatencySeries> copies;
-  co_await ForEachShard(c, [&](Worker& shard) {
-    const auto& events = shard.records().latency.events();
-    if (auto it = events.find(event); it != events.end()) copies.push_back(it->second);
-  });
-  std::vector<const LatencySeries*> series;
-  for (const LatencySeries& copy : copies) series.push_back(&copy);
-  LatencySeries merged = MergeLatencySeries(series);
-  c.reply.ArrayHeader(merged.samples.size());
-  for (const LatencySample& sample : merged.samples) {
+void LatencyHistory(CommandContext& c) {
+  LatencySeries series;
+  {
+    Records& records = c.engine().records();
+    std::lock_guard lock(records.mutex);
+    const auto& events = records.latency.events();
+    if (auto it = events.find(c.args[2]); it != events.end()) series = it->second;
+  }
+  c.reply.ArrayHeader(series.samples.size());
+  for (const LatencySample& sample : series.samples) {
     c.reply.ArrayHeader(2);
     c.reply.Integer(sample.time_s);
     c.reply.Integer(static_cast<int64_t>(sample.latency_ms));
   }
 }
 
-Task<void> CoordLatencyReset(CoordContext& c) {
+void LatencyReset(CommandContext& c) {
   std::vector<std::string> events;
   for (size_t i = 2; i < c.args.size(); ++i) events.emplace_back(c.args[i]);
-  // An event counts once however many workers had it.
-  std::set<std::string> reset;
-  co_await ForEachShard(c, [&](Worker& shard) {
-    const auto& had = shard.records().latency.events();
-    for (const auto& [event, series] : had) {
-      if (events.empty() || std::find(events.begin(), events.end(), event) != events.end()) reset.insert(event);
-    }
-    shard.records().latency.Reset(events);
-  });
-  c.reply.Integer(static_cast<int64_t>(reset.size()));
+  Records& records = c.engine().records();
+  std::lock_guard lock(records.mutex);
+  c.reply.Integer(static_cast<int64_t>(records.latency.Reset(events)));
 }
 
 // Redis 7's cumulative distribution: for the buckets 1, 2, 4, ... µs, how
 // many calls took at most that long, listing only buckets where the count
 // grows.
-Task<void> CoordLatencyHistogram(CoordContext& c) {
+void LatencyHistogramCommand(CommandContext& c) {
   const CommandTable& table = CommandTable::Get();
   std::vector<const CommandSpec*> wanted;
   if (c.args.size() > 2) {
@@ -174,13 +161,14 @@ Task<void> CoordLatencyHistogram(CoordContext& c) {
     wanted = table.by_id();
   }
   std::map<std::string_view, LatencyHistogram> merged;
-  co_await ForEachShard(c, [&](Worker& shard) {
+  for (int w = 0; w < c.engine().worker_count(); ++w) {
+    const WorkerStats& stats = c.engine().worker(w).stats();
     for (const CommandSpec* spec : wanted) {
-      const LatencyHistogram* histogram = shard.stats().commands[spec->id].latency.get();
+      const LatencyHistogram* histogram = stats.commands[spec->id].latency.get();
       if (!histogram || histogram->count() == 0) continue;
       merged[spec->name].Merge(*histogram);
     }
-  });
+  }
   c.reply.MapHeader(merged.size());
   for (const auto& [name, histogram] : merged) {
     c.reply.Bulk(name);
@@ -204,7 +192,7 @@ Task<void> CoordLatencyHistogram(CoordContext& c) {
   }
 }
 
-void ConnLatencyHelp(ConnContext& c) {
+void LatencyHelp(CommandContext& c) {
   ReplyHelp(c.reply, "LATENCY",
                  {"HISTORY <event>",
                   "    Return time-latency samples for the <event> class.",
@@ -225,16 +213,16 @@ void ConnLatencyHelp(ConnContext& c) {
 void RegisterObservabilityCommands(CommandTable& table) {
   table.Register({
       {.name = "slowlog",
-       .subcommands = {{.name = "slowlog|get", .coordinated = CoordSlowlogGet},
-                       {.name = "slowlog|len", .coordinated = CoordSlowlogLen},
-                       {.name = "slowlog|reset", .coordinated = CoordSlowlogReset},
-                       {.name = "slowlog|help", .conn = ConnSlowlogHelp}}},
+       .subcommands = {{.name = "slowlog|get", .handler = SlowlogGet},
+                       {.name = "slowlog|len", .handler = SlowlogLen},
+                       {.name = "slowlog|reset", .handler = SlowlogReset},
+                       {.name = "slowlog|help", .handler = SlowlogHelp}}},
       {.name = "latency",
-       .subcommands = {{.name = "latency|latest", .coordinated = CoordLatencyLatest},
-                       {.name = "latency|history", .coordinated = CoordLatencyHistory},
-                       {.name = "latency|reset", .coordinated = CoordLatencyReset},
-                       {.name = "latency|histogram", .coordinated = CoordLatencyHistogram},
-                       {.name = "latency|help", .conn = ConnLatencyHelp}}},
+       .subcommands = {{.name = "latency|latest", .handler = LatencyLatest},
+                       {.name = "latency|history", .handler = LatencyHistory},
+                       {.name = "latency|reset", .handler = LatencyReset},
+                       {.name = "latency|histogram", .handler = LatencyHistogramCommand},
+                       {.name = "latency|help", .handler = LatencyHelp}}},
   });
 }
 

@@ -13,13 +13,12 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/info.h"
-#include "server/transaction/multi_shard.h"
 #include "storage/glob.h"
 
 namespace emberkv::server {
 namespace {
 
-void ConnTime(ConnContext& c) {
+void Time(CommandContext& c) {
   timeval tv;
   gettimeofday(&tv, nullptr);
   c.reply.ArrayHeader(2);
@@ -30,7 +29,7 @@ void ConnTime(ConnContext& c) {
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], checked as Redis does: every
 // word known, ABORT alone, not both NOSAVE and SAVE; anything else is a
 // syntax error and the server keeps running.
-void ConnShutdown(ConnContext& c) {
+void Shutdown(CommandContext& c) {
   bool nosave = false, save = false, other = false, abort = false;
   for (size_t i = 1; i < c.args.size(); ++i) {
     std::string_view opt = c.args[i];
@@ -52,22 +51,20 @@ void ConnShutdown(ConnContext& c) {
   // Nothing is ever in progress here: a shutdown happens at once.
   if (abort) return c.reply.Error(errors::kNoShutdownInProgress);
   // Like Redis, a successful SHUTDOWN sends no reply: the connection closes.
-  c.engine.RequestShutdown();
+  c.engine().RequestShutdown();
 }
 
-Task<void> CoordInfo(CoordContext& c) {
-  std::vector<std::string_view> sections(c.args.begin() + 1, c.args.end());
-  std::string text = co_await BuildInfo(c, sections);
-  c.reply.Verbatim("txt", text);
+void Info(CommandContext& c) {
+  c.reply.Verbatim("txt", BuildInfo(c, c.args.subspan(1)));
 }
 
 }  // namespace
 
 void RegisterServerCommands(CommandTable& table) {
   table.Register({
-      {.name = "time", .conn = ConnTime},
-      {.name = "shutdown", .conn = ConnShutdown},
-      {.name = "info", .coordinated = CoordInfo},
+      {.name = "time", .handler = Time},
+      {.name = "shutdown", .handler = Shutdown},
+      {.name = "info", .handler = Info, .flags = kCmdVisitsShards},
   });
 }
 

@@ -1,10 +1,9 @@
-// Set commands: SADD, SREM, SPOP, SRANDMEMBER, SSCAN, ... on one key as
-// OpHandlers on the owning shard, and the multi-key SMOVE, SINTER, SUNION,
-// SDIFF (with their STORE forms) and SINTERCARD, which also have coordinated
-// forms: when their keys span shards they lock every key (exclusively when
-// they write), gather the members, compute on the client's worker and write
-// the result on the destination's shard before letting go, so that nobody
-// sees a half-done SUNIONSTORE or an SMOVE's member in both sets or neither.
+// Set commands: SADD, SREM, SPOP, SRANDMEMBER, SSCAN, ... on one key, and
+// the multi-key SMOVE, SINTER, SUNION, SDIFF (with their STORE forms) and
+// SINTERCARD. Every key is read and written in the database of its own
+// shard; the executor holds all of those shards while the handler runs, so
+// nobody sees a half-done SUNIONSTORE or an SMOVE's member in both sets or
+// neither.
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -13,9 +12,7 @@
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
-#include "server/engine/engine.h"
 #include "server/errors.h"
-#include "server/transaction/multi_shard.h"
 #include "storage/set_ops.h"
 
 namespace emberkv::server {
@@ -39,38 +36,38 @@ void ReplyMembers(protocol::ReplyBuilder& reply, const std::vector<std::string>&
   for (const std::string& m : members) reply.Bulk(m);
 }
 
-void OpSAdd(OpContext& c) { ReplyInteger(c.reply, sets::Add(c.db, c.args[1], c.args.subspan(2))); }
-void OpSRem(OpContext& c) { ReplyInteger(c.reply, sets::Remove(c.db, c.args[1], c.args.subspan(2))); }
-void OpSCard(OpContext& c) { ReplyInteger(c.reply, sets::Card(c.db, c.args[1])); }
+void SAdd(CommandContext& c) { ReplyInteger(c.reply, sets::Add(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void SRem(CommandContext& c) { ReplyInteger(c.reply, sets::Remove(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void SCard(CommandContext& c) { ReplyInteger(c.reply, sets::Card(c.Db(1), c.Key(1))); }
 
-void OpSIsMember(OpContext& c) {
-  storage::OpResult<bool> result = sets::IsMember(c.db, c.args[1], c.args[2]);
+void SIsMember(CommandContext& c) {
+  storage::OpResult<bool> result = sets::IsMember(c.Db(1), c.Key(1), c.args[2]);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Integer(result.value ? 1 : 0);
 }
 
-void OpSMIsMember(OpContext& c) {
+void SMIsMember(CommandContext& c) {
   const SetValue* set = nullptr;
-  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  OpStatus status = sets::Read(c.Db(1), c.Key(1), &set);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   c.reply.ArrayHeader(c.args.size() - 2);
   for (size_t i = 2; i < c.args.size(); ++i) c.reply.Integer(set && set->Contains(c.args[i]) ? 1 : 0);
 }
 
-void OpSMembers(OpContext& c) {
+void SMembers(CommandContext& c) {
   const SetValue* set;
-  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  OpStatus status = sets::Read(c.Db(1), c.Key(1), &set);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   if (status == OpStatus::kNotFound) return c.reply.SetHeader(0);
   c.reply.SetHeader(set->size());
   set->ForEach([&](std::string_view m) { c.reply.Bulk(m); });
 }
 
-void OpSPop(OpContext& c) {
+void SPop(CommandContext& c) {
   if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
   std::mt19937_64& rng = CollectionRng();
   if (c.args.size() == 2) {
-    storage::OpResult<std::vector<std::string>> popped = sets::Pop(c.db, c.args[1], 1, rng);
+    storage::OpResult<std::vector<std::string>> popped = sets::Pop(c.Db(1), c.Key(1), 1, rng);
     if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
     if (popped.value.empty()) return c.reply.Null();
     return c.reply.Bulk(popped.value[0]);
@@ -79,31 +76,31 @@ void OpSPop(OpContext& c) {
   if (!count) return;
   if (*count < 0) return c.reply.Error(errors::kNotPositive);
   storage::OpResult<std::vector<std::string>> popped =
-      sets::Pop(c.db, c.args[1], static_cast<uint64_t>(*count), rng);
+      sets::Pop(c.Db(1), c.Key(1), static_cast<uint64_t>(*count), rng);
   if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
   ReplyMembers(c.reply, popped.value, true);
 }
 
-void OpSRandMember(OpContext& c) {
+void SRandMember(CommandContext& c) {
   if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
   std::mt19937_64& rng = CollectionRng();
   if (c.args.size() == 2) {
     const SetValue* set;
-    OpStatus status = sets::Read(c.db, c.args[1], &set);
+    OpStatus status = sets::Read(c.Db(1), c.Key(1), &set);
     if (status == OpStatus::kNotFound) return c.reply.Null();
     if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
     return c.reply.Bulk(set->Random(rng()));
   }
   std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
   if (!count) return;
-  storage::OpResult<std::vector<std::string>> members = sets::RandomMembers(c.db, c.args[1], *count, rng);
+  storage::OpResult<std::vector<std::string>> members = sets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
   if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
   ReplyMembers(c.reply, members.value, false);
 }
 
-void OpSScan(OpContext& c) {
+void SScan(CommandContext& c) {
   const SetValue* set;
-  OpStatus status = sets::Read(c.db, c.args[1], &set);
+  OpStatus status = sets::Read(c.Db(1), c.Key(1), &set);
   std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
   if (!scan) return;
   std::vector<std::string> found;
@@ -125,43 +122,9 @@ void ReplyMove(protocol::ReplyBuilder& reply, const storage::OpResult<bool>& res
   reply.Integer(result.value ? 1 : 0);
 }
 
-void OpSMove(OpContext& c) { ReplyMove(c.reply, sets::Move(c.db, c.args[1], c.args[2], c.args[3])); }
-
-Task<void> CoordSMove(CoordContext& c) {
-  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
-  co_await lock.Acquire();
-  int from_shard = c.engine.ShardOfKey(c.args[1]);
-  int to_shard = c.engine.ShardOfKey(c.args[2]);
-  OpStatus from_status = OpStatus::kOk;
-  bool member = false;
-  co_await lock.Run(from_shard, [&](Worker& shard) {
-    const SetValue* set;
-    from_status = sets::Read(shard.store().db(c.db), c.args[1], &set);
-    member = from_status == OpStatus::kOk && set->Contains(c.args[3]);
-  });
-  OpStatus to_status = OpStatus::kNotFound;
-  if (from_status != OpStatus::kNotFound) {
-    co_await lock.Run(to_shard, [&](Worker& shard) {
-      const SetValue* set;
-      to_status = sets::Read(shard.store().db(c.db), c.args[2], &set);
-    });
-  }
-  storage::OpResult<bool> result = false;
-  if (from_status == OpStatus::kWrongType || to_status == OpStatus::kWrongType) {
-    result = OpStatus::kWrongType;
-  } else if (from_status == OpStatus::kOk && member) {
-    co_await lock.Run(from_shard, [&](Worker& shard) {
-      std::string_view one[] = {c.args[3]};
-      sets::Remove(shard.store().db(c.db), c.args[1], one);
-    });
-    co_await lock.Run(to_shard, [&](Worker& shard) {
-      std::string_view one[] = {c.args[3]};
-      storage::OpResult<int64_t> added = sets::Add(shard.store().db(c.db), c.args[2], one);
-      result = added.ok() ? storage::OpResult<bool>(true) : storage::OpResult<bool>(added.status);
-    });
-  }
-  lock.Release();
-  ReplyMove(c.reply, result);
+// Source and destination may live on different shards: both are held.
+void SMove(CommandContext& c) {
+  ReplyMove(c.reply, sets::Move(c.Db(1), c.Key(1), c.Db(2), c.Key(2), c.args[3]));
 }
 
 // ---- SINTER, SUNION, SDIFF, their STORE forms, SINTERCARD ----
@@ -238,47 +201,21 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
   ReplyMembers(reply, result.value, true);
 }
 
+// The sources and the destination may live on different shards: each is
+// read (or written) in its own shard's database, all of them held.
 template <AlgebraKind kKind>
-void OpAlgebra(OpContext& c) {
+void SetAlgebra(CommandContext& c) {
   std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
   if (!call) return;
   std::vector<std::vector<std::string>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
   for (size_t i = 0; i < call->sources.size(); ++i) {
-    statuses[i] = sets::Members(c.db, c.args[call->sources[i]], &inputs[i]);
+    int source = call->sources[i];
+    statuses[i] = sets::Members(c.Db(source), c.Key(source), &inputs[i]);
   }
   storage::OpResult<std::vector<std::string>> result = Evaluate(*call, std::move(inputs), statuses);
   storage::OpResult<int64_t> stored = int64_t{0};
-  if (result.ok() && call->store) stored = sets::Store(c.db, c.args[1], std::move(result.value));
-  ReplyAlgebra(c.reply, *call, result, stored);
-}
-
-template <AlgebraKind kKind>
-Task<void> CoordAlgebra(CoordContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.reply);
-  if (!call) co_return;
-  std::vector<int> lock_keys = call->sources;
-  if (call->store) lock_keys.push_back(1);
-  // Where each argument index sits among the sources (-1: the destination).
-  std::vector<int> position(c.args.size(), -1);
-  for (size_t i = 0; i < call->sources.size(); ++i) position[call->sources[i]] = static_cast<int>(i);
-  std::vector<std::vector<std::string>> inputs(call->sources.size());
-  std::vector<OpStatus> statuses(call->sources.size(), OpStatus::kNotFound);
-  MultiShardLock lock(c, GroupKeysByShard(c, lock_keys), call->store ? LockMode::kExclusive : LockMode::kShared);
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) {
-      if (position[i] >= 0) statuses[position[i]] = sets::Members(db, c.args[i], &inputs[position[i]]);
-    }
-  });
-  storage::OpResult<std::vector<std::string>> result = Evaluate(*call, std::move(inputs), statuses);
-  storage::OpResult<int64_t> stored = int64_t{0};
-  if (result.ok() && call->store) {
-    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
-      stored = sets::Store(shard.store().db(c.db), c.args[1], std::move(result.value));
-    });
-  }
-  lock.Release();
+  if (result.ok() && call->store) stored = sets::Store(c.Db(1), c.Key(1), std::move(result.value));
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
@@ -294,31 +231,23 @@ constexpr AlgebraKind kSDiffStore{.op = Algebra::kDiff, .store = true};
 
 void RegisterSetCommands(CommandTable& table) {
   table.Register({
-      {.name = "sadd", .op = OpSAdd},
-      {.name = "srem", .op = OpSRem},
-      {.name = "sismember", .op = OpSIsMember},
-      {.name = "smismember", .op = OpSMIsMember},
-      {.name = "smembers", .op = OpSMembers},
-      {.name = "scard", .op = OpSCard},
-      {.name = "spop", .op = OpSPop},
-      {.name = "srandmember", .op = OpSRandMember},
-      {.name = "sscan", .op = OpSScan},
-      {.name = "smove", .op = OpSMove, .coordinated = CoordSMove},
-      {.name = "sinter", .op = OpAlgebra<kSInter>, .coordinated = CoordAlgebra<kSInter>},
-      {.name = "sintercard",
-       .op = OpAlgebra<kSInterCard>,
-       .coordinated = CoordAlgebra<kSInterCard>},
-      {.name = "sunion", .op = OpAlgebra<kSUnion>, .coordinated = CoordAlgebra<kSUnion>},
-      {.name = "sdiff", .op = OpAlgebra<kSDiff>, .coordinated = CoordAlgebra<kSDiff>},
-      {.name = "sinterstore",
-       .op = OpAlgebra<kSInterStore>,
-       .coordinated = CoordAlgebra<kSInterStore>},
-      {.name = "sunionstore",
-       .op = OpAlgebra<kSUnionStore>,
-       .coordinated = CoordAlgebra<kSUnionStore>},
-      {.name = "sdiffstore",
-       .op = OpAlgebra<kSDiffStore>,
-       .coordinated = CoordAlgebra<kSDiffStore>},
+      {.name = "sadd", .handler = SAdd},
+      {.name = "srem", .handler = SRem},
+      {.name = "sismember", .handler = SIsMember},
+      {.name = "smismember", .handler = SMIsMember},
+      {.name = "smembers", .handler = SMembers},
+      {.name = "scard", .handler = SCard},
+      {.name = "spop", .handler = SPop},
+      {.name = "srandmember", .handler = SRandMember},
+      {.name = "sscan", .handler = SScan},
+      {.name = "smove", .handler = SMove},
+      {.name = "sinter", .handler = SetAlgebra<kSInter>},
+      {.name = "sintercard", .handler = SetAlgebra<kSInterCard>},
+      {.name = "sunion", .handler = SetAlgebra<kSUnion>},
+      {.name = "sdiff", .handler = SetAlgebra<kSDiff>},
+      {.name = "sinterstore", .handler = SetAlgebra<kSInterStore>},
+      {.name = "sunionstore", .handler = SetAlgebra<kSUnionStore>},
+      {.name = "sdiffstore", .handler = SetAlgebra<kSDiffStore>},
   });
 }
 

@@ -1,167 +1,106 @@
 // MULTI, EXEC, DISCARD, WATCH and UNWATCH.
 //
-// EXEC is atomic across shards: it takes the intent locks of every key its
-// commands touch (and of the watched keys), shard by shard in ascending
-// order, or whole shards when a command needs them all; checks WATCH; runs
-// the commands in order while holding the locks; and lets go. Consecutive
-// commands for one shard travel together.
-#include <map>
-#include <optional>
-#include <set>
+// EXEC is atomic across shards: it takes the locks of every shard its
+// commands touch and of the watched keys' shards, all at once in ascending
+// order (every shard when a queued command needs them all), pins them,
+// checks WATCH, runs the commands in order and lets go. Nothing waits for
+// anything while the locks are held, so a transaction never aborts and
+// never deadlocks (engine/shard_locks.h).
 #include <string>
 #include <vector>
 
 #include "server/command_table.h"
-#include "server/commands/arg_parsing.h"
-#include "server/dispatch/op_runner.h"
+#include "server/dispatch/executor.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
-#include "server/net/connection.h"
-#include "server/transaction/multi_shard.h"
 #include "server/transaction/watch.h"
 
 namespace emberkv::server {
 namespace {
 
-void ConnMulti(ConnContext& c) {
-  if (c.connection.in_multi()) return c.reply.Error(errors::kNestedMulti);
-  c.connection.BeginMulti();
+void Multi(CommandContext& c) {
+  if (c.client->in_multi()) return c.reply.Error(errors::kNestedMulti);
+  c.client->BeginMulti();
   c.reply.Ok();
 }
 
-void ConnDiscard(ConnContext& c) {
-  if (!c.connection.in_multi()) return c.reply.Error(errors::kDiscardWithoutMulti);
+void Discard(CommandContext& c) {
+  if (!c.client->in_multi()) return c.reply.Error(errors::kDiscardWithoutMulti);
   bool failed;
-  c.connection.EndMulti(&failed);
-  c.connection.Unwatch();
+  c.client->EndMulti(&failed);
+  Unwatch(c.worker, *c.client);
   c.reply.Ok();
 }
 
-void ConnUnwatch(ConnContext& c) {
-  c.connection.Unwatch();
+void UnwatchCommand(CommandContext& c) {
+  Unwatch(c.worker, *c.client);
   c.reply.Ok();
 }
 
-Task<void> CoordWatch(CoordContext& c) {
-  Connection* connection = c.connection;
-  if (!connection) co_return c.reply.Error(errors::NeedsClient("WATCH"));
-  if (connection->in_multi()) co_return c.reply.Error(errors::kWatchInsideMulti);
-  std::shared_ptr<WatchState> state = connection->watch_state();
-  std::vector<int> keys;
-  for (size_t i = 1; i < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
-  for (const ShardKeys& part : GroupKeysByShard(c, keys)) {
-    co_await c.worker.RunOn(part.shard, [&](Worker& shard) {
-      shard.RefreshClock();
-      storage::Database& db = shard.store().db(c.db);
-      for (std::string_view key : part.keys) {
-        // A key already past its deadline goes now, before the watch starts,
-        // so that its expiry does not count as a change (as in Redis).
-        storage::Database::Slot slot;
-        db.Find(key, &slot, storage::LookupMode::kWrite);
-        shard.watches().Watch(c.db, key, state);
-      }
-    });
+// The keys' shards are held (WATCH's key specs name them all).
+void Watch(CommandContext& c) {
+  if (c.client->in_multi()) return c.reply.Error(errors::kWatchInsideMulti);
+  const std::shared_ptr<WatchState>& state = c.client->watch_state();
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    storage::Database& db = c.Db(i);
+    // A key already past its deadline goes now, before the watch starts, so
+    // that its expiry does not count as a change (as in Redis).
+    storage::Database::Slot slot;
+    db.Find(c.Key(i), &slot, storage::LookupMode::kWrite);
+    c.shards.shard(c.shards.keyspace().ShardOfHash(c.Key(i).hash)).watches().Watch(c.db, c.args[i], state);
+    c.client->AddWatchedKey(c.db, c.args[i]);
   }
-  for (int i : keys) connection->AddWatchedKey(c.db, c.args[i]);
   c.reply.Ok();
 }
 
-// How EXEC will run one queued command.
-struct Step {
-  const QueuedCommand* command;
-  std::vector<std::string_view> args;
-  int shard = -1;  // for an OpHandler whose keys share one shard
-};
-
-Task<void> CoordExec(CoordContext& c) {
-  Connection* connection = c.connection;
-  if (!connection || !connection->in_multi()) co_return c.reply.Error(errors::kExecWithoutMulti);
-  bool failed;
-  std::vector<QueuedCommand> queue = connection->EndMulti(&failed);
-  if (failed) {
-    connection->Unwatch();
-    co_return c.reply.Error(errors::kExecAbort);
-  }
-
-  // What to lock: the keys of every command, whole shards for commands that
-  // need them all, and the watched keys (to read their state atomically).
-  std::vector<Step> steps;
-  std::vector<std::string_view> lock_keys;
-  bool whole_shards = false;
+// Every shard the queued commands and the watched keys need.
+ShardSet ShardsOf(const std::vector<QueuedCommand>& queue, const Client& client, const Keyspace& keyspace) {
+  ShardSet shards;
   for (const QueuedCommand& command : queue) {
-    Step step{&command, std::vector<std::string_view>(command.args.begin(), command.args.end())};
     const CommandSpec& spec = *command.spec;
-    if (spec.has_keys()) {
-      std::vector<int> indices = spec.KeyIndices(step.args);
-      std::set<int> shards;
-      for (int i : indices) {
-        lock_keys.push_back(step.args[i]);
-        shards.insert(c.engine.ShardOfKey(step.args[i]));
-      }
-      if (spec.op && shards.size() <= 1) step.shard = shards.empty() ? c.worker.id() : *shards.begin();
-    } else if (!spec.conn) {
-      whole_shards = true;
-    }
-    steps.push_back(std::move(step));
+    if (spec.flags & (kCmdAllShards | kCmdVisitsShards)) return keyspace.all();
+    std::vector<std::string_view> args(command.args.begin(), command.args.end());
+    spec.ForEachKeyIndex(args, [&](int i) { shards.Add(keyspace.ShardOfKey(args[i])); });
   }
-  std::shared_ptr<WatchState> watch = connection->watched_keys().empty() ? nullptr : connection->watch_state();
-  for (const auto& [db, key] : connection->watched_keys()) lock_keys.push_back(key);
+  for (const auto& [db, key] : client.watched_keys()) shards.Add(keyspace.ShardOfKey(key));
+  return shards;
+}
 
-  std::optional<MultiShardLock> lock;
-  if (whole_shards) {
-    lock.emplace(MultiShardLock::AllShards(c));
-  } else {
-    lock.emplace(c, GroupKeysByShard(c.engine, lock_keys), LockMode::kExclusive);
+void Exec(CommandContext& c) {
+  Client& client = *c.client;
+  if (!client.in_multi()) return c.reply.Error(errors::kExecWithoutMulti);
+  bool failed;
+  std::vector<QueuedCommand> queue = client.EndMulti(&failed);
+  if (failed) {
+    Unwatch(c.worker, client);
+    return c.reply.Error(errors::kExecAbort);
   }
-  const auto& watched = connection->watched_keys();
-  co_await lock->Acquire([&](Worker& shard, const std::vector<int>&) {
-    // A watched key whose deadline passed counts as changed: looking it up
-    // expires it, which marks the watch dirty.
-    for (const auto& [db, key] : watched) {
-      if (c.engine.ShardOfKey(key) != shard.id()) continue;
-      storage::Database::Slot slot;
-      shard.store().db(db).Find(key, &slot, storage::LookupMode::kWrite);
-    }
-  });
-  if (watch && watch->dirty.load(std::memory_order_acquire)) {
-    lock->Release();
-    connection->Unwatch();
-    co_return c.reply.NullArray();
+  ShardLocks& locks = c.shards;
+  locks.Acquire(ShardsOf(queue, client, locks.keyspace()));
+  locks.Pin();
+  // A watched key whose deadline passed counts as changed: looking it up
+  // expires it, which marks the watch dirty.
+  for (const auto& [db, key] : client.watched_keys()) {
+    storage::Key routed(key, storage::HashKey(key));
+    storage::Database::Slot slot;
+    locks.shard(locks.keyspace().ShardOfHash(routed.hash)).store().db(db).Find(routed, &slot,
+                                                                               storage::LookupMode::kWrite);
   }
-
-  // Run the commands in order, each writing its reply into `replies`.
+  if (client.watch_dirty()) {
+    locks.Unpin();
+    Unwatch(c.worker, client);
+    return c.reply.NullArray();
+  }
+  // Each command replies in the client's protocol (HELLO inside the
+  // transaction changes it for those after) into one buffer.
   std::string replies;
-  protocol::ReplyBuilder builder(&replies, c.reply.version());
-  int db = connection->db();
-  for (size_t i = 0; i < steps.size();) {
-    const Step& step = steps[i];
-    const CommandSpec& spec = *step.command->spec;
-    if (step.shard >= 0) {
-      // A run of commands for one shard goes in one hop.
-      size_t end = i + 1;
-      while (end < steps.size() && steps[end].shard == step.shard) ++end;
-      co_await c.worker.RunOn(step.shard, [&, i, end](Worker& shard) {
-        shard.RefreshClock();
-        for (size_t k = i; k < end; ++k) {
-          RunOpNow(shard, *steps[k].command->spec, steps[k].args, db, c.reply.version(), c.flags, &replies);
-        }
-      });
-      i = end;
-      continue;
-    }
-    if (spec.conn) {
-      ConnContext context{c.worker, c.engine, *connection, step.args, builder, spec};
-      spec.conn(context);
-      db = connection->db();  // SELECT inside the transaction
-    } else if (spec.coordinated) {
-      CoordContext context{c.worker, c.engine, connection, db, step.args, builder, spec, c.flags, true};
-      co_await spec.coordinated(context);
-    }
-    ++i;
+  for (const QueuedCommand& command : queue) {
+    std::vector<std::string_view> args(command.args.begin(), command.args.end());
+    RunCommand(CommandRun{c.worker, locks, client, *command.spec, args}, &replies);
   }
-  lock->Release();
-  connection->Unwatch();
-  c.reply.ArrayHeader(steps.size());
+  locks.Unpin();
+  Unwatch(c.worker, client);
+  c.reply.ArrayHeader(queue.size());
   c.reply.Raw(replies);
 }
 
@@ -169,11 +108,11 @@ Task<void> CoordExec(CoordContext& c) {
 
 void RegisterTransactionCommands(CommandTable& table) {
   table.Register({
-      {.name = "multi", .conn = ConnMulti, .flags = kCmdNeverQueued},
-      {.name = "exec", .coordinated = CoordExec, .flags = kCmdNeverQueued | kCmdRunsQueued},
-      {.name = "discard", .conn = ConnDiscard, .flags = kCmdNeverQueued},
-      {.name = "watch", .coordinated = CoordWatch, .flags = kCmdNeverQueued},
-      {.name = "unwatch", .conn = ConnUnwatch},
+      {.name = "multi", .handler = Multi, .flags = kCmdNeverQueued},
+      {.name = "exec", .handler = Exec, .flags = kCmdNeverQueued | kCmdRunsQueued},
+      {.name = "discard", .handler = Discard, .flags = kCmdNeverQueued},
+      {.name = "watch", .handler = Watch, .flags = kCmdNeverQueued},
+      {.name = "unwatch", .handler = UnwatchCommand},
   });
 }
 

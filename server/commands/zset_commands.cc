@@ -1,10 +1,8 @@
-// Sorted-set commands. Single-key commands are OpHandlers on the owning
-// shard calling storage/zset_ops.h. ZRANGESTORE and the algebra (ZUNION,
-// ZINTER, ZDIFF, their STORE forms and ZINTERCARD) also have coordinated
-// forms for keys on several shards: they lock every key (exclusively when
-// they write), gather the inputs, compute on the client's worker and write
-// the result on the destination's shard before letting go. The blocking
-// pops (BZPOPMIN, BZPOPMAX, BZMPOP) are at the end.
+// Sorted-set commands, reading and writing with storage/zset_ops.h. Every
+// key is used in the database of its own shard: ZRANGESTORE and the algebra
+// (ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD) may have keys on
+// several shards, all held by the executor while the handler runs, so their
+// results are written whole, from inputs read at one instant.
 //
 // Scores are replied as doubles (RESP3 ",", RESP2 a bulk string printed
 // with "%.17g", as Redis 7.0 does); ZSCAN sends them as bulk strings.
@@ -17,11 +15,9 @@
 #include "server/blocking/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
-#include "server/commands/collection_args.h"
 #include "server/commands/multi_pop.h"
-#include "server/engine/engine.h"
+#include "server/commands/collection_args.h"
 #include "server/errors.h"
-#include "server/transaction/multi_shard.h"
 #include "base/numbers.h"
 #include "storage/zset_ops.h"
 
@@ -71,7 +67,7 @@ bool ScoreArg(std::string_view arg, double* score, protocol::ReplyBuilder& reply
 
 // ---- ZADD, ZINCRBY ----
 
-void OpZAdd(OpContext& c) {
+void ZAdd(CommandContext& c) {
   zsets::AddOptions options;
   size_t i = 2;
   for (; i < c.args.size(); ++i) {
@@ -108,7 +104,7 @@ void OpZAdd(OpContext& c) {
     if (!ScoreArg(c.args[i + 2 * k], &inputs[k].score, c.reply)) return;
     inputs[k].member = c.args[i + 2 * k + 1];
   }
-  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, inputs);
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.Db(1), c.Key(1), options, inputs);
   if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   if (!options.incr) return c.reply.Integer(result.value.count);
@@ -116,33 +112,33 @@ void OpZAdd(OpContext& c) {
   c.reply.Null();
 }
 
-void OpZIncrBy(OpContext& c) {
+void ZIncrBy(CommandContext& c) {
   zsets::AddOptions options;
   options.incr = true;
   zsets::AddInput input;
   if (!ScoreArg(c.args[2], &input.score, c.reply)) return;
   input.member = c.args[3];
-  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.db, c.args[1], options, {&input, 1});
+  storage::OpResult<zsets::AddOutcome> result = zsets::Add(c.Db(1), c.Key(1), options, {&input, 1});
   if (result.status == OpStatus::kNanOrInfinity) return c.reply.Error(errors::kScoreNan);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Double(*result.value.new_score);
 }
 
-void OpZRem(OpContext& c) { ReplyInteger(c.reply, zsets::Remove(c.db, c.args[1], c.args.subspan(2))); }
-void OpZCard(OpContext& c) { ReplyInteger(c.reply, zsets::Card(c.db, c.args[1])); }
+void ZRem(CommandContext& c) { ReplyInteger(c.reply, zsets::Remove(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void ZCard(CommandContext& c) { ReplyInteger(c.reply, zsets::Card(c.Db(1), c.Key(1))); }
 
-void OpZScore(OpContext& c) {
+void ZScore(CommandContext& c) {
   const ZSetValue* zset;
-  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  OpStatus status = zsets::Read(c.Db(1), c.Key(1), &zset);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   std::optional<double> score = status == OpStatus::kOk ? zset->Score(c.args[2]) : std::nullopt;
   if (!score) return c.reply.Null();
   c.reply.Double(*score);
 }
 
-void OpZMScore(OpContext& c) {
+void ZMScore(CommandContext& c) {
   const ZSetValue* zset = nullptr;
-  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  OpStatus status = zsets::Read(c.Db(1), c.Key(1), &zset);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   c.reply.ArrayHeader(c.args.size() - 2);
   for (size_t i = 2; i < c.args.size(); ++i) {
@@ -155,13 +151,13 @@ void OpZMScore(OpContext& c) {
   }
 }
 
-void ReplyRank(OpContext& c, bool reverse) {
-  storage::OpResult<int64_t> rank = zsets::Rank(c.db, c.args[1], c.args[2], reverse);
+void ReplyRank(CommandContext& c, bool reverse) {
+  storage::OpResult<int64_t> rank = zsets::Rank(c.Db(1), c.Key(1), c.args[2], reverse);
   if (rank.status == OpStatus::kNotFound) return c.reply.Null();
   ReplyInteger(c.reply, rank);
 }
-void OpZRank(OpContext& c) { ReplyRank(c, false); }
-void OpZRevRank(OpContext& c) { ReplyRank(c, true); }
+void ZRank(CommandContext& c) { ReplyRank(c, false); }
+void ZRevRank(CommandContext& c) { ReplyRank(c, true); }
 
 // ---- Ranges ----
 
@@ -249,73 +245,55 @@ std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, st
   return parsed;
 }
 
-void RangeCommand(OpContext& c, std::optional<zsets::RangeSpec::Kind> kind, std::optional<bool> reverse) {
+void RangeCommand(CommandContext& c, std::optional<zsets::RangeSpec::Kind> kind, std::optional<bool> reverse) {
   std::optional<ParsedRange> parsed = ParseRange(c.args, 1, false, kind, reverse, c.reply);
   if (!parsed) return;
   std::vector<ScoredMember> out;
-  OpStatus status = zsets::Range(c.db, c.args[1], parsed->spec, &out);
+  OpStatus status = zsets::Range(c.Db(1), c.Key(1), parsed->spec, &out);
   if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   ReplyScored(c.reply, out, parsed->with_scores);
 }
 
-void OpZRange(OpContext& c) { RangeCommand(c, std::nullopt, std::nullopt); }
-void OpZRevRange(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByRank, true); }
-void OpZRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, false); }
-void OpZRevRangeByScore(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, true); }
-void OpZRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, false); }
-void OpZRevRangeByLex(OpContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, true); }
+void ZRange(CommandContext& c) { RangeCommand(c, std::nullopt, std::nullopt); }
+void ZRevRange(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByRank, true); }
+void ZRangeByScore(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, false); }
+void ZRevRangeByScore(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByScore, true); }
+void ZRangeByLex(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, false); }
+void ZRevRangeByLex(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByLex, true); }
 
-void OpZRangeStore(OpContext& c) {
+// The source and the destination may live on different shards: both are
+// held.
+void ZRangeStore(CommandContext& c) {
   std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
   if (!parsed) return;
   std::vector<ScoredMember> out;
-  OpStatus status = zsets::Range(c.db, c.args[2], parsed->spec, &out);
+  OpStatus status = zsets::Range(c.Db(2), c.Key(2), parsed->spec, &out);
   if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
-  ReplyInteger(c.reply, zsets::Store(c.db, c.args[1], std::move(out)));
+  ReplyInteger(c.reply, zsets::Store(c.Db(1), c.Key(1), std::move(out)));
 }
 
-Task<void> CoordZRangeStore(CoordContext& c) {
-  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
-  if (!parsed) co_return;
-  MultiShardLock lock(c, GroupKeysByShard(c, {1, 2}), LockMode::kExclusive);
-  co_await lock.Acquire();
-  std::vector<ScoredMember> out;
-  OpStatus status = OpStatus::kOk;
-  co_await lock.Run(c.engine.ShardOfKey(c.args[2]), [&](Worker& shard) {
-    status = zsets::Range(shard.store().db(c.db), c.args[2], parsed->spec, &out);
-  });
-  storage::OpResult<int64_t> stored = status;
-  if (status == OpStatus::kOk) {
-    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
-      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(out));
-    });
-  }
-  lock.Release();
-  ReplyInteger(c.reply, stored);
-}
-
-void CountCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+void CountCommand(CommandContext& c, zsets::RangeSpec::Kind kind) {
   zsets::RangeSpec spec;
   spec.kind = kind;
   if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
-  ReplyInteger(c.reply, zsets::Count(c.db, c.args[1], spec));
+  ReplyInteger(c.reply, zsets::Count(c.Db(1), c.Key(1), spec));
 }
-void OpZCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByScore); }
-void OpZLexCount(OpContext& c) { CountCommand(c, zsets::RangeSpec::kByLex); }
+void ZCount(CommandContext& c) { CountCommand(c, zsets::RangeSpec::kByScore); }
+void ZLexCount(CommandContext& c) { CountCommand(c, zsets::RangeSpec::kByLex); }
 
-void RemoveRangeCommand(OpContext& c, zsets::RangeSpec::Kind kind) {
+void RemoveRangeCommand(CommandContext& c, zsets::RangeSpec::Kind kind) {
   zsets::RangeSpec spec;
   spec.kind = kind;
   if (!ParseBounds(c.args[2], c.args[3], &spec, c.reply)) return;
-  ReplyInteger(c.reply, zsets::RemoveRange(c.db, c.args[1], spec));
+  ReplyInteger(c.reply, zsets::RemoveRange(c.Db(1), c.Key(1), spec));
 }
-void OpZRemRangeByRank(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByRank); }
-void OpZRemRangeByScore(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByScore); }
-void OpZRemRangeByLex(OpContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByLex); }
+void ZRemRangeByRank(CommandContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByRank); }
+void ZRemRangeByScore(CommandContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByScore); }
+void ZRemRangeByLex(CommandContext& c) { RemoveRangeCommand(c, zsets::RangeSpec::kByLex); }
 
 // ---- Pops and random members ----
 
-void PopCommand(OpContext& c, bool max) {
+void PopCommand(CommandContext& c, bool max) {
   if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
   uint64_t count = 1;
   bool has_count = c.args.size() == 3;
@@ -325,21 +303,21 @@ void PopCommand(OpContext& c, bool max) {
     if (*n < 0) return c.reply.Error(errors::kNotPositive);
     count = static_cast<uint64_t>(*n);
   }
-  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(c.db, c.args[1], count, max);
+  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(c.Db(1), c.Key(1), count, max);
   if (!popped.ok()) return errors::ReplyStatus(c.reply, popped.status);
   ReplyScored(c.reply, popped.value, true, !has_count);
 }
-void OpZPopMin(OpContext& c) { PopCommand(c, false); }
-void OpZPopMax(OpContext& c) { PopCommand(c, true); }
+void ZPopMin(CommandContext& c) { PopCommand(c, false); }
+void ZPopMax(CommandContext& c) { PopCommand(c, true); }
 
-void OpZRandMember(OpContext& c) {
+void ZRandMember(CommandContext& c) {
   if (c.args.size() > 4 || (c.args.size() == 4 && !Is(c.args[3], "WITHSCORES"))) {
     return c.reply.Error(errors::kSyntax);
   }
   std::mt19937_64& rng = CollectionRng();
   if (c.args.size() == 2) {
     const ZSetValue* zset;
-    OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+    OpStatus status = zsets::Read(c.Db(1), c.Key(1), &zset);
     if (status == OpStatus::kNotFound) return c.reply.Null();
     if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
     size_t rank = rng() % zset->size();
@@ -348,14 +326,14 @@ void OpZRandMember(OpContext& c) {
   }
   std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
   if (!count) return;
-  storage::OpResult<std::vector<ScoredMember>> members = zsets::RandomMembers(c.db, c.args[1], *count, rng);
+  storage::OpResult<std::vector<ScoredMember>> members = zsets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
   if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
   ReplyScored(c.reply, members.value, c.args.size() == 4);
 }
 
-void OpZScan(OpContext& c) {
+void ZScan(CommandContext& c) {
   const ZSetValue* zset;
-  OpStatus status = zsets::Read(c.db, c.args[1], &zset);
+  OpStatus status = zsets::Read(c.Db(1), c.Key(1), &zset);
   std::optional<ScanArgs> scan = ParseCollectionScanArgs(c.args, status, c.reply);
   if (!scan) return;
   std::vector<std::string> found;
@@ -487,54 +465,37 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
   ReplyScored(reply, result.value, call.with_scores);
 }
 
+// The sources and the destination may live on different shards: each is
+// read (or written) in its own shard's database, all of them held.
 template <AlgebraKind kKind>
-void OpAlgebra(OpContext& c) {
+void ZSetAlgebra(CommandContext& c) {
   std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
   if (!call) return;
   std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
   for (size_t i = 0; i < call->sources.size(); ++i) {
-    statuses[i] = zsets::Members(c.db, c.args[call->sources[i]], &inputs[i]);
+    int source = call->sources[i];
+    statuses[i] = zsets::Members(c.Db(source), c.Key(source), &inputs[i]);
   }
   storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
   storage::OpResult<int64_t> stored = int64_t{0};
-  if (result.ok() && call->store) stored = zsets::Store(c.db, c.args[1], std::move(result.value));
+  if (result.ok() && call->store) stored = zsets::Store(c.Db(1), c.Key(1), std::move(result.value));
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
-template <AlgebraKind kKind>
-Task<void> CoordAlgebra(CoordContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
-  if (!call) co_return;
-  std::vector<int> lock_keys = call->sources;
-  if (call->store) lock_keys.push_back(1);
-  std::vector<int> position(c.args.size(), -1);
-  for (size_t i = 0; i < call->sources.size(); ++i) position[call->sources[i]] = static_cast<int>(i);
-  std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
-  std::vector<OpStatus> statuses(call->sources.size(), OpStatus::kNotFound);
-  MultiShardLock lock(c, GroupKeysByShard(c, lock_keys), call->store ? LockMode::kExclusive : LockMode::kShared);
-  co_await lock.Acquire([&](Worker& shard, const std::vector<int>& indices) {
-    storage::Database& db = shard.store().db(c.db);
-    for (int i : indices) {
-      if (position[i] >= 0) statuses[position[i]] = zsets::Members(db, c.args[i], &inputs[position[i]]);
-    }
-  });
-  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
-  storage::OpResult<int64_t> stored = int64_t{0};
-  if (result.ok() && call->store) {
-    co_await lock.Run(c.engine.ShardOfKey(c.args[1]), [&](Worker& shard) {
-      stored = zsets::Store(shard.store().db(c.db), c.args[1], std::move(result.value));
-    });
-  }
-  lock.Release();
-  ReplyAlgebra(c.reply, *call, result, stored);
-}
+constexpr AlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
+constexpr AlgebraKind kZInter{.op = zsets::SetOp::kInter};
+constexpr AlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
+constexpr AlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
+constexpr AlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
+constexpr AlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
+constexpr AlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
 
 // ---- Blocking pops: BZPOPMIN, BZPOPMAX, BZMPOP ----
 //
 // Built like the blocking list pops (list_commands.cc) on the blocking
-// infrastructure (server/blocking/blocking.h). Always coordinated: lock the
-// keys, try them in argument order, wait to be served when all are missing.
+// infrastructure (server/blocking/blocking.h): try the keys in argument
+// order; when all are missing, wait to be served by a writer.
 
 // BZPOPMIN/BZPOPMAX: [key, member, score].
 void ReplyOne(protocol::ReplyBuilder& reply, std::string_view key, const ScoredMember& popped) {
@@ -559,19 +520,19 @@ void ReplyMany(protocol::ReplyBuilder& reply, std::string_view key, const std::v
 // Which members BZPOPMIN and BZPOPMAX pop.
 enum class ScoreEnd : bool { kMin = false, kMax = true };
 
-// Pops up to `count` members from `key` on its shard (under the command's
-// locks) and replies; false when there was nothing to pop.
-Task<bool> PopReady(CoordContext& c, MultiShardLock& lock, ReadyKey ready, bool max, int64_t count, bool many) {
-  if (ready.index < 0) co_return false;
+// Pops up to `count` members from the first key with something to give
+// (FindReady) and replies; false when every key was missing (nothing is
+// written then).
+bool PopFirstReady(CommandContext& c, const std::vector<int>& keys, bool max, int64_t count, bool many) {
+  ReadyKey ready = FindReady(c, keys, storage::ValueType::kZSet);
+  if (ready.index < 0) return false;
   if (ready.status != OpStatus::kOk) {
     errors::ReplyStatus(c.reply, ready.status);
-    co_return true;
+    return true;
   }
+  storage::OpResult<std::vector<ScoredMember>> popped =
+      zsets::Pop(c.Db(ready.index), c.Key(ready.index), static_cast<uint64_t>(count), max);
   std::string_view key = c.args[ready.index];
-  storage::OpResult<std::vector<ScoredMember>> popped = std::vector<ScoredMember>();
-  co_await lock.Run(c.engine.ShardOfKey(key), [&](Worker& shard) {
-    popped = zsets::Pop(shard.store().db(c.db), key, static_cast<uint64_t>(count), max);
-  });
   if (!popped.ok()) {
     errors::ReplyStatus(c.reply, popped.status);
   } else if (many) {
@@ -579,117 +540,96 @@ Task<bool> PopReady(CoordContext& c, MultiShardLock& lock, ReadyKey ready, bool 
   } else {
     ReplyOne(c.reply, key, popped.value.at(0));
   }
-  co_return true;
+  return true;
 }
 
 template <ScoreEnd kEnd>
-ServeResult ServeBZPop(OpContext& ctx, std::string_view key) {
+ServeResult ServeBZPop(CommandContext& ctx, const storage::Key& key) {
   storage::OpResult<std::vector<ScoredMember>> popped =
-      zsets::Pop(ctx.db, key, 1, kEnd == ScoreEnd::kMax);
+      zsets::Pop(ctx.DbOf(key, ctx.db), key, 1, kEnd == ScoreEnd::kMax);
   if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
-  ReplyOne(ctx.reply, key, popped.value[0]);
+  ReplyOne(ctx.reply, key.bytes, popped.value[0]);
   return ServeResult::kServed;
 }
 
 template <ScoreEnd kEnd>
-Task<void> CoordBZPop(CoordContext& c) {
+void BZPop(CommandContext& c) {
   std::optional<int64_t> timeout = TimeoutArg(c.args.back(), c.reply);
-  if (!timeout) co_return;
+  if (!timeout) return;
   std::vector<int> keys;
   for (size_t i = 1; i + 1 < c.args.size(); ++i) keys.push_back(static_cast<int>(i));
-  MultiShardLock lock(c, GroupKeysByShard(c, keys), LockMode::kExclusive);
-  ReadyKey ready = co_await LockAndFindReady(c, lock, keys, storage::ValueType::kZSet);
-  if (co_await PopReady(c, lock, ready, kEnd == ScoreEnd::kMax, 1, false)) co_return;
-  // Inside MULTI nothing blocks: the answer is the timeout's.
-  if (c.locks_held) co_return c.reply.NullArray();
-  std::shared_ptr<BlockedClient> client =
-      MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>);
-  co_await WaitForKeys(c, lock, client, *timeout);
-  if (client->timed_out) c.reply.NullArray();
+  if (PopFirstReady(c, keys, kEnd == ScoreEnd::kMax, 1, false)) return;
+  // Inside MULTI or a script nothing blocks: the answer is the timeout's.
+  if (!MayBlock(c)) return c.reply.NullArray();
+  BlockOnKeys(c, MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>, NullArrayReply(c)),
+              *timeout);
 }
 
-ServeResult ServeBZMPop(OpContext& ctx, std::string_view key) {
+void BZPopMin(CommandContext& c) { BZPop<ScoreEnd::kMin>(c); }
+void BZPopMax(CommandContext& c) { BZPop<ScoreEnd::kMax>(c); }
+
+ServeResult ServeBZMPop(CommandContext& ctx, const storage::Key& key) {
   std::string ignored;
   protocol::ReplyBuilder scratch(&ignored, ctx.reply.version());
   std::optional<MultiPopArgs> parsed = ParseMultiPop(ctx.args, 2, "MIN", "MAX", scratch);  // checked before
   if (!parsed) return ServeResult::kNothing;
   storage::OpResult<std::vector<ScoredMember>> popped =
-      zsets::Pop(ctx.db, key, static_cast<uint64_t>(parsed->count), !parsed->first_word);
+      zsets::Pop(ctx.DbOf(key, ctx.db), key, static_cast<uint64_t>(parsed->count), !parsed->first_word);
   if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
-  ReplyMany(ctx.reply, key, popped.value);
+  ReplyMany(ctx.reply, key.bytes, popped.value);
   return ServeResult::kServed;
 }
 
-Task<void> CoordBZMPop(CoordContext& c) {
+void BZMPop(CommandContext& c) {
   // Redis reads the timeout last, although it comes first.
   std::optional<MultiPopArgs> parsed = ParseMultiPop(c.args, 2, "MIN", "MAX", c.reply);
-  if (!parsed) co_return;
+  if (!parsed) return;
   std::optional<int64_t> timeout = TimeoutArg(c.args[1], c.reply);
-  if (!timeout) co_return;
-  MultiShardLock lock(c, GroupKeysByShard(c, parsed->keys), LockMode::kExclusive);
-  ReadyKey ready = co_await LockAndFindReady(c, lock, parsed->keys, storage::ValueType::kZSet);
-  if (co_await PopReady(c, lock, ready, !parsed->first_word, parsed->count, true)) co_return;
-  if (c.locks_held) co_return c.reply.NullArray();
-  std::shared_ptr<BlockedClient> client =
-      MakeBlockedClient(c, parsed->keys, storage::ValueType::kZSet, ServeBZMPop);
-  co_await WaitForKeys(c, lock, client, *timeout);
-  if (client->timed_out) c.reply.NullArray();
+  if (!timeout) return;
+  if (PopFirstReady(c, parsed->keys, !parsed->first_word, parsed->count, true)) return;
+  if (!MayBlock(c)) return c.reply.NullArray();
+  BlockOnKeys(c, MakeBlockedClient(c, parsed->keys, storage::ValueType::kZSet, ServeBZMPop, NullArrayReply(c)),
+              *timeout);
 }
-
-constexpr AlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
-constexpr AlgebraKind kZInter{.op = zsets::SetOp::kInter};
-constexpr AlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
-constexpr AlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
-constexpr AlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
-constexpr AlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
-constexpr AlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
 
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& table) {
   table.Register({
-      {.name = "zadd", .op = OpZAdd},
-      {.name = "zincrby", .op = OpZIncrBy},
-      {.name = "zrem", .op = OpZRem},
-      {.name = "zscore", .op = OpZScore},
-      {.name = "zmscore", .op = OpZMScore},
-      {.name = "zcard", .op = OpZCard},
-      {.name = "zcount", .op = OpZCount},
-      {.name = "zlexcount", .op = OpZLexCount},
-      {.name = "zrank", .op = OpZRank},
-      {.name = "zrevrank", .op = OpZRevRank},
-      {.name = "zrange", .op = OpZRange},
-      {.name = "zrangestore", .op = OpZRangeStore, .coordinated = CoordZRangeStore},
-      {.name = "zrevrange", .op = OpZRevRange},
-      {.name = "zrangebyscore", .op = OpZRangeByScore},
-      {.name = "zrevrangebyscore", .op = OpZRevRangeByScore},
-      {.name = "zrangebylex", .op = OpZRangeByLex},
-      {.name = "zrevrangebylex", .op = OpZRevRangeByLex},
-      {.name = "zremrangebyrank", .op = OpZRemRangeByRank},
-      {.name = "zremrangebyscore", .op = OpZRemRangeByScore},
-      {.name = "zremrangebylex", .op = OpZRemRangeByLex},
-      {.name = "zpopmin", .op = OpZPopMin},
-      {.name = "zpopmax", .op = OpZPopMax},
-      {.name = "zrandmember", .op = OpZRandMember},
-      {.name = "zscan", .op = OpZScan},
-      {.name = "zunion", .op = OpAlgebra<kZUnion>, .coordinated = CoordAlgebra<kZUnion>},
-      {.name = "zinter", .op = OpAlgebra<kZInter>, .coordinated = CoordAlgebra<kZInter>},
-      {.name = "zdiff", .op = OpAlgebra<kZDiff>, .coordinated = CoordAlgebra<kZDiff>},
-      {.name = "zintercard",
-       .op = OpAlgebra<kZInterCard>,
-       .coordinated = CoordAlgebra<kZInterCard>},
-      {.name = "zunionstore",
-       .op = OpAlgebra<kZUnionStore>,
-       .coordinated = CoordAlgebra<kZUnionStore>},
-      {.name = "zinterstore",
-       .op = OpAlgebra<kZInterStore>,
-       .coordinated = CoordAlgebra<kZInterStore>},
-      {.name = "zdiffstore",
-       .op = OpAlgebra<kZDiffStore>,
-       .coordinated = CoordAlgebra<kZDiffStore>},
-      {.name = "bzpopmin", .coordinated = CoordBZPop<ScoreEnd::kMin>},
-      {.name = "bzpopmax", .coordinated = CoordBZPop<ScoreEnd::kMax>},
-      {.name = "bzmpop", .coordinated = CoordBZMPop},
+      {.name = "zadd", .handler = ZAdd},
+      {.name = "zincrby", .handler = ZIncrBy},
+      {.name = "zrem", .handler = ZRem},
+      {.name = "zscore", .handler = ZScore},
+      {.name = "zmscore", .handler = ZMScore},
+      {.name = "zcard", .handler = ZCard},
+      {.name = "zcount", .handler = ZCount},
+      {.name = "zlexcount", .handler = ZLexCount},
+      {.name = "zrank", .handler = ZRank},
+      {.name = "zrevrank", .handler = ZRevRank},
+      {.name = "zrange", .handler = ZRange},
+      {.name = "zrangestore", .handler = ZRangeStore},
+      {.name = "zrevrange", .handler = ZRevRange},
+      {.name = "zrangebyscore", .handler = ZRangeByScore},
+      {.name = "zrevrangebyscore", .handler = ZRevRangeByScore},
+      {.name = "zrangebylex", .handler = ZRangeByLex},
+      {.name = "zrevrangebylex", .handler = ZRevRangeByLex},
+      {.name = "zremrangebyrank", .handler = ZRemRangeByRank},
+      {.name = "zremrangebyscore", .handler = ZRemRangeByScore},
+      {.name = "zremrangebylex", .handler = ZRemRangeByLex},
+      {.name = "zpopmin", .handler = ZPopMin},
+      {.name = "zpopmax", .handler = ZPopMax},
+      {.name = "zrandmember", .handler = ZRandMember},
+      {.name = "zscan", .handler = ZScan},
+      {.name = "zunion", .handler = ZSetAlgebra<kZUnion>},
+      {.name = "zinter", .handler = ZSetAlgebra<kZInter>},
+      {.name = "zdiff", .handler = ZSetAlgebra<kZDiff>},
+      {.name = "zintercard", .handler = ZSetAlgebra<kZInterCard>},
+      {.name = "zunionstore", .handler = ZSetAlgebra<kZUnionStore>},
+      {.name = "zinterstore", .handler = ZSetAlgebra<kZInterStore>},
+      {.name = "zdiffstore", .handler = ZSetAlgebra<kZDiffStore>},
+      {.name = "bzpopmin", .handler = BZPopMin},
+      {.name = "bzpopmax", .handler = BZPopMax},
+      {.name = "bzmpop", .handler = BZMPop},
   });
 }
 

@@ -8,16 +8,17 @@
 namespace emberkv::server {
 
 Engine::Engine(ServerConfig config)
-    : config_(std::move(config)), keyspace_(config_.EffectiveShards(), config_.databases) {
+    : config_(std::move(config)),
+      worker_count_(config_.EffectiveThreads()),
+      keyspace_(config_.EffectiveShards(), config_.databases) {
   auth_required_.store(!config_.requirepass.empty());
   start_time_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   storage::MemoryPolicy policy = ShardMemoryPolicy(config_, keyspace_.shard_count());
   for (int s = 0; s < keyspace_.shard_count(); ++s) keyspace_.shard(s).store().SetMemoryPolicy(policy);
-  const int loops = config_.EffectiveThreads();
-  workers_.reserve(loops);
-  for (int i = 0; i < loops; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
+  workers_.reserve(worker_count_);
+  for (int i = 0; i < worker_count_; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }
 
 Engine::~Engine() {

@@ -44,7 +44,7 @@ class Engine {
   bool auth_required() const { return auth_required_.load(std::memory_order_relaxed); }
   void set_auth_required(bool value) { auth_required_.store(value, std::memory_order_relaxed); }
 
-  int worker_count() const { return static_cast<int>(workers_.size()); }
+  int worker_count() const { return worker_count_; }
   Worker& worker(int index) { return *workers_[index]; }
   Keyspace& keyspace() { return keyspace_; }
   int shard_count() const { return keyspace_.shard_count(); }
@@ -95,6 +95,7 @@ class Engine {
   ServerConfig config_;
   std::mutex config_mutex_;
   std::atomic<bool> auth_required_{false};
+  const int worker_count_;
   Keyspace keyspace_;
   ClientRegistry clients_;
   PubSubHub pubsub_;

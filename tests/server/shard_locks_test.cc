@@ -23,10 +23,9 @@ TEST_CASE("ShardSet walks its members in ascending order") {
   REQUIRE(set.highest() == 63);
   REQUIRE(set.Contains(ShardSet::Of(7)));
   REQUIRE_FALSE(set.Contains(ShardSet::Of(8)));
-  REQUIRE(ShardSet::FirstN(3).Minus(set) == ShardSet::Of(1).Minus(ShardSet()));
   ShardSet one_two = ShardSet::Of(1);
   one_two.Add(2);
-  REQUIRE(ShardSet::FirstN(3).Minus(ShardSet::Of(0)) == one_two);
+  REQUIRE(ShardSet::FirstN(3).Minus(set) == one_two);
   REQUIRE(ShardSet::FirstN(64).size() == 64);
 }
 

@@ -97,8 +97,8 @@ TEST_CASE("wrong types are refused without changes") {
   CHECK(lists::Trim(f.db, "s", 0, 1) == OpStatus::kWrongType);
   CHECK(lists::Pos(f.db, "s", "a", {}, &positions) == OpStatus::kWrongType);
   f.Push("l", {"1", "2"});
-  CHECK(lists::Move(f.db, "l", "s", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
-  CHECK(lists::Move(f.db, "s", "l", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
+  CHECK(lists::Move(f.db, "l", f.db, "s", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
+  CHECK(lists::Move(f.db, "s", f.db, "l", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
   CHECK(f.All("l") == Strings{"1", "2"});
 }
 
@@ -163,17 +163,17 @@ TEST_CASE("LMOVE rotates, moves and deletes an emptied source") {
   Fixture f;
   f.Push("src", {"1", "2", "3"});
   std::string moved;
-  CHECK(lists::Move(f.db, "src", "src", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kOk);
+  CHECK(lists::Move(f.db, "src", f.db, "src", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kOk);
   CHECK(moved == "1");
   CHECK(f.All("src") == Strings{"2", "3", "1"});
-  CHECK(lists::Move(f.db, "src", "dst", ListEnd::kTail, ListEnd::kHead, &moved) == OpStatus::kOk);
+  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kTail, ListEnd::kHead, &moved) == OpStatus::kOk);
   CHECK(moved == "1");
   CHECK(f.All("dst") == Strings{"1"});
-  lists::Move(f.db, "src", "dst", ListEnd::kHead, ListEnd::kTail, &moved);
-  lists::Move(f.db, "src", "dst", ListEnd::kHead, ListEnd::kTail, &moved);
+  lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
+  lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
   CHECK_FALSE(keys::Exists(f.db, "src"));
   CHECK(f.All("dst") == Strings{"1", "2", "3"});
-  CHECK(lists::Move(f.db, "src", "dst", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kNotFound);
+  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kNotFound);
 }
 
 TEST_CASE("every change is reported, and only changes") {
@@ -208,7 +208,7 @@ TEST_CASE("the shard's external bytes follow the lists' sizes") {
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("b"));
   keys::Delete(f.db, "b");
   std::string moved;
-  lists::Move(f.db, "a", "c", ListEnd::kHead, ListEnd::kHead, &moved);
+  lists::Move(f.db, "a", f.db, "c", ListEnd::kHead, ListEnd::kHead, &moved);
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("c"));
   keys::DetachedValue copy;
   CHECK(keys::Snapshot(f.db, "a", &copy));

@@ -31,15 +31,38 @@ TEST_CASE("SADD, SREM, SPOP and SMOVE") {
   CHECK(sets::IsMember(f.db, "s", "x").value);
   auto gone = Args({"1", "9"});
   CHECK(sets::Remove(f.db, "s", gone).value == 1);
-  CHECK(sets::Move(f.db, "s", "t", "2").value);
-  CHECK(!sets::Move(f.db, "s", "t", "2").value);
+  CHECK(sets::Move(f.db, "s", f.db, "t", "2").value);
+  CHECK(!sets::Move(f.db, "s", f.db, "t", "2").value);
   CHECK(sets::Card(f.db, "t").value == 1);
   auto popped = sets::Pop(f.db, "s", 10, rng);
   CHECK(Sorted(popped.value) == std::vector<std::string>{"3", "x"});
   Database::Slot slot;
   CHECK(!f.db.Find("s", &slot));
   strings::Set(f.db, "str", "v", {});
-  CHECK(sets::Move(f.db, "t", "str", "2").status == OpStatus::kWrongType);
+  CHECK(sets::Move(f.db, "t", f.db, "str", "2").status == OpStatus::kWrongType);
+}
+
+// SMOVE between keys of two shards: the member leaves one shard's database
+// and enters the other's; type errors leave both sets as they were.
+TEST_CASE("SMOVE between the databases of two shards") {
+  Fixture from;
+  Fixture to;
+  auto m = Args({"a", "b"});
+  sets::Add(from.db, "src", m);
+  CHECK(sets::Move(from.db, "src", to.db, "dst", "a").value);
+  CHECK(sets::IsMember(to.db, "dst", "a").value);
+  CHECK_FALSE(sets::IsMember(from.db, "src", "a").value);
+  CHECK_FALSE(sets::Move(from.db, "src", to.db, "dst", "zz").value);
+  CHECK_FALSE(sets::Move(from.db, "missing", to.db, "dst", "a").value);
+  strings::Set(to.db, "str", "v", {});
+  CHECK(sets::Move(from.db, "src", to.db, "str", "b").status == OpStatus::kWrongType);
+  CHECK(sets::IsMember(from.db, "src", "b").value);
+  CHECK(sets::Move(from.db, "src", to.db, "dst", "b").value);
+  Database::Slot slot;
+  CHECK_FALSE(from.db.Find("src", &slot));  // emptied, so deleted
+  CHECK(sets::Card(to.db, "dst").value == 2);
+  CHECK_FALSE(to.db.Find("src", &slot));
+  CHECK_FALSE(from.db.Find("dst", &slot));
 }
 
 TEST_CASE("SRANDMEMBER counts") {
