@@ -60,7 +60,8 @@ void ReleaseClaim(Keyspace& keyspace, BlockedClient& client, std::string_view tr
 void Deliver(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply) {
   // The client and the reply are owned by the message; the connection is
   // looked up there, on its own loop, and may have gone.
-  worker.Send(client->home, MakeMessage([client = std::move(client), reply = std::move(reply)] {
+  const int home = client->home;
+  worker.Send(home, MakeMessage([client = std::move(client), reply = std::move(reply)] {
     Worker& home = *Worker::Current();
     if (auto connection = client->connection.lock()) connection->EndBlockedWait(reply);
     EndWait(home, client);
@@ -187,12 +188,18 @@ void BlockingRegistry::ServeKey(Worker& worker, ShardLocks& locks, Shard& self, 
 
 void ServeBlockedClients(Worker& worker, ShardLocks& locks) {
   if (locks.pinned()) return;
-  locks.held().ForEach([&](int index) {
-    Shard& shard = locks.shard(index);
-    if (shard.blocking().has_ready()) {
+  // Serving a waiter may fill a key of another held shard (BLMOVE's
+  // destination): go round until no held shard has a ready key.
+  bool served = true;
+  while (served) {
+    served = false;
+    locks.held().ForEach([&](int index) {
+      Shard& shard = locks.shard(index);
+      if (!shard.blocking().has_ready()) return;
       shard.blocking().ServeReadyKeys(worker, locks, shard, &worker.deferred_serves());
-    }
-  });
+      served = true;
+    });
+  }
 }
 
 void ServeDeferred(Worker& worker, ShardLocks& locks) {

@@ -320,6 +320,12 @@ void Connection::DeliverMessage(std::string_view pattern, std::string_view chann
   }
   reply.Bulk(channel);
   reply.Bulk(message);
+  // Checked here, not only when writing: while the socket is full, messages
+  // pile up behind the pending write.
+  if (PastOutputBufferLimit()) {
+    Close();
+    return;
+  }
   FlushOutput();
 }
 

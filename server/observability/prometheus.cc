@@ -183,9 +183,9 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
     e.Single("redis_cpu_sys_seconds_total", "counter", "System CPU time of the process", Seconds(self.ru_stime));
     e.Single("redis_cpu_user_seconds_total", "counter", "User CPU time of the process", Seconds(self.ru_utime));
     if (!snapshot.shards.empty()) {
-      e.Single("redis_cpu_sys_main_thread_seconds_total", "counter", "System CPU time of worker 0",
+      e.Single("redis_cpu_sys_main_thread_seconds_total", "counter", "System CPU time of loop 0",
                snapshot.shards[0].cpu_sys_seconds);
-      e.Single("redis_cpu_user_main_thread_seconds_total", "counter", "User CPU time of worker 0",
+      e.Single("redis_cpu_user_main_thread_seconds_total", "counter", "User CPU time of loop 0",
                snapshot.shards[0].cpu_user_seconds);
     }
   }
@@ -281,7 +281,7 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
     e.Sample("emberkv_command_duration_seconds_count", {{"cmd", name}}, c->latency->count());
   }
 
-  // Per shard (one worker thread each).
+  // Per loop and shard (loop i and shard i share the label shard="i").
   std::vector<std::string> shard_names;
   for (const ShardFigures& s : snapshot.shards) shard_names.push_back(std::to_string(s.shard));
   auto per_shard = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
@@ -304,13 +304,13 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
             [](const ShardFigures& s) { return s.memory.external_bytes; });
   per_shard("emberkv_memory_index_bytes", "gauge", "Key indexes and timing wheels",
             [](const ShardFigures& s) { return s.memory.overhead_bytes; });
-  per_shard("emberkv_commands_processed_total", "counter", "Commands run on the worker",
+  per_shard("emberkv_commands_processed_total", "counter", "Commands run on the loop",
             [](const ShardFigures& s) { return s.commands_processed; });
-  per_shard("emberkv_connected_clients", "gauge", "Client connections served by the worker",
+  per_shard("emberkv_connected_clients", "gauge", "Client connections served by the loop",
             [](const ShardFigures& s) { return s.connected_clients; });
-  per_shard("emberkv_net_input_bytes_total", "counter", "Bytes read from the worker's clients",
+  per_shard("emberkv_net_input_bytes_total", "counter", "Bytes read from the loop's clients",
             [](const ShardFigures& s) { return s.net_input_bytes; });
-  per_shard("emberkv_net_output_bytes_total", "counter", "Bytes written to the worker's clients",
+  per_shard("emberkv_net_output_bytes_total", "counter", "Bytes written to the loop's clients",
             [](const ShardFigures& s) { return s.net_output_bytes; });
   per_shard("emberkv_keyspace_hits_total", "counter", "Lookups in the shard that found the key",
             [](const ShardFigures& s) { return s.counters.keyspace_hits; });
@@ -330,7 +330,7 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   per_shard("emberkv_shard_lock_slept_total", "counter",
             "Times a loop that found the shard's lock taken slept in the kernel for it",
             [](const ShardFigures& s) { return s.lock_slept; });
-  e.Family("emberkv_thread_cpu_seconds_total", "counter", "CPU time of the worker's thread");
+  e.Family("emberkv_thread_cpu_seconds_total", "counter", "CPU time of the loop's thread");
   for (size_t i = 0; i < snapshot.shards.size(); ++i) {
     e.Sample("emberkv_thread_cpu_seconds_total", {{"shard", shard_names[i]}, {"mode", "user"}},
              snapshot.shards[i].cpu_user_seconds);
