@@ -29,7 +29,7 @@ std::string ValueOf(Database& db, const char* key) {
   return strings::Get(db, key, &v) == OpStatus::kOk ? std::string(v) : std::string();
 }
 
-// A key that holds an HLL must hold a valid one.
+// After a successful write, the key holds a valid HLL.
 void CheckValid(Database& db, const char* key) {
   std::string value = ValueOf(db, key);
   if (value.empty()) return;
@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           elements.push_back(std::to_string(ops[i + 1] * 131 + e * 7 + i));
         std::vector<std::string_view> views(elements.begin(), elements.end());
         auto result = hlls::Add(db, key, views, sparse_max);
-        CheckValid(db, key);
+        if (result.ok()) CheckValid(db, key);
         if (result.ok() && was_valid) {
           std::vector<uint8_t> after;
           Check(Registers(db, key, &after));
