@@ -85,8 +85,10 @@ OpResult<int64_t> SetBit(Database& db, const Key& key, uint64_t offset, bool val
     }
   }
   const size_t length = std::max<size_t>(old_length, byte + 1);
-  char* data = db.WriteString(key, &slot, length, ExpiryChange::Keep(), /*preserve=*/true,
-                              /*greedy=*/length > old_length);
+  // As Redis: a new bitmap is exactly long enough, a growing one gets room
+  // to grow (sdsgrowzero), so that setting bits in order is not quadratic.
+  const bool greedy = slot.handle != kNullHandle && length > old_length;
+  char* data = db.WriteString(key, &slot, length, ExpiryChange::Keep(), /*preserve=*/true, greedy);
   if (!data) return OpStatus::kOutOfMemory;
   if (length > old_length) std::memset(data + old_length, 0, length - old_length);
   auto* target = reinterpret_cast<uint8_t*>(data + byte);

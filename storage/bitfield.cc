@@ -118,7 +118,7 @@ OpStatus Bitfield(Database& db, const Key& key, std::span<const BitfieldOp> ops,
     }
     const size_t new_length = std::max<size_t>(length, needed);
     char* data = db.WriteString(key, &slot, new_length, ExpiryChange::Keep(), /*preserve=*/true,
-                                /*greedy=*/new_length > length);
+                                /*greedy=*/found && new_length > length);
     if (!data) return OpStatus::kOutOfMemory;
     if (new_length > length) std::memset(data + length, 0, new_length - length);
     writable = reinterpret_cast<uint8_t*>(data);
