@@ -36,41 +36,30 @@ uint32_t GatherBits(uint64_t v) {
 
 bool RangeEmpty(Range r) { return r.min == 0 && r.max == 0; }
 
-// Moves a box one step east (+1) or west (-1), wrapping around.
-void MoveLongitude(HashBits* hash, int direction) {
-  const unsigned shift = 64 - hash->step * 2u;
-  uint64_t lon = hash->bits & 0xAAAAAAAAAAAAAAAAULL;
-  uint64_t lat = hash->bits & 0x5555555555555555ULL;
-  // Filling the latitude positions with ones makes the carry of an
-  // addition (or the borrow of a subtraction) skip over them.
-  uint64_t fill = 0x5555555555555555ULL >> shift;
-  if (direction > 0) {
-    lon += fill + 1;
-  } else {
-    lon = (lon | fill) - (fill + 1);
-  }
-  lon &= 0xAAAAAAAAAAAAAAAAULL >> shift;
-  hash->bits = lon | lat;
-}
+constexpr uint64_t kLongitudeBits = 0xAAAAAAAAAAAAAAAAULL;  // odd positions
+constexpr uint64_t kLatitudeBits = 0x5555555555555555ULL;   // even positions
 
-// Moves a box one step north (+1) or south (-1), wrapping around.
-void MoveLatitude(HashBits* hash, int direction) {
+// Moves a box one step along one coordinate (`moving`: its bit positions),
+// +1 east or north, -1 west or south, wrapping around.
+void Move(HashBits* hash, uint64_t moving, int direction) {
   const unsigned shift = 64 - hash->step * 2u;
-  uint64_t lon = hash->bits & 0xAAAAAAAAAAAAAAAAULL;
-  uint64_t lat = hash->bits & 0x5555555555555555ULL;
-  uint64_t fill = 0xAAAAAAAAAAAAAAAAULL >> shift;
+  uint64_t moved = hash->bits & moving;
+  uint64_t kept = hash->bits & ~moving;
+  // Filling the other coordinate's positions with ones makes the carry of
+  // an addition (or the borrow of a subtraction) skip over them.
+  uint64_t fill = ~moving >> shift;
   if (direction > 0) {
-    lat += fill + 1;
+    moved += fill + 1;
   } else {
-    lat = (lat | fill) - (fill + 1);
+    moved = (moved | fill) - (fill + 1);
   }
-  lat &= 0x5555555555555555ULL >> shift;
-  hash->bits = lon | lat;
+  moved &= moving >> shift;
+  hash->bits = moved | kept;
 }
 
 HashBits Moved(HashBits hash, int east, int north) {
-  if (east) MoveLongitude(&hash, east);
-  if (north) MoveLatitude(&hash, north);
+  if (east) Move(&hash, kLongitudeBits, east);
+  if (north) Move(&hash, kLatitudeBits, north);
   return hash;
 }
 

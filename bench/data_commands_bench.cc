@@ -26,6 +26,14 @@ struct Store {
   Store() { store.set_now_ms(1'000'000); }
 };
 
+// Makes `key` a dense HLL (20,000 elements).
+void AddDense(Database& db, const Key& key) {
+  std::vector<std::string> fill;
+  for (int i = 0; i < 20000; ++i) fill.push_back("fill:" + std::to_string(i));
+  std::vector<std::string_view> views(fill.begin(), fill.end());
+  hlls::Add(db, key, views);
+}
+
 // SETBIT at random offsets of a 10-million-bit bitmap.
 void BM_SetBitRandom(benchmark::State& state) {
   Store s;
@@ -93,10 +101,7 @@ BENCHMARK(BM_PfAddSparse);
 
 void BM_PfAddDense(benchmark::State& state) {
   Store s;
-  std::vector<std::string> fill;
-  for (int i = 0; i < 20000; ++i) fill.push_back("fill:" + std::to_string(i));
-  std::vector<std::string_view> views(fill.begin(), fill.end());
-  hlls::Add(s.db, "hll", views);
+  AddDense(s.db, "hll");
   uint64_t i = 0;
   std::string element;
   for (auto _ : state) {
@@ -111,10 +116,7 @@ BENCHMARK(BM_PfAddDense);
 // PFCOUNT of a dense HLL whose cache a PFADD has just made stale.
 void BM_PfCountStale(benchmark::State& state) {
   Store s;
-  std::vector<std::string> fill;
-  for (int i = 0; i < 20000; ++i) fill.push_back("fill:" + std::to_string(i));
-  std::vector<std::string_view> views(fill.begin(), fill.end());
-  hlls::Add(s.db, "hll", views);
+  AddDense(s.db, "hll");
   uint64_t i = 0;
   std::string element;
   for (auto _ : state) {

@@ -5,6 +5,7 @@
 
 #include "base/bit_count.h"
 #include "base/numbers.h"
+#include "storage/string_ops.h"
 
 namespace emberkv::storage::bits {
 namespace {
@@ -37,15 +38,6 @@ uint8_t ByteMask(int64_t byte, int64_t first, int64_t last) {
   int64_t lo = std::max(first, byte * 8) - byte * 8;
   int64_t hi = std::min(last, byte * 8 + 7) - byte * 8;
   return static_cast<uint8_t>((0xFFu >> lo) & (0xFFu << (7 - hi)));
-}
-
-OpStatus ReadString(Database& db, const Key& key, std::string_view* value) {
-  Database::Slot slot;
-  if (!db.Find(key, &slot)) return OpStatus::kNotFound;
-  Entry entry = db.EntryAt(slot);
-  if (entry.type() != ValueType::kString) return OpStatus::kWrongType;
-  *value = entry.string_value();
-  return OpStatus::kOk;
 }
 
 }  // namespace
@@ -99,7 +91,7 @@ OpResult<int64_t> SetBit(Database& db, const Key& key, uint64_t offset, bool val
 
 OpResult<int64_t> GetBit(Database& db, const Key& key, uint64_t offset) {
   std::string_view value;
-  OpStatus status = ReadString(db, key, &value);
+  OpStatus status = strings::Get(db, key, &value);
   if (status == OpStatus::kNotFound) return int64_t{0};
   if (status != OpStatus::kOk) return status;
   const uint64_t byte = offset >> 3;
@@ -164,7 +156,7 @@ int64_t FindBit(std::string_view value, bool bit, const std::optional<BitRange>&
 
 OpResult<int64_t> BitCount(Database& db, const Key& key, const std::optional<BitRange>& range) {
   std::string_view value;
-  OpStatus status = ReadString(db, key, &value);
+  OpStatus status = strings::Get(db, key, &value);
   if (status == OpStatus::kNotFound) return int64_t{0};
   if (status != OpStatus::kOk) return status;
   return CountBits(value, range);
@@ -173,7 +165,7 @@ OpResult<int64_t> BitCount(Database& db, const Key& key, const std::optional<Bit
 OpResult<int64_t> BitPos(Database& db, const Key& key, bool bit,
                          const std::optional<BitRange>& range) {
   std::string_view value;
-  OpStatus status = ReadString(db, key, &value);
+  OpStatus status = strings::Get(db, key, &value);
   if (status == OpStatus::kNotFound) return int64_t{bit ? -1 : 0};
   if (status != OpStatus::kOk) return status;
   return FindBit(value, bit, range);

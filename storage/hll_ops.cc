@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/string_ops.h"
+
 namespace emberkv::storage::hlls {
 namespace {
 
@@ -22,26 +24,31 @@ OpStatus Find(Database& db, const Key& key, LookupMode mode, Database::Slot* slo
   return OpStatus::kOk;
 }
 
-// Replaces the value at *slot (or creates the key) with `bytes`, keeping
-// the deadline.
-bool Write(Database& db, const Key& key, Database::Slot* slot, std::string_view bytes) {
-  char* dest = db.WriteString(key, slot, bytes.size(), ExpiryChange::Keep());
-  if (!dest) return false;
-  std::memcpy(dest, bytes.data(), bytes.size());
-  return true;
+// The HLL a write starts from: the key's, or an empty one when it is missing.
+struct WriteTarget {
+  Database::Slot slot;
+  std::string_view value;  // empty when the key is missing
+  hll::Shape shape = hll::Shape::kSparse;
+  bool exists = false;
+  std::string Copy() const { return exists ? std::string(value) : hll::Empty(); }
+};
+OpStatus FindForWrite(Database& db, const Key& key, WriteTarget* target) {
+  OpStatus status =
+      Find(db, key, LookupMode::kWrite, &target->slot, &target->value, &target->shape);
+  target->exists = status == OpStatus::kOk;
+  return status == OpStatus::kNotFound ? OpStatus::kOk : status;
 }
 
 }  // namespace
 
 OpResult<bool> Add(Database& db, const Key& key, std::span<const std::string_view> elements,
                    size_t sparse_max_bytes) {
-  Database::Slot slot;
-  std::string_view value;
-  hll::Shape shape;
-  OpStatus status = Find(db, key, LookupMode::kWrite, &slot, &value, &shape);
-  if (status != OpStatus::kOk && status != OpStatus::kNotFound) return status;
+  WriteTarget target;
+  if (OpStatus status = FindForWrite(db, key, &target); status != OpStatus::kOk) return status;
+  Database::Slot& slot = target.slot;
+  const std::string_view value = target.value;
 
-  if (status == OpStatus::kOk && shape == hll::Shape::kDense) {
+  if (target.exists && target.shape == hll::Shape::kDense) {
     // Dense: registers change in place, and only if one must.
     std::vector<hll::Hashed> raises;
     const auto* registers = reinterpret_cast<const uint8_t*>(value.data()) + hll::kHeaderSize;
@@ -62,16 +69,15 @@ OpResult<bool> Add(Database& db, const Key& key, std::span<const std::string_vie
   }
 
   // Sparse (or new): edited in a copy, written back once.
-  const bool created = status == OpStatus::kNotFound;
-  std::string hll = created ? hll::Empty() : std::string(value);
-  bool changed = created;
+  std::string hll = target.Copy();
+  bool changed = !target.exists;
   for (std::string_view element : elements) {
     hll::Hashed h = hll::Hash(element);
     changed |= hll::Raise(&hll, h.index, h.count, sparse_max_bytes);
   }
   if (!changed) return false;
   hll::MarkStale(hll.data());
-  if (!Write(db, key, created ? nullptr : &slot, hll)) return OpStatus::kOutOfMemory;
+  if (!strings::WriteValue(db, key, &slot, hll)) return OpStatus::kOutOfMemory;
   return true;
 }
 
@@ -109,19 +115,15 @@ OpStatus MergeRegisters(Database& db, const Key& key, uint8_t* max, bool* dense)
 
 OpStatus StoreMerged(Database& db, const Key& key, const uint8_t* max, bool make_dense,
                      size_t sparse_max_bytes) {
-  Database::Slot slot;
-  std::string_view value;
-  hll::Shape shape;
-  OpStatus status = Find(db, key, LookupMode::kWrite, &slot, &value, &shape);
-  if (status != OpStatus::kOk && status != OpStatus::kNotFound) return status;
-  const bool created = status == OpStatus::kNotFound;
-  std::string hll = created ? hll::Empty() : std::string(value);
+  WriteTarget target;
+  if (OpStatus status = FindForWrite(db, key, &target); status != OpStatus::kOk) return status;
+  std::string hll = target.Copy();
   if (make_dense && hll::Inspect(hll) == hll::Shape::kSparse) hll::ToDense(&hll);
   for (uint32_t i = 0; i < hll::kRegisters; ++i) {
     if (max[i]) hll::Raise(&hll, i, max[i], sparse_max_bytes);
   }
   hll::MarkStale(hll.data());
-  if (!Write(db, key, created ? nullptr : &slot, hll)) return OpStatus::kOutOfMemory;
+  if (!strings::WriteValue(db, key, &target.slot, hll)) return OpStatus::kOutOfMemory;
   return OpStatus::kOk;
 }
 

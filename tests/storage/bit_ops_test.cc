@@ -9,21 +9,14 @@
 #include "storage/list_ops.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 using bits::BitRange;
 
 namespace {
 
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
-  std::string Value(const std::string& key) {
-    std::string_view v;
-    return strings::Get(db, key, &v) == OpStatus::kOk ? std::string(v) : "<none>";
-  }
-};
+using Fixture = StoreFixture;
 
 constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;
 

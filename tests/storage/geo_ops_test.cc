@@ -16,17 +16,14 @@
 #include "storage/list_ops.h"
 #include "storage/shard_store.h"
 #include "storage/zset_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 namespace bg = emberkv::base::geo;
 
 namespace {
 
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
-};
+using Fixture = StoreFixture;
 
 std::string Fixed4(double d) {
   char buf[64];

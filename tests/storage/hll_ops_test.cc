@@ -10,20 +10,13 @@
 #include "golden.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
 namespace {
 
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
-  std::string Value(const std::string& key) {
-    std::string_view v;
-    REQUIRE(strings::Get(db, key, &v) == OpStatus::kOk);
-    return std::string(v);
-  }
+struct Fixture : StoreFixture {
   void Set(const std::string& key, const std::string& value) { strings::Set(db, key, value, {}); }
 };
 

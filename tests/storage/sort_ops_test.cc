@@ -10,6 +10,7 @@
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
 #include "storage/zset_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 using sorting::PatternKind;
@@ -17,13 +18,10 @@ using sorting::PatternTarget;
 using Rows = std::vector<std::optional<std::string>>;
 
 namespace {
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
+struct Fixture : StoreFixture {
   sorting::PatternLookup lookup = [this](const PatternTarget& t) {
     return sorting::LookupPatternValue(db, t.key, t.field);
   };
-  Fixture() { store.set_now_ms(1'000'000); }
   void List(const std::string& key, std::vector<std::string_view> values) {
     lists::Push(db, key, ListEnd::kTail, values);
   }
