@@ -67,10 +67,11 @@ KeyRun KeySpec::RunIn(ArgList args) const {
 const CommandData* FindCommandData(std::string_view full_name) {
   std::span<const CommandData> all = AllCommandData();
   auto before = [](const CommandData& data, std::string_view name) {
-    return data.name.size() != name.size() ? data.name.size() < name.size() : data.name < name;
+    std::string_view data_name = data.name;
+    return data_name.size() != name.size() ? data_name.size() < name.size() : data_name < name;
   };
   auto it = std::lower_bound(all.begin(), all.end(), full_name, before);
-  if (it == all.end() || it->name != full_name) return nullptr;
+  if (it == all.end() || it->name.view() != full_name) return nullptr;
   return &*it;
 }
 

@@ -9,9 +9,17 @@
 // start-up: the command table refers to these records, and a command's
 // declaration says only its name and handlers (see command_table.h).
 //
+// The records hold no pointers: texts are offsets into one pool of
+// characters and nested records are index ranges of the data's arrays. A
+// pointer would be an address for the loader to relocate at every start,
+// on a private copy of its page that stays resident; without them the data
+// is read-only file pages, which the server gives back once it has started
+// (engine/startup_pages.h) and which COMMAND DOCS maps again on demand.
+//
 // Thread safety: constant data.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -23,18 +31,60 @@ namespace emberkv::server {
 // A command's arguments; args[0] is the command's name.
 using ArgList = std::span<const std::string_view>;
 
+struct ArgDoc;
+struct KeySpec;
+struct HistoryEntry;
+namespace command_data_internal {
+// The generated pool and arrays that the records below refer into.
+extern const char kText[];
+extern const ArgDoc kArgDocs[];
+extern const KeySpec kKeySpecs[];
+extern const HistoryEntry kHistory[];
+inline const ArgDoc* Records(const ArgDoc*) { return kArgDocs; }
+inline const KeySpec* Records(const KeySpec*) { return kKeySpecs; }
+inline const HistoryEntry* Records(const HistoryEntry*) { return kHistory; }
+}  // namespace command_data_internal
+
+// A text of the data, where it reads as a std::string_view.
+struct DataText {
+  uint32_t offset = 0;
+  uint32_t size = 0;
+
+  std::string_view view() const { return {command_data_internal::kText + offset, size}; }
+  operator std::string_view() const { return view(); }
+  bool empty() const { return size == 0; }
+  bool operator==(std::string_view other) const { return view() == other; }
+};
+
+// Records of one of the data's arrays, where they read as a std::span.
+template <class T>
+struct DataSlice {
+  uint16_t first = 0;
+  uint16_t count = 0;
+
+  std::span<const T> view() const {
+    return {command_data_internal::Records(static_cast<const T*>(nullptr)) + first, count};
+  }
+  operator std::span<const T>() const { return view(); }
+  const T* begin() const { return view().data(); }
+  const T* end() const { return view().data() + count; }
+  size_t size() const { return count; }
+  bool empty() const { return count == 0; }
+  const T& operator[](size_t i) const { return view()[i]; }
+};
+
 // One argument of a command, or a group of them (oneof, block), as COMMAND
 // DOCS describes it.
 struct ArgDoc {
-  std::string_view name;
-  std::string_view type;    // "key", "string", "oneof", "pure-token", ...
+  DataText name;
+  DataText type;            // "key", "string", "oneof", "pure-token", ...
   int key_spec_index = -1;  // for keys: which of the command's key specs finds it
-  std::string_view token;   // the keyword before the value ("EX"), if any
-  std::string_view summary;
-  std::string_view since;
-  std::string_view deprecated_since;
-  std::string_view flags;             // blank separated: "optional multiple"
-  std::span<const ArgDoc> arguments;  // for oneof and block
+  DataText token;           // the keyword before the value ("EX"), if any
+  DataText summary;
+  DataText since;
+  DataText deprecated_since;
+  DataText flags;               // blank separated: "optional multiple"
+  DataSlice<ArgDoc> arguments;  // for oneof and block
 };
 
 // Argument indices first, first + step, ... up to last; none when last < first.
@@ -83,13 +133,13 @@ consteval uint16_t KeySpecFlagsOf(std::string_view names) {
 // How to find some of a command's keys among its arguments (Redis 7's key
 // specs): where to begin searching, then how to find the keys from there.
 struct KeySpec {
-  std::string_view notes;  // Redis's remark, if any
-  uint16_t flags = 0;      // KeySpecFlag
+  DataText notes;      // Redis's remark, if any
+  uint16_t flags = 0;  // KeySpecFlag
 
   enum class Begin : uint8_t { kIndex, kKeyword, kUnknown };
   Begin begin = Begin::kIndex;
   int index = 0;             // kIndex: argument index of the first key
-  std::string_view keyword;  // kKeyword: the keys follow this argument
+  DataText keyword;          // kKeyword: the keys follow this argument
   int startfrom = 0;         // kKeyword: where the search starts (negative: from the end)
 
   enum class Find : uint8_t { kRange, kKeynum, kUnknown };
@@ -112,27 +162,27 @@ struct KeySpec {
 
 // Redis's version history note for a command.
 struct HistoryEntry {
-  std::string_view version;
-  std::string_view text;
+  DataText version;
+  DataText text;
 };
 
 // One command or subcommand ("config|get").
 struct CommandData {
-  std::string_view name;
-  int arity = 0;                    // Redis's rule: N exactly N arguments, -N at least N
-  uint32_t flags = 0;               // CommandFlag: Redis's only
-  std::string_view acl_categories;  // as COMMAND INFO lists them: "@write @string @slow"
-  std::string_view tips;            // blank separated: "nondeterministic_output"
-  std::span<const KeySpec> key_specs;
-  std::string_view summary;
-  std::string_view since;
-  std::string_view group;
-  std::string_view complexity;
-  std::string_view doc_flags;  // blank separated: "deprecated", "syscmd"
-  std::string_view deprecated_since;
-  std::string_view replaced_by;
-  std::span<const HistoryEntry> history;
-  std::span<const ArgDoc> arguments;
+  DataText name;
+  int arity = 0;            // Redis's rule: N exactly N arguments, -N at least N
+  uint32_t flags = 0;       // CommandFlag: Redis's only
+  DataText acl_categories;  // as COMMAND INFO lists them: "@write @string @slow"
+  DataText tips;            // blank separated: "nondeterministic_output"
+  DataSlice<KeySpec> key_specs;
+  DataText summary;
+  DataText since;
+  DataText group;
+  DataText complexity;
+  DataText doc_flags;  // blank separated: "deprecated", "syscmd"
+  DataText deprecated_since;
+  DataText replaced_by;
+  DataSlice<HistoryEntry> history;
+  DataSlice<ArgDoc> arguments;
 };
 
 // Every record, sorted by the length of the name, then by name (a lookup

@@ -5,8 +5,10 @@ server/command_data.h. Run by the build (server/CMakeLists.txt):
     command_data_to_cc.py command_data.json out.cc [--legacy-ranges ranges.inc]
 
 out.cc defines AllCommandData(): one CommandData per command, sorted by
-name, whose arguments, key specs and history are constexpr arrays, so that
-the server builds nothing at start-up. ranges.inc (for the unit tests) lists
+length and name, whose texts are offsets into one pool and whose arguments,
+key specs and history are index ranges of three arrays: constant data
+without pointers, so that the server builds and relocates nothing at
+start-up (see command_data.h). ranges.inc (for the unit tests) lists
 COMMAND INFO's first/last/step as Redis reported them, which the server
 derives from the key specs instead.
 
@@ -60,42 +62,57 @@ def literal(text):
     return "".join(out)
 
 
-def words(items):
-    return literal(" ".join(items))
-
-
 class Emitter:
-    """Writes the constexpr arrays a record refers to, each before its first use."""
+    """Collects the data's texts into one pool and its nested records into
+    one array per kind, so that the records hold offsets and index ranges,
+    never pointers (see command_data.h)."""
 
     def __init__(self):
-        self.lines = []
-        self.names = {}  # (kind, items) -> the array's name: equal arrays are written once
+        self.pool = []      # the texts, in order
+        self.offsets = {}   # text -> its offset in the pool (each text is stored once)
+        self.pool_size = 0  # in bytes (UTF-8)
+        self.records = {"ArgDoc": [], "KeySpec": [], "HistoryEntry": []}
+        self.slices = {}    # (kind, items) -> (first, count): equal runs are stored once
 
-    def array(self, kind, items):
+    def text(self, value):
+        if not value:
+            return "{}"
+        if value not in self.offsets:
+            self.offsets[value] = self.pool_size
+            self.pool.append(value)
+            self.pool_size += len(value.encode("utf-8"))
+        return "{%d, %d}" % (self.offsets[value], len(value.encode("utf-8")))
+
+    def words(self, items):
+        return self.text(" ".join(items))
+
+    def slice(self, kind, items):
         key = (kind, tuple(items))
-        if key not in self.names:
-            self.names[key] = "k%s%d" % (kind, len(self.names) + 1)
-            self.lines.append("constexpr %s %s[] = {" % (kind, self.names[key]))
-            self.lines.extend("    %s," % item for item in items)
-            self.lines.append("};")
-        return self.names[key]
+        if key not in self.slices:
+            records = self.records[kind]
+            self.slices[key] = (len(records), len(items))
+            records.extend(items)
+            if len(records) > 0xFFFF:
+                fail("more than 65535 %s records: widen DataSlice" % kind)
+        return "{%d, %d}" % self.slices[key]
 
     def arguments(self, where, args):
         items = []
         for arg in args:
             check_order(where + " argument", list(arg), ARG_FIELDS)
-            fields = [".name = %s" % literal(arg["name"]), ".type = %s" % literal(arg["type"])]
+            fields = [".name = %s" % self.text(arg["name"]), ".type = %s" % self.text(arg["type"])]
             if "key_spec_index" in arg:
                 fields.append(".key_spec_index = %d" % arg["key_spec_index"])
             for field in ("token", "summary", "since", "deprecated_since"):
                 if field in arg:
-                    fields.append(".%s = %s" % (field, literal(arg[field])))
+                    fields.append(".%s = %s" % (field, self.text(arg[field])))
             if arg.get("flags"):
-                fields.append(".flags = %s" % words(arg["flags"]))
+                fields.append(".flags = %s" % self.words(arg["flags"]))
             if "arguments" in arg:
+                # The nested arguments go in first: a slice is a run of its own.
                 fields.append(".arguments = %s" % self.arguments(where, arg["arguments"]))
             items.append("{%s}" % ", ".join(fields))
-        return self.array("ArgDoc", items)
+        return self.slice("ArgDoc", items)
 
     def key_specs(self, where, specs):
         items = []
@@ -103,8 +120,8 @@ class Emitter:
             check_order(where + " key spec", list(spec), KEY_SPEC_FIELDS)
             fields = []
             if "notes" in spec:
-                fields.append(".notes = %s" % literal(spec["notes"]))
-            fields.append(".flags = KeySpecFlagsOf(%s)" % words(spec["flags"]))
+                fields.append(".notes = %s" % self.text(spec["notes"]))
+            fields.append(".flags = KeySpecFlagsOf(%s)" % literal(" ".join(spec["flags"])))
             begin, find = spec["begin_search"], spec["find_keys"]
             if begin["type"] not in BEGIN or find["type"] not in FIND:
                 fail("%s: key spec of unknown type %s/%s" % (where, begin["type"], find["type"]))
@@ -112,7 +129,7 @@ class Emitter:
             if begin["type"] == "index":
                 fields.append(".index = %d" % begin["spec"]["index"])
             elif begin["type"] == "keyword":
-                fields.append(".keyword = %s" % literal(begin["spec"]["keyword"]))
+                fields.append(".keyword = %s" % self.text(begin["spec"]["keyword"]))
                 fields.append(".startfrom = %d" % begin["spec"]["startfrom"])
             fields.append(".find = KeySpec::Find::%s" % FIND[find["type"]])
             if find["type"] == "range":
@@ -124,33 +141,50 @@ class Emitter:
                 fields.append(".keynumidx = %d" % find["spec"]["keynumidx"])
                 fields.append(".firstkey = %d" % find["spec"]["firstkey"])
             items.append("{%s}" % ", ".join(fields))
-        return self.array("KeySpec", items)
+        return self.slice("KeySpec", items)
 
     def command(self, name, data):
         check_order(name, list(data), COMMAND_FIELDS)
         check_order(name + " docs", [f for f in data if f in DOC_FIELDS], DOC_FIELDS)
-        fields = [".name = %s" % literal(name), ".arity = %d" % data["arity"],
-                  ".flags = CommandFlagsOf(%s)" % words(data["flags"] + data.get("hidden_flags", []))]
+        flags = " ".join(data["flags"] + data.get("hidden_flags", []))
+        fields = [".name = %s" % self.text(name), ".arity = %d" % data["arity"],
+                  ".flags = CommandFlagsOf(%s)" % literal(flags)]
         if data["acl_categories"]:
-            fields.append(".acl_categories = %s" % words(data["acl_categories"]))
+            fields.append(".acl_categories = %s" % self.words(data["acl_categories"]))
         if data["tips"]:
-            fields.append(".tips = %s" % words(data["tips"]))
+            fields.append(".tips = %s" % self.words(data["tips"]))
         if data["key_specs"]:
             fields.append(".key_specs = %s" % self.key_specs(name, data["key_specs"]))
         for field in ("summary", "since", "group", "complexity"):
             if field in data:
-                fields.append(".%s = %s" % (field, literal(data[field])))
+                fields.append(".%s = %s" % (field, self.text(data[field])))
         if data.get("doc_flags"):
-            fields.append(".doc_flags = %s" % words(data["doc_flags"]))
+            fields.append(".doc_flags = %s" % self.words(data["doc_flags"]))
         for field in ("deprecated_since", "replaced_by"):
             if field in data:
-                fields.append(".%s = %s" % (field, literal(data[field])))
+                fields.append(".%s = %s" % (field, self.text(data[field])))
         if data.get("history"):
-            entries = ["{%s, %s}" % (literal(version), literal(text)) for version, text in data["history"]]
-            fields.append(".history = %s" % self.array("HistoryEntry", entries))
+            entries = ["{%s, %s}" % (self.text(version), self.text(text)) for version, text in data["history"]]
+            fields.append(".history = %s" % self.slice("HistoryEntry", entries))
         if data.get("arguments"):
             fields.append(".arguments = %s" % self.arguments(name, data["arguments"]))
         return "{%s}" % ", ".join(fields)
+
+    def pool_lines(self):
+        """The pool as adjacent literals, about a line per 100 characters."""
+        lines, line = [], ""
+        for value in self.pool:
+            line += value
+            if len(line) >= 90:
+                lines.append(line)
+                line = ""
+        if line or not lines:
+            lines.append(line)
+        return ["    %s" % literal(line) for line in lines]
+
+    def array_lines(self, kind, name):
+        records = self.records[kind] or ["{}"]  # an array is never empty
+        return (["constexpr %s %s[] = {" % (kind, name)] + ["    %s," % r for r in records] + ["};"])
 
 
 def main():
@@ -173,10 +207,16 @@ def main():
     records = [emitter.command(name, commands[name]) for name in names]
     out = ["// Generated by server/command_data_to_cc.py from server/command_data.json: do not edit.",
            '#include "server/command_data.h"', "",
-           "namespace emberkv::server {", "namespace {", ""]
-    out += emitter.lines
-    out += ["", "constexpr CommandData kCommands[] = {"]
-    out += ["    %s," % record for record in records]
+           "namespace emberkv::server {", "namespace command_data_internal {", "",
+           "constexpr char kText[] ="]
+    out += emitter.pool_lines()
+    out[-1] += ";"
+    out += emitter.array_lines("ArgDoc", "kArgDocs")
+    out += emitter.array_lines("KeySpec", "kKeySpecs")
+    out += emitter.array_lines("HistoryEntry", "kHistory")
+    out += ["", "}  // namespace command_data_internal", "namespace {", "",
+            "constexpr CommandData kCommands[] = {"]
+    out += ["    %s,  // %s" % (record, name) for record, name in zip(records, names)]
     out += ["};", "", "}  // namespace", "",
             "std::span<const CommandData> AllCommandData() { return kCommands; }", "",
             "}  // namespace emberkv::server", ""]

@@ -17,6 +17,7 @@
 // Thread safety: none; used by one thread at a time, under its shard's lock.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -153,6 +154,18 @@ class Database {
   // Moves some of a pending index resize and drops stale wheel references
   // if they have piled up (from the shard's timer).
   void Maintain();
+
+  // MEMORY USAGE: what the key at `slot` costs here: its entry's chunk in
+  // the arena, its key and value outside it (long strings, collection
+  // objects, whose sizes are kept exact as they change), and its share of
+  // the index: the table's bytes over its keys, but no more than
+  // kMaxIndexShare (a slot costs 5.3 bytes; a nearly empty table's bytes are
+  // not the cost of its few keys).
+  static constexpr size_t kMaxIndexShare = 16;
+  size_t KeyMemory(const Slot& slot) const {
+    size_t share = size() ? std::min(kMaxIndexShare, index_table_.memory_bytes() / size()) : 0;
+    return EntryBytes(EntryAt(slot)) + share;
+  }
 
   // Bytes of the index and the wheel (entries are counted by the arena).
   size_t overhead_bytes() const { return index_table_.memory_bytes() + wheel_.memory_bytes(); }

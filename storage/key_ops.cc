@@ -175,4 +175,10 @@ uint64_t Scan(Database& db, uint64_t cursor, size_t count, const ScanFilter& fil
   });
 }
 
+std::optional<size_t> MemoryUsage(Database& db, const Key& key) {
+  Database::Slot slot;
+  if (!db.Find(key, &slot, LookupMode::kReadNoTouch)) return std::nullopt;
+  return db.KeyMemory(slot);
+}
+
 }  // namespace emberkv::storage::keys

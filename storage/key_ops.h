@@ -62,6 +62,11 @@ bool Move(Database& from, Database& to, const Key& key);
 OpResult<bool> Copy(Database& from, Database& to, const Key& source, const Key& destination,
                     bool replace);
 
+// MEMORY USAGE: the bytes `key` costs (Database::KeyMemory), nullopt when
+// it is missing. Exact for collections of any size, so SAMPLES changes
+// nothing: collection objects keep a running count of their bytes.
+std::optional<size_t> MemoryUsage(Database& db, const Key& key);
+
 // KEYS: appends matching live keys to *out.
 void CollectKeys(Database& db, std::string_view pattern, std::vector<std::string>* out);
 

@@ -19,6 +19,11 @@ enum class OpStatus : uint8_t {
   kOutOfMemory,      // the arena cannot hold more
   kConditionNotMet,  // NX / XX / GT / LT prevented the write
   kSameObject,       // source and destination objects are the same
+  kNotHyperLogLog,   // WRONGTYPE Key is not a valid HyperLogLog string value.
+  kCorruptHyperLogLog,  // INVALIDOBJ Corrupted HLL object detected
+  kNotSortable,      // One or more scores can't be converted into double (SORT)
+  kTooLarge,         // transient memory would exceed proto-max-bulk-len (LCS)
+  kNoSuchMember,     // the member a command starts from is not there (GEOSEARCH FROMMEMBER)
 };
 
 template <class T>

@@ -12,15 +12,14 @@ bool IsString(Database& db, const Database::Slot& slot) {
   return db.EntryAt(slot).type() == ValueType::kString;
 }
 
-// Writes `value` as the whole string at `key`, keeping the deadline.
-bool Replace(Database& db, const Key& key, Database::Slot* slot, std::string_view value) {
+}  // namespace
+
+bool WriteValue(Database& db, const Key& key, Database::Slot* slot, std::string_view value) {
   char* dest = db.WriteString(key, slot, value.size(), ExpiryChange::Keep());
   if (!dest) return false;
   std::memcpy(dest, value.data(), value.size());
   return true;
 }
-
-}  // namespace
 
 OpStatus Get(Database& db, const Key& key, std::string_view* value) {
   Database::Slot slot;
@@ -119,7 +118,7 @@ OpResult<int64_t> IncrBy(Database& db, const Key& key, int64_t delta) {
     return OpStatus::kIncrOverflow;
   }
   value += delta;
-  if (!Replace(db, key, &slot, base::FormatInt64(value))) return OpStatus::kOutOfMemory;
+  if (!WriteValue(db, key, &slot, base::FormatInt64(value))) return OpStatus::kOutOfMemory;
   return value;
 }
 
@@ -135,7 +134,7 @@ OpResult<std::string> IncrByFloat(Database& db, const Key& key, long double delt
   value += delta;
   if (std::isnan(value) || std::isinf(value)) return OpStatus::kNanOrInfinity;
   std::string text = base::FormatLongDoubleHuman(value);
-  if (!Replace(db, key, &slot, text)) return OpStatus::kOutOfMemory;
+  if (!WriteValue(db, key, &slot, text)) return OpStatus::kOutOfMemory;
   return text;
 }
 

@@ -17,6 +17,11 @@ namespace emberkv::storage::strings {
 // proto-max-bulk-len: no string may grow beyond it.
 inline constexpr int64_t kMaxStringLength = 512LL * 1024 * 1024;
 
+// Writes `value` as the whole string at `key` (the entry at *slot, or a new
+// key when *slot is empty), keeping the deadline. False when memory is
+// exhausted.
+bool WriteValue(Database& db, const Key& key, Database::Slot* slot, std::string_view value);
+
 // GET: kNotFound, kWrongType, or kOk with *value.
 OpStatus Get(Database& db, const Key& key, std::string_view* value);
 

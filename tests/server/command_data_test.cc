@@ -53,14 +53,10 @@ TEST_CASE("key specs find keys as Redis's getKeysUsingKeySpecs") {
   CHECK(Keys(numkeys, {"zunionstore", "d", "0"}).empty());
   CHECK(Keys(numkeys, {"zunionstore", "d", "9", "a"}).empty());  // more keys announced than given
   CHECK(Keys(numkeys, {"zunionstore", "d", "x", "a"}).empty());  // not a number
-  // XREAD ... STREAMS key [key ...] id [id ...]: half of what follows
-  KeySpec streams{.flags = kKeyRO,
-                  .begin = KeySpec::Begin::kKeyword,
-                  .keyword = "STREAMS",
-                  .startfrom = 1,
-                  .lastkey = -1,
-                  .keystep = 1,
-                  .limit = 2};
+  // XREAD ... STREAMS key [key ...] id [id ...]: half of what follows (Redis's own spec)
+  const KeySpec& streams = FindCommandData("xread")->key_specs[0];
+  REQUIRE(streams.begin == KeySpec::Begin::kKeyword);
+  CHECK(streams.keyword == "STREAMS");
   CHECK(Keys(streams, {"xread", "COUNT", "2", "streams", "a", "b", "0", "0"}) ==
         std::vector<int>{4, 5});
   CHECK(Keys(streams, {"xread", "COUNT", "2"}).empty());

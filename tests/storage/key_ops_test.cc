@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "storage/set_ops.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
 
@@ -88,4 +89,35 @@ TEST_CASE("SCAN: MATCH \"\" matches only the empty key, no MATCH matches all") {
   std::vector<std::string> star;
   keys::Scan(db, 0, 1000, {.pattern = "*"}, &star);
   CHECK(star.size() == 3);
+}
+
+TEST_CASE("MEMORY USAGE counts the entry, what lies outside it, and the index") {
+  ShardStore store(1);
+  store.set_now_ms(1'000'000);
+  Database& db = store.db(0);
+  CHECK_FALSE(keys::MemoryUsage(db, "missing").has_value());
+  strings::Set(db, "small", "v", {});
+  size_t small = *keys::MemoryUsage(db, "small");
+  CHECK(small >= 8);
+  CHECK(small < 64);
+  // A string past the arena's largest chunk is counted with its allocation.
+  strings::Set(db, "big", std::string(100000, 'x'), {});
+  size_t big = *keys::MemoryUsage(db, "big");
+  CHECK(big >= 100000);
+  CHECK(big < 110000);
+  // A collection: its object's exact size, whatever its number of members.
+  std::vector<std::string> members;
+  for (int i = 0; i < 5000; ++i) members.push_back("member:" + std::to_string(i));
+  std::vector<std::string_view> views(members.begin(), members.end());
+  sets::Add(db, "set", views);
+  size_t set = *keys::MemoryUsage(db, "set");
+  CHECK(set > 5000 * 10);
+  // The keys add up to what the shard counts: every entry and external
+  // byte, and at most the whole index.
+  size_t sum = small + big + set;
+  size_t entries = store.context().arena.allocated_bytes() + store.context().external_bytes;
+  CHECK(sum >= entries);
+  INFO("arena " << store.context().arena.allocated_bytes() << " external " << store.context().external_bytes
+                << " overhead " << db.overhead_bytes() << " keys " << small << " " << big << " " << set);
+  CHECK(sum <= entries + 3 * Database::kMaxIndexShare);
 }
