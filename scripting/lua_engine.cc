@@ -174,6 +174,20 @@ int ProtectedLoad(lua_State* L) {
   return 0;
 }
 
+// lua_gc in protected mode: a collection may allocate (Lua 5.1 resizes its
+// string table), and an allocation refused outside a protected call would
+// end the process. Argument: {what, data}.
+int ProtectedGc(lua_State* L) {
+  auto* request = static_cast<int*>(lua_touserdata(L, 1));
+  lua_gc(L, request[0], request[1]);
+  return 0;
+}
+
+void Collect(lua_State* L, int what, int data) {
+  int request[2] = {what, data};
+  if (lua_cpcall(L, ProtectedGc, request) != 0) lua_pop(L, 1);
+}
+
 void Raise(lua_State* L, const char* message) {
   internal::PushErrorTable(L, message);
   lua_error(L);
@@ -214,6 +228,10 @@ LuaEngine::LuaEngine(EngineOptions options) : options_(options), heap_(std::make
   lua_ = lua_newstate(Heap::Allocate, heap_.get());
   if (lua_ == nullptr) std::abort();  // no memory for an empty state: nothing to serve with
   internal::BuildSandbox(lua_, this);
+  // luaL_unref keeps its free list in registry[0]: created now, so that
+  // releasing a reference later never allocates.
+  lua_pushinteger(lua_, 0);
+  lua_rawseti(lua_, LUA_REGISTRYINDEX, 0);
   lua_gc(lua_, LUA_GCCOLLECT, 0);
   heap_->limit = options_.memory_limit;
 }
@@ -232,7 +250,14 @@ const std::string& LuaEngine::running_name() const {
 }
 bool LuaEngine::running_function() const { return run_ && run_->is_function; }
 
+void LuaEngine::CollectIfCrowded() {
+  // Lua 5.1 does not collect when an allocation fails: a script that ran
+  // into the limit leaves its garbage, and the next one would fail too.
+  if (heap_->limit != 0 && heap_->used > heap_->limit / 2) Collect(lua_, LUA_GCCOLLECT, 0);
+}
+
 Result<std::string> LuaEngine::CompileChunk(std::string_view code, const char* chunk_name, int* ref) {
+  CollectIfCrowded();
   Compile compile{code, chunk_name, 0, {}};
   if (lua_cpcall(lua_, ProtectedCompile, &compile) != 0) {
     compile.error = lua_tostring(lua_, -1) ? lua_tostring(lua_, -1) : "not enough memory";
@@ -274,7 +299,7 @@ void LuaEngine::FlushScripts() {
   for (auto& [sha, script] : scripts_) Unref(script.ref);
   scripts_.clear();
   scripts_memory_ = 0;
-  lua_gc(lua_, LUA_GCCOLLECT, 0);
+  Collect(lua_, LUA_GCCOLLECT, 0);
 }
 
 void LuaEngine::RunScript(const Script& script, const CallArgs& call, ScriptHost& host,
@@ -294,6 +319,7 @@ void LuaEngine::Call(int function_ref, const std::string& name, bool is_function
     out.Error("ERR a script cannot run while another runs on the same engine");
     return;
   }
+  CollectIfCrowded();
   Run run;
   run.host = &host;
   run.name = name;
@@ -314,6 +340,7 @@ void LuaEngine::Call(int function_ref, const std::string& name, bool is_function
   }
   lua_sethook(lua_, nullptr, 0, 0);
   run_ = nullptr;
+  CollectIfCrowded();
 }
 
 Result<std::string> LuaEngine::LoadLibrary(std::string_view code, bool replace, ScriptHost* host) {
@@ -390,7 +417,7 @@ void LuaEngine::FlushLibraries() {
   for (auto& [name, f] : functions_) Unref(f.ref);
   functions_.clear();
   libraries_.clear();
-  lua_gc(lua_, LUA_GCCOLLECT, 0);
+  Collect(lua_, LUA_GCCOLLECT, 0);
 }
 
 const Function* LuaEngine::FindFunction(std::string_view name) const {

@@ -138,7 +138,7 @@ class LuaEngine {
             ScriptHost& host, std::string* reply);
   Result<std::string> CompileChunk(std::string_view code, const char* chunk_name, int* ref);
   void Unref(int ref);
-  void GcStep();
+  void CollectIfCrowded();
 
   EngineOptions options_;
   std::unique_ptr<Heap> heap_;
