@@ -2,6 +2,7 @@
 // thread) that a pcall cannot swallow, and an engine that goes on after.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "scripting/lua_engine.h"
@@ -70,13 +71,18 @@ TEST_CASE("RequestKill from another thread stops the running script") {
   options.hook_instructions = 1000;  // busy threshold stays at 5 s: only the kill stops it
   LuaEngine engine(options);
   FakeHost host;
+  // Only RequestKill is thread-safe: the killer asks until the run is over
+  // (a request made before a run starts is dropped by that run).
+  std::atomic<bool> done{false};
   std::thread killer([&] {
-    while (!engine.running()) std::this_thread::yield();
-    std::this_thread::sleep_for(20ms);
-    engine.RequestKill();
+    while (!done.load()) {
+      std::this_thread::sleep_for(10ms);
+      engine.RequestKill();
+    }
   });
   auto start = std::chrono::steady_clock::now();
   std::string reply = Eval(engine, host, "while true do end");
+  done.store(true);
   killer.join();
   CHECK(reply.rfind(kKilled, 0) == 0);
   CHECK(std::chrono::steady_clock::now() - start < 4s);
