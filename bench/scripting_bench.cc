@@ -88,6 +88,7 @@ void BM_Load1000Scripts(benchmark::State& state) {
   size_t lua_bytes = 0, cache_bytes = 0;
   for (auto _ : state) {
     LuaEngine engine;
+    engine.CollectGarbage();
     size_t before = engine.lua_memory();
     for (int i = 0; i < 1000; i++) {
       std::string body =
@@ -96,6 +97,7 @@ void BM_Load1000Scripts(benchmark::State& state) {
           std::to_string(i);
       benchmark::DoNotOptimize(engine.LoadScript(body));
     }
+    engine.CollectGarbage();
     lua_bytes = engine.lua_memory() - before;
     cache_bytes = engine.scripts_memory();
   }

@@ -50,6 +50,22 @@ constexpr int kGcPeriod = 50;
 constexpr size_t kScriptOverhead = 160;
 
 constexpr char kKilledError[] = "Script killed by user with SCRIPT KILL...";
+
+// Registry keys of the C functions every call uses, made once: in Lua 5.1
+// pushing a C function (and lua_cpcall) allocates a closure each time.
+const char kErrorHandlerKey = 0;
+const char kProtectedCallKey = 0;
+
+void PushRegistered(lua_State* L, const char* key) {
+  lua_pushlightuserdata(L, const_cast<char*>(key));
+  lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+void Register(lua_State* L, const char* key, lua_CFunction function) {
+  lua_pushlightuserdata(L, const_cast<char*>(key));
+  lua_pushcfunction(L, function);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
 constexpr char kLoadTimeoutError[] = "FUNCTION LOAD timeout";
 
 // Pushes a table of strings (KEYS, ARGV, or a function's keys and args).
@@ -112,7 +128,7 @@ struct Frame {
 int ProtectedCall(lua_State* L) {
   auto* frame = static_cast<Frame*>(lua_touserdata(L, 1));
   lua_settop(L, 0);
-  lua_pushcfunction(L, internal::ErrorHandler);
+  PushRegistered(L, &kErrorHandlerKey);
   lua_rawgeti(L, LUA_REGISTRYINDEX, frame->ref);
   int argc = 0;
   if (frame->is_function) {
@@ -164,7 +180,7 @@ int ProtectedCompile(lua_State* L) {
 int ProtectedLoad(lua_State* L) {
   auto* compile = static_cast<Compile*>(lua_touserdata(L, 1));
   lua_settop(L, 0);
-  lua_pushcfunction(L, internal::ErrorHandler);
+  PushRegistered(L, &kErrorHandlerKey);
   lua_rawgeti(L, LUA_REGISTRYINDEX, compile->ref);
   if (lua_pcall(L, 0, 0, 1) != 0) {
     if (lua_istable(L, -1)) lua_getfield(L, -1, "err");
@@ -224,7 +240,8 @@ void Hook(lua_State* L, lua_Debug*) {
 
 }  // namespace
 
-LuaEngine::LuaEngine(EngineOptions options) : options_(options), heap_(std::make_unique<Heap>()) {
+LuaEngine::LuaEngine(EngineOptions options)
+    : options_(options), heap_(std::make_unique<Heap>()), run_storage_(std::make_unique<Run>()) {
   lua_ = lua_newstate(Heap::Allocate, heap_.get());
   if (lua_ == nullptr) std::abort();  // no memory for an empty state: nothing to serve with
   internal::BuildSandbox(lua_, this);
@@ -232,6 +249,8 @@ LuaEngine::LuaEngine(EngineOptions options) : options_(options), heap_(std::make
   // releasing a reference later never allocates.
   lua_pushinteger(lua_, 0);
   lua_rawseti(lua_, LUA_REGISTRYINDEX, 0);
+  Register(lua_, &kErrorHandlerKey, internal::ErrorHandler);
+  Register(lua_, &kProtectedCallKey, ProtectedCall);
   lua_gc(lua_, LUA_GCCOLLECT, 0);
   heap_->limit = options_.memory_limit;
 }
@@ -249,6 +268,8 @@ const std::string& LuaEngine::running_name() const {
   return run_ ? run_->name : kNone;
 }
 bool LuaEngine::running_function() const { return run_ && run_->is_function; }
+
+void LuaEngine::CollectGarbage() { Collect(lua_, LUA_GCCOLLECT, 0); }
 
 void LuaEngine::CollectIfCrowded() {
   // Lua 5.1 does not collect when an allocation fails: a script that ran
@@ -320,10 +341,12 @@ void LuaEngine::Call(int function_ref, const std::string& name, bool is_function
     return;
   }
   CollectIfCrowded();
-  Run run;
+  Run& run = *run_storage_;
   run.host = &host;
   run.name = name;
   run.is_function = is_function;
+  run.lua_resp = protocol::RespVersion::kResp2;
+  run.killed = false;
   run.start = std::chrono::steady_clock::now();
   kill_requested_.store(false, std::memory_order_relaxed);
   run_ = &run;
@@ -332,7 +355,11 @@ void LuaEngine::Call(int function_ref, const std::string& name, bool is_function
   if (collect) calls_since_gc_ = 0;
   size_t start = reply->size();
   Frame frame{this, function_ref, &run.name, is_function, &call, reply, &run.lua_resp, collect};
-  if (lua_cpcall(lua_, ProtectedCall, &frame) != 0) {
+  // lua_cpcall without its closure: the function is made once, and pushing
+  // it and a light userdata does not allocate.
+  PushRegistered(lua_, &kProtectedCallKey);
+  lua_pushlightuserdata(lua_, &frame);
+  if (lua_pcall(lua_, 1, 0, 0) != 0) {
     // Out of memory even for the error reply: say so plainly.
     reply->resize(start);
     out.Error("ERR Error running script " + name + ", not enough memory");

@@ -126,6 +126,7 @@ class LuaEngine {
 
   // ---- Memory ----
   size_t lua_memory() const;  // used_memory_vm_eval / used_memory_vm_functions
+  void CollectGarbage();      // a full collection (SCRIPT FLUSH, tests, benchmarks)
   size_t memory_limit() const;
   const EngineOptions& options() const { return options_; }
 
@@ -147,7 +148,8 @@ class LuaEngine {
   size_t scripts_memory_ = 0;
   std::map<std::string, Library, std::less<>> libraries_;
   std::unordered_map<std::string, Function> functions_;
-  Run* run_ = nullptr;
+  Run* run_ = nullptr;                // the call in progress, if any
+  std::unique_ptr<Run> run_storage_;  // reused by every call (its buffers keep their capacity)
   Loading* loading_ = nullptr;
   std::atomic<bool> kill_requested_{false};
   int calls_since_gc_ = 0;
