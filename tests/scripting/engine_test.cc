@@ -39,10 +39,11 @@ TEST_CASE("The script cache: one compile per body, by SHA, with its flags") {
         "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'");
   CHECK(engine.script_count() == 2);
 
+  std::string sha = first.value()->sha;  // the Script goes with the flush
   engine.FlushScripts();
   CHECK(engine.script_count() == 0);
   CHECK(engine.scripts_memory() == 0);
-  CHECK(engine.FindScript(first.value()->sha) == nullptr);
+  CHECK(engine.FindScript(sha) == nullptr);
 }
 
 TEST_CASE("Bytecode is refused as a script body") {
