@@ -41,6 +41,21 @@ TEST_CASE("The host hears about a busy script and may kill it") {
   CHECK(Eval(engine, host, "return 1") == ":1\r\n");
 }
 
+TEST_CASE("A killed function's error is Redis's, word for word") {
+  LuaEngine engine(Fast());
+  FakeHost host;
+  host.on_busy = [](auto) { return BusyAction::kKill; };
+  REQUIRE(engine.LoadLibrary("#!lua name=spin\n"
+                             "redis.register_function('spin', function() while true do end end)",
+                             false).ok());
+  // Recorded from redis-server 7.0.15 (FUNCTION KILL, then SCRIPT KILL of an EVAL).
+  CHECK(Fcall(engine, host, "spin") ==
+        "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n");
+  CHECK(Eval(engine, host, "while true do end") ==
+        "-ERR Script killed by user with SCRIPT KILL... script: "
+        "694a5fe1ddb97a4c6a1bf299d9537c7d3d0f84e7, on @user_script:1.\r\n");
+}
+
 TEST_CASE("A quick script never reaches the host's busy hook") {
   LuaEngine engine(Fast());
   FakeHost host;
