@@ -32,7 +32,8 @@ struct LuaEngine::Heap {
       heap->used -= old_bytes;
       return nullptr;
     }
-    if (new_size > old_bytes && heap->limit != 0 && heap->used + (new_size - old_bytes) > heap->limit) {
+    if (new_size > old_bytes && heap->limit != 0 &&
+        heap->used + (new_size - old_bytes) > heap->limit) {
       return nullptr;
     }
     void* grown = std::realloc(block, new_size);
@@ -277,7 +278,8 @@ void LuaEngine::CollectIfCrowded() {
   if (heap_->limit != 0 && heap_->used > heap_->limit / 2) Collect(lua_, LUA_GCCOLLECT, 0);
 }
 
-Result<std::string> LuaEngine::CompileChunk(std::string_view code, const char* chunk_name, int* ref) {
+Result<std::string> LuaEngine::CompileChunk(std::string_view code, const char* chunk_name,
+                                            int* ref) {
   CollectIfCrowded();
   Compile compile{code, chunk_name, 0, {}};
   if (lua_cpcall(lua_, ProtectedCompile, &compile) != 0) {
@@ -299,7 +301,8 @@ Result<const Script*> LuaEngine::LoadScript(std::string_view body) {
   if (!source.ok()) return R::Error(source.error());
   int ref = 0;
   Result<std::string> compiled = CompileChunk(source.value().code, "@user_script", &ref);
-  if (!compiled.ok()) return R::Error("ERR Error compiling script (new function): " + compiled.error());
+  if (!compiled.ok())
+    return R::Error("ERR Error compiling script (new function): " + compiled.error());
   Script script;
   script.sha = sha;
   script.body = std::string(body);
@@ -375,8 +378,10 @@ Result<std::string> LuaEngine::LoadLibrary(std::string_view code, bool replace, 
   Result<LibrarySource> source = ParseLibrarySource(code);
   if (!source.ok()) return R::Error(source.error());
   const std::string& name = source.value().name;
-  if (!replace && libraries_.count(name)) return R::Error("ERR Library '" + name + "' already exists");
-  if (run_ != nullptr || loading_ != nullptr) return R::Error("ERR FUNCTION LOAD while a script runs");
+  if (!replace && libraries_.count(name))
+    return R::Error("ERR Library '" + name + "' already exists");
+  if (run_ != nullptr || loading_ != nullptr)
+    return R::Error("ERR FUNCTION LOAD while a script runs");
 
   int chunk = 0;
   Result<std::string> compiled = CompileChunk(source.value().code, "@user_function", &chunk);

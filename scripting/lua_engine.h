@@ -42,7 +42,7 @@ inline constexpr std::string_view kRedisVersion = "7.0.15";
 inline constexpr int kRedisVersionNum = 0x07000f;
 
 struct EngineOptions {
-  size_t memory_limit = 0;  // bytes of Lua heap; 0: unlimited
+  size_t memory_limit = 0;                         // bytes of Lua heap; 0: unlimited
   std::chrono::milliseconds busy_threshold{5000};  // busy-reply-threshold
   std::chrono::milliseconds load_timeout{500};     // FUNCTION LOAD's top-level code
   int hook_instructions = 100000;                  // how often the hook looks at the clock
@@ -68,8 +68,8 @@ struct Function {
 
 struct Library {
   std::string name;
-  std::string code;                     // as loaded (FUNCTION LIST WITHCODE)
-  std::vector<std::string> functions;   // in registration order
+  std::string code;                    // as loaded (FUNCTION LIST WITHCODE)
+  std::vector<std::string> functions;  // in registration order
 };
 
 // The arguments of one EVAL or FCALL.

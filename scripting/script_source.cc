@@ -63,7 +63,8 @@ Result<EvalSource> ParseEvalSource(std::string_view body) {
     return source;
   }
   size_t newline = body.find('\n');
-  if (newline == std::string_view::npos) return Result<EvalSource>::Error("ERR Invalid script shebang");
+  if (newline == std::string_view::npos)
+    return Result<EvalSource>::Error("ERR Invalid script shebang");
   std::string_view line = body.substr(0, newline);
   std::vector<std::string_view> words = Words(line.substr(2));
   if (words.empty() || words[0] != "lua") {
@@ -96,7 +97,8 @@ Result<EvalSource> ParseEvalSource(std::string_view body) {
 bool IsValidFunctionName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -120,7 +122,8 @@ Result<LibrarySource> ParseLibrarySource(std::string_view code) {
     if (words[i].substr(0, kName.size()) != kName) {
       return R::Error("ERR Invalid metadata value given: " + std::string(words[i]));
     }
-    if (named) return R::Error("ERR Invalid metadata value, name argument was given multiple times");
+    if (named)
+      return R::Error("ERR Invalid metadata value, name argument was given multiple times");
     source.name = std::string(words[i].substr(kName.size()));
     named = true;
   }

@@ -95,7 +95,8 @@ int main() {
   lua_pushcfunction(L, Call);
   lua_setfield(L, -2, "call");
   lua_setglobal(L, "redis");
-  lua_sethook(L, [](lua_State*, lua_Debug*) {}, LUA_MASKCOUNT, 100000);
+  lua_sethook(
+      L, [](lua_State*, lua_Debug*) {}, LUA_MASKCOUNT, 100000);
 
   const char* scripts[][3] = {
       {"rate limiter",
@@ -107,7 +108,8 @@ int main() {
        "else return 0 end",
        "token-123"},
       {"table of 100", "local t = {} for i = 1, 100 do t[i] = i * 2 end return t", ""},
-      {"cjson round trip", "local o = cjson.decode(ARGV[1]) o.count = o.count + 1 return cjson.encode(o)",
+      {"cjson round trip",
+       "local o = cjson.decode(ARGV[1]) o.count = o.count + 1 return cjson.encode(o)",
        R"({"name":"job","count":3,"tags":["a","b"]})"},
   };
   constexpr int kCalls = 200000;

@@ -15,10 +15,10 @@
 // the bytes that remain before anything is allocated for it, and nesting is
 // bounded by the Lua stack. Malformed input raises "Missing bytes in input."
 // or "Bad data format in input.".
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <algorithm>
 #include <string>
 
 extern "C" {
@@ -302,17 +302,28 @@ void Decode(lua_State* L, Reader* r, int depth) {
   if ((tag & 0xf0) == 0x90) return DecodeArray(L, r, tag & 0x0f, depth);
   if ((tag & 0xf0) == 0x80) return DecodeMap(L, r, tag & 0x0f, depth);
   switch (tag) {
-    case 0xc0: return lua_pushnil(L);
-    case 0xc2: return lua_pushboolean(L, 0);
-    case 0xc3: return lua_pushboolean(L, 1);
-    case 0xcc: return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 1)));
-    case 0xcd: return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 2)));
-    case 0xce: return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 4)));
-    case 0xcf: return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 8)));
-    case 0xd0: return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 1), 1));
-    case 0xd1: return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 2), 2));
-    case 0xd2: return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 4), 4));
-    case 0xd3: return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 8), 8));
+    case 0xc0:
+      return lua_pushnil(L);
+    case 0xc2:
+      return lua_pushboolean(L, 0);
+    case 0xc3:
+      return lua_pushboolean(L, 1);
+    case 0xcc:
+      return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 1)));
+    case 0xcd:
+      return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 2)));
+    case 0xce:
+      return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 4)));
+    case 0xcf:
+      return lua_pushnumber(L, static_cast<lua_Number>(TakeBigEndian(L, r, 8)));
+    case 0xd0:
+      return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 1), 1));
+    case 0xd1:
+      return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 2), 2));
+    case 0xd2:
+      return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 4), 4));
+    case 0xd3:
+      return lua_pushnumber(L, SignedNumber(TakeBigEndian(L, r, 8), 8));
     case 0xca: {
       auto bits = static_cast<uint32_t>(TakeBigEndian(L, r, 4));
       float f;
@@ -326,16 +337,24 @@ void Decode(lua_State* L, Reader* r, int depth) {
       return lua_pushnumber(L, d);
     }
     case 0xd9:
-    case 0xc4: return DecodeString(L, r, TakeBigEndian(L, r, 1));
+    case 0xc4:
+      return DecodeString(L, r, TakeBigEndian(L, r, 1));
     case 0xda:
-    case 0xc5: return DecodeString(L, r, TakeBigEndian(L, r, 2));
+    case 0xc5:
+      return DecodeString(L, r, TakeBigEndian(L, r, 2));
     case 0xdb:
-    case 0xc6: return DecodeString(L, r, TakeBigEndian(L, r, 4));
-    case 0xdc: return DecodeArray(L, r, TakeBigEndian(L, r, 2), depth);
-    case 0xdd: return DecodeArray(L, r, TakeBigEndian(L, r, 4), depth);
-    case 0xde: return DecodeMap(L, r, TakeBigEndian(L, r, 2), depth);
-    case 0xdf: return DecodeMap(L, r, TakeBigEndian(L, r, 4), depth);
-    default: BadFormat(L);
+    case 0xc6:
+      return DecodeString(L, r, TakeBigEndian(L, r, 4));
+    case 0xdc:
+      return DecodeArray(L, r, TakeBigEndian(L, r, 2), depth);
+    case 0xdd:
+      return DecodeArray(L, r, TakeBigEndian(L, r, 4), depth);
+    case 0xde:
+      return DecodeMap(L, r, TakeBigEndian(L, r, 2), depth);
+    case 0xdf:
+      return DecodeMap(L, r, TakeBigEndian(L, r, 4), depth);
+    default:
+      BadFormat(L);
   }
 }
 

@@ -393,4 +393,3 @@ void AppendReply(lua_State* L, protocol::ReplyBuilder& out, RespVersion lua_resp
 }
 
 }  // namespace emberkv::scripting::internal
-

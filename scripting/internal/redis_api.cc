@@ -53,7 +53,8 @@ bool CommandArgs(lua_State* L, std::vector<std::string_view>* args) {
 // redis.call (raise) and redis.pcall.
 int CallCommand(lua_State* L, bool raise) {
   LuaEngine::Run* run = EngineAccess::run(Engine(L));
-  if (run == nullptr) return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
+  if (run == nullptr)
+    return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
   const char* refusal = nullptr;
   if (lua_gettop(L) == 0) {
     refusal = "Please specify at least one argument for this redis lib call";
@@ -138,7 +139,8 @@ int Log(lua_State* L) {
 
 int Setresp(lua_State* L) {
   LuaEngine::Run* run = EngineAccess::run(Engine(L));
-  if (run == nullptr) return RaiseError(L, "redis.setresp can only be called inside a script invocation");
+  if (run == nullptr)
+    return RaiseError(L, "redis.setresp can only be called inside a script invocation");
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
   int resp = static_cast<int>(lua_tonumber(L, 1));
   if (resp != 2 && resp != 3) return RaiseError(L, "RESP version must be 2 or 3.");
@@ -154,7 +156,8 @@ int SetRepl(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
   int flags = static_cast<int>(lua_tonumber(L, 1));
   if ((flags & ~3) != 0) {
-    return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    return RaiseError(
+        L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
   return 0;
 }
@@ -268,15 +271,18 @@ int RegisterFunction(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc == 1) {
     if (!lua_istable(L, 1)) {
-      return RaiseError(L, "calling redis.register_function with a single argument is only "
-                           "applicable to Lua table (representing named arguments).");
+      return RaiseError(L,
+                        "calling redis.register_function with a single argument is only "
+                        "applicable to Lua table (representing named arguments).");
     }
     lua_settop(L, 2);  // slot 2: the callback, once found
     ReadNamedArguments(L, &r);
     if (!r.named) return RaiseError(L, "redis.register_function must get a function name argument");
-    if (r.callback == 0) return RaiseError(L, "redis.register_function must get a callback argument");
+    if (r.callback == 0)
+      return RaiseError(L, "redis.register_function must get a callback argument");
   } else if (argc == 2) {
-    if (!lua_isstring(L, 1)) return RaiseError(L, "first argument to redis.register_function must be a string");
+    if (!lua_isstring(L, 1))
+      return RaiseError(L, "first argument to redis.register_function must be a string");
     if (!lua_isfunction(L, 2)) {
       return RaiseError(L, "second argument to redis.register_function must be a function");
     }
@@ -285,7 +291,8 @@ int RegisterFunction(lua_State* L) {
   } else {
     return RaiseError(L, "wrong number of arguments to redis.register_function");
   }
-  if (!IsValidFunctionName(r.name)) return RaiseError(L, std::string("-") + std::string(kInvalidNameError));
+  if (!IsValidFunctionName(r.name))
+    return RaiseError(L, std::string("-") + std::string(kInvalidNameError));
   for (const Function& f : loading->functions) {
     if (f.name == r.name) return RaiseError(L, "Function already exists in the library");
   }

@@ -1,8 +1,8 @@
 #include "scripting/internal/sandbox.h"
 
+#include <climits>
 #include <cmath>
 #include <cstdint>
-#include <climits>
 #include <cstring>
 
 extern "C" {
@@ -62,9 +62,8 @@ int RaiseReadonly(lua_State* L) {
 
 // The real globals' __index: reading an undefined global is an error.
 int NonexistentGlobal(lua_State* L) {
-  const char* name = lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER
-                         ? lua_tostring(L, 2)
-                         : "?";
+  const char* name =
+      lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : "?";
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", name);
 }
 
@@ -220,7 +219,9 @@ struct Random {
   }
 };
 
-Random* RandomOf(lua_State* L) { return static_cast<Random*>(lua_touserdata(L, lua_upvalueindex(1))); }
+Random* RandomOf(lua_State* L) {
+  return static_cast<Random*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
 
 int MathRandom(lua_State* L) {
   constexpr uint32_t kMax = 2147483647;
@@ -400,9 +401,9 @@ void BuildSandbox(lua_State* L, LuaEngine* engine) {
   lua_newtable(L);  // 1: the real globals
   const int real = 1;
 
-  for (const char* name : {"assert", "collectgarbage", "error", "gcinfo", "getmetatable",
-                           "ipairs", "rawequal", "select", "tonumber", "tostring", "type",
-                           "xpcall", "_VERSION"}) {
+  for (const char* name :
+       {"assert", "collectgarbage", "error", "gcinfo", "getmetatable", "ipairs", "rawequal",
+        "select", "tonumber", "tostring", "type", "xpcall", "_VERSION"}) {
     lua_getfield(L, original, name);
     SetRaw(L, real, name);
   }

@@ -24,9 +24,9 @@ class LuaEngine;
 namespace emberkv::scripting::internal {
 
 // Registry keys (light userdata addresses) of what the engine reaches.
-extern const char kGlobalsKey;      // the real globals table (KEYS and ARGV are set there)
-extern const char kRuntimeRedisKey; // the redis table scripts run with
-extern const char kLoadRedisKey;    // the redis table FUNCTION LOAD's code sees
+extern const char kGlobalsKey;       // the real globals table (KEYS and ARGV are set there)
+extern const char kRuntimeRedisKey;  // the redis table scripts run with
+extern const char kLoadRedisKey;     // the redis table FUNCTION LOAD's code sees
 
 // Opens the libraries and builds the sandboxed globals of a new state.
 void BuildSandbox(lua_State* L, LuaEngine* engine);

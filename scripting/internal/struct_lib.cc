@@ -52,20 +52,36 @@ size_t Number(lua_State* L, const char** fmt, size_t fallback) {
 // The size of option `opt` (0 for 'c0' and 's', whose size is the data's).
 size_t OptionSize(lua_State* L, char opt, const char** fmt) {
   switch (opt) {
-    case 'B': case 'b': case 'x': return 1;
-    case 'H': case 'h': return 2;
-    case 'L': case 'l': case 'T': return 8;
-    case 'f': return 4;
-    case 'd': return 8;
-    case 'c': return Number(L, fmt, 1);
-    case 's': return 0;
-    case 'i': case 'I': {
+    case 'B':
+    case 'b':
+    case 'x':
+      return 1;
+    case 'H':
+    case 'h':
+      return 2;
+    case 'L':
+    case 'l':
+    case 'T':
+      return 8;
+    case 'f':
+      return 4;
+    case 'd':
+      return 8;
+    case 'c':
+      return Number(L, fmt, 1);
+    case 's':
+      return 0;
+    case 'i':
+    case 'I': {
       size_t n = Number(L, fmt, 4);
-      if (n > kMaxIntSize) luaL_error(L, "integral size %d is larger than limit of %d", static_cast<int>(n), kMaxIntSize);
+      if (n > kMaxIntSize)
+        luaL_error(L, "integral size %d is larger than limit of %d", static_cast<int>(n),
+                   kMaxIntSize);
       if (n == 0) luaL_error(L, "integral size 0 is not valid");
       return n;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -80,11 +96,19 @@ size_t Padding(lua_State* L, size_t length, const Header& h, char opt, size_t si
 // Header options; true when `opt` was one.
 bool HeaderOption(lua_State* L, char opt, const char** fmt, Header* h) {
   switch (opt) {
-    case ' ': return true;
-    case '>': h->little = false; return true;
-    case '<': h->little = true; return true;
-    case '!': h->align = Number(L, fmt, kNativeAlign); return true;
-    default: return false;
+    case ' ':
+      return true;
+    case '>':
+      h->little = false;
+      return true;
+    case '<':
+      h->little = true;
+      return true;
+    case '!':
+      h->align = Number(L, fmt, kNativeAlign);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -135,7 +159,15 @@ int Pack(lua_State* L) {
       case 'x':
         luaL_addchar(&b, '\0');
         break;
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         lua_Number n = NumberArgument(L, arg++, argc);
         bool is_signed = opt == 'b' || opt == 'h' || opt == 'l' || opt == 'i';
         uint64_t value;
@@ -163,7 +195,8 @@ int Pack(lua_State* L) {
         PutInteger(&b, bits, h.little, 8, false);
         break;
       }
-      case 'c': case 's': {
+      case 'c':
+      case 's': {
         size_t length;
         const char* s = StringArgument(L, arg, argc, &length);
         if (size == 0) size = length;
@@ -215,7 +248,15 @@ int Unpack(lua_State* L) {
     switch (opt) {
       case 'x':
         break;
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         uint64_t raw = GetInteger(data + pos, h.little, size);
         bool is_signed = opt == 'b' || opt == 'h' || opt == 'l' || opt == 'i';
         if (is_signed && size < 8) {
@@ -247,11 +288,13 @@ int Unpack(lua_State* L) {
       }
       case 'c': {
         if (size == 0) {
-          if (values == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
+          if (values == 0 || !lua_isnumber(L, -1))
+            luaL_error(L, "format 'c0' needs a previous size");
           lua_Number n = lua_tonumber(L, -1);
           lua_pop(L, 1);
           values--;
-          luaL_argcheck(L, n >= 0 && n <= static_cast<lua_Number>(length - pos), 2, "data string too short");
+          luaL_argcheck(L, n >= 0 && n <= static_cast<lua_Number>(length - pos), 2,
+                        "data string too short");
           size = static_cast<size_t>(n);
         }
         lua_pushlstring(L, data + pos, size);
@@ -282,7 +325,8 @@ int Size(lua_State* L) {
     if (HeaderOption(L, opt, &fmt, &h)) continue;
     CheckOption(L, opt);
     size_t size = OptionSize(L, opt, &fmt);
-    if (size == 0 && (opt == 's' || opt == 'c')) luaL_argerror(L, 1, "options 'c0' - 's' have undefined sizes");
+    if (size == 0 && (opt == 's' || opt == 'c'))
+      luaL_argerror(L, 1, "options 'c0' - 's' have undefined sizes");
     pos += Padding(L, pos, h, opt, size) + size;
     if (pos > INT_MAX) luaL_error(L, "format result too large");
   }

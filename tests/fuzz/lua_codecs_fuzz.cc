@@ -74,9 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   engine.RunScript(*decode.value(), CallArgs{{}, args, RespVersion::kResp3}, host, &reply);
   for (std::string_view version : {"2", "3"}) {
     std::vector<std::string_view> reply_args = {input, version};
-    engine.RunScript(*as_reply.value(),
-                     CallArgs{{}, reply_args, version == "2" ? RespVersion::kResp2 : RespVersion::kResp3},
-                     host, &reply);
+    engine.RunScript(
+        *as_reply.value(),
+        CallArgs{{}, reply_args, version == "2" ? RespVersion::kResp2 : RespVersion::kResp3}, host,
+        &reply);
   }
   if (engine.lua_memory() > kLimit) std::abort();
   return 0;

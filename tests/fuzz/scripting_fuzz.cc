@@ -27,13 +27,24 @@ class AnyReplyHost : public ScriptHost {
  public:
   void Call(std::span<const std::string_view> args, RespVersion version,
             std::string* reply) override {
-    static const char* const kResp2[] = {
-        "+OK\r\n", ":42\r\n", "$5\r\nhello\r\n", "$-1\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "*-1\r\n",
-        "-ERR failed\r\n", "-WRONGTYPE wrong\r\n", "*3\r\n*1\r\n:1\r\n$0\r\n\r\n+s\r\n"};
-    static const char* const kResp3[] = {
-        "%1\r\n$1\r\nk\r\n:1\r\n", "~2\r\n$1\r\na\r\n$1\r\nb\r\n", ",3.25\r\n", "#t\r\n",
-        "_\r\n", "(123456789012345678901234567890\r\n", "=7\r\ntxt:abc\r\n",
-        "|1\r\n$1\r\na\r\n$1\r\nb\r\n:1\r\n", ">2\r\n$1\r\nx\r\n:2\r\n"};
+    static const char* const kResp2[] = {"+OK\r\n",
+                                         ":42\r\n",
+                                         "$5\r\nhello\r\n",
+                                         "$-1\r\n",
+                                         "*2\r\n$1\r\na\r\n:1\r\n",
+                                         "*-1\r\n",
+                                         "-ERR failed\r\n",
+                                         "-WRONGTYPE wrong\r\n",
+                                         "*3\r\n*1\r\n:1\r\n$0\r\n\r\n+s\r\n"};
+    static const char* const kResp3[] = {"%1\r\n$1\r\nk\r\n:1\r\n",
+                                         "~2\r\n$1\r\na\r\n$1\r\nb\r\n",
+                                         ",3.25\r\n",
+                                         "#t\r\n",
+                                         "_\r\n",
+                                         "(123456789012345678901234567890\r\n",
+                                         "=7\r\ntxt:abc\r\n",
+                                         "|1\r\n$1\r\na\r\n$1\r\nb\r\n:1\r\n",
+                                         ">2\r\n$1\r\nx\r\n:2\r\n"};
     unsigned char first = args.empty() || args[0].empty() ? 0 : args[0][0];
     if (version == RespVersion::kResp3 && (first & 1)) {
       *reply += kResp3[first % std::size(kResp3)];
@@ -74,8 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto library = engine.LoadLibrary(code, false, &host);
     if (library.ok()) {
       for (const std::string& name : engine.libraries().at("fuzz").functions) {
-        engine.RunFunction(*engine.FindFunction(name),
-                           CallArgs{keys, args, RespVersion::kResp3}, host, &reply);
+        engine.RunFunction(*engine.FindFunction(name), CallArgs{keys, args, RespVersion::kResp3},
+                           host, &reply);
         CheckLimit(engine);
       }
     }

@@ -6,7 +6,6 @@
 // the engine's replies must match Redis's byte for byte, except where
 // scripting/README.md documents a difference.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <map>
 #include <set>
@@ -29,14 +28,21 @@ std::string Unescape(std::string_view text) {
     }
     char c = text[++i];
     switch (c) {
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
       case 'x':
         out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
         i += 2;
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;

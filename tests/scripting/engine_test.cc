@@ -1,10 +1,9 @@
 // LuaEngine: the script cache, what a run gives the host, and the RESP3
 // replies the host may send (those redis-server's differential corpus
 // cannot produce from commands).
-#include "scripting/lua_engine.h"
-
 #include <catch2/catch.hpp>
 
+#include "scripting/lua_engine.h"
 #include "scripting/script_source.h"
 #include "scripting/sha1.h"
 #include "test_host.h"
@@ -115,7 +114,8 @@ TEST_CASE("RESP3 replies become Redis's Lua values") {
              "=8\r\ntxt:abcd\r\n") == "$7\r\ntxtabcd\r\n");
   CHECK(eval("return redis.call('RAW', ARGV[1])", "=8\r\ntxt:abcd\r\n") == "=8\r\ntxt:abcd\r\n");
   // Attributes are dropped; the reply they annotate stays.
-  CHECK(eval("return redis.call('RAW', ARGV[1])", "|1\r\n$1\r\nk\r\n$1\r\nv\r\n:7\r\n") == ":7\r\n");
+  CHECK(eval("return redis.call('RAW', ARGV[1])", "|1\r\n$1\r\nk\r\n$1\r\nv\r\n:7\r\n") ==
+        ":7\r\n");
   CHECK(eval("return redis.call('RAW', ARGV[1])", ">2\r\n$1\r\na\r\n:1\r\n") ==
         "*2\r\n$1\r\na\r\n:1\r\n");
   // Errors become {err=...} and raise in redis.call.
@@ -129,7 +129,8 @@ TEST_CASE("RESP3 replies become Redis's Lua values") {
 TEST_CASE("A map with several entries keeps every pair") {
   LuaEngine engine;
   FakeHost host;
-  std::string reply = Eval(engine, host, "return {map={a=1, b=2, c=3}}", {}, {}, RespVersion::kResp3);
+  std::string reply =
+      Eval(engine, host, "return {map={a=1, b=2, c=3}}", {}, {}, RespVersion::kResp3);
   CHECK(reply.substr(0, 4) == "%3\r\n");
   for (std::string pair : {"$1\r\na\r\n:1\r\n", "$1\r\nb\r\n:2\r\n", "$1\r\nc\r\n:3\r\n"}) {
     CHECK(reply.find(pair) != std::string::npos);
@@ -141,9 +142,9 @@ TEST_CASE("A map with several entries keeps every pair") {
 TEST_CASE("A malformed reply from the host is an error, not a crash") {
   LuaEngine engine;
   FakeHost host;
-  for (std::string raw : {"", "+no end", "$5\r\nab\r\n", "*3\r\n:1\r\n", "?\r\n", ":x\r\n",
-                          "*99999999999\r\n", "%1\r\n_\r\n:1\r\n", ":1\r\n:2\r\n",
-                          "$-2\r\n", ",abc\r\n", "#x\r\n"}) {
+  for (std::string raw :
+       {"", "+no end", "$5\r\nab\r\n", "*3\r\n:1\r\n", "?\r\n", ":x\r\n", "*99999999999\r\n",
+        "%1\r\n_\r\n:1\r\n", ":1\r\n:2\r\n", "$-2\r\n", ",abc\r\n", "#x\r\n"}) {
     INFO(raw);
     CHECK(Eval(engine, host, "return redis.pcall('RAW', ARGV[1])", {}, {raw}) ==
           "-ERR The command's reply could not be read\r\n");
@@ -175,8 +176,8 @@ TEST_CASE("redis.acl_check_cmd asks the host") {
   } host;
   CHECK(Eval(engine, host, "return redis.acl_check_cmd('get', 'k')") == ":1\r\n");
   CHECK(Eval(engine, host, "return redis.acl_check_cmd('set', 'k', 'v')") == "$-1\r\n");
-  CHECK(Eval(engine, host, "return redis.acl_check_cmd('nosuch')").find(
-            "-ERR Invalid command passed to redis.acl_check_cmd()") == 0);
+  CHECK(Eval(engine, host, "return redis.acl_check_cmd('nosuch')")
+            .find("-ERR Invalid command passed to redis.acl_check_cmd()") == 0);
 }
 
 TEST_CASE("KEYS and ARGV are fresh on every run") {
@@ -191,7 +192,8 @@ TEST_CASE("A run leaves no state behind for the next one") {
   LuaEngine engine;
   FakeHost host;
   // Every way to write a global fails; the next script sees nothing.
-  CHECK(Eval(engine, host, "x = 1").find("Attempt to modify a readonly table") != std::string::npos);
+  CHECK(Eval(engine, host, "x = 1").find("Attempt to modify a readonly table") !=
+        std::string::npos);
   CHECK(Eval(engine, host, "rawset(_G, 'x', 1)").find("readonly") != std::string::npos);
   CHECK(Eval(engine, host, "table.insert(_G, 1)").find("readonly") != std::string::npos);
   CHECK(Eval(engine, host, "table.insert(string, 1)").find("readonly") != std::string::npos);

@@ -19,14 +19,15 @@ std::string LoadError(LuaEngine& engine, std::string_view code, bool replace = f
 TEST_CASE("A library registers functions; FCALL runs them with keys and args") {
   LuaEngine engine;
   FakeHost host;
-  CHECK(LoadError(engine,
-                  "#!lua name=mylib\n"
-                  "local function helper(x) return x .. '!' end\n"
-                  "redis.register_function('echo', function(keys, args) return helper(args[1]) end)\n"
-                  "redis.register_function{function_name='keys', callback=function(keys, args) "
-                  "return keys end, flags={'no-writes', 'allow-stale'}, description='the keys'}\n"
-                  "redis.register_function('ping', function() return redis.call('PING') end)") ==
-        "OK mylib");
+  CHECK(
+      LoadError(engine,
+                "#!lua name=mylib\n"
+                "local function helper(x) return x .. '!' end\n"
+                "redis.register_function('echo', function(keys, args) return helper(args[1]) end)\n"
+                "redis.register_function{function_name='keys', callback=function(keys, args) "
+                "return keys end, flags={'no-writes', 'allow-stale'}, description='the keys'}\n"
+                "redis.register_function('ping', function() return redis.call('PING') end)") ==
+      "OK mylib");
   CHECK(Fcall(engine, host, "echo", {}, {"hi"}) == "$3\r\nhi!\r\n");
   CHECK(Fcall(engine, host, "keys", {"a", "b"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   CHECK(Fcall(engine, host, "ping") == "+PONG\r\n");
@@ -43,7 +44,8 @@ TEST_CASE("A library registers functions; FCALL runs them with keys and args") {
 
 TEST_CASE("Library errors as Redis 7.0 words them") {
   LuaEngine engine;
-  REQUIRE(LoadError(engine, "#!lua name=l1\nredis.register_function('f1', function() end)") == "OK l1");
+  REQUIRE(LoadError(engine, "#!lua name=l1\nredis.register_function('f1', function() end)") ==
+          "OK l1");
   CHECK(LoadError(engine, "#!lua name=l1\nredis.register_function('g', function() end)") ==
         "ERR Library 'l1' already exists");
   CHECK(LoadError(engine, "#!lua name=l6\nredis.register_function('f1', function() end)") ==
@@ -54,11 +56,13 @@ TEST_CASE("Library errors as Redis 7.0 words them") {
   CHECK(LoadError(engine, "#!lua name=l4\nlocal x = 1") == "ERR No functions registered");
   CHECK(LoadError(engine, "#!lua name=l7\nredis.register_function('bad name', function() end)") ==
         "ERR Error registering functions: " + std::string(kInvalidNameError));
-  CHECK(LoadError(engine, "#!lua name=l8\nredis.register_function{function_name='f8', "
-                          "callback=function() end, flags={'bogus'}}") ==
+  CHECK(LoadError(engine,
+                  "#!lua name=l8\nredis.register_function{function_name='f8', "
+                  "callback=function() end, flags={'bogus'}}") ==
         "ERR Error registering functions: ERR unknown flag given");
-  CHECK(LoadError(engine, "#!lua name=l9\nredis.register_function{function_name='f9', "
-                          "callback=function() end, foo=1}") ==
+  CHECK(LoadError(engine,
+                  "#!lua name=l9\nredis.register_function{function_name='f9', "
+                  "callback=function() end, foo=1}") ==
         "ERR Error registering functions: ERR unknown argument given to redis.register_function");
   CHECK(LoadError(engine, "#!lua name=l10\nredis.register_function('f10')") ==
         "ERR Error registering functions: ERR calling redis.register_function with a single "
@@ -72,8 +76,9 @@ TEST_CASE("Library errors as Redis 7.0 words them") {
   CHECK(LoadError(engine, "#!lua name=l23\nredis.register_function('f23', 'notafunction')") ==
         "ERR Error registering functions: ERR second argument to redis.register_function must be "
         "a function");
-  CHECK(LoadError(engine, "#!lua name=l24\nredis.register_function{function_name='f24', "
-                          "callback=function() end, flags='no-writes'}") ==
+  CHECK(LoadError(engine,
+                  "#!lua name=l24\nredis.register_function{function_name='f24', "
+                  "callback=function() end, flags='no-writes'}") ==
         "ERR Error registering functions: ERR flags argument to redis.register_function must be "
         "a table representing function flags");
   CHECK(LoadError(engine, "#!lua name=l26\nredis.register_function{callback=function() end}") ==
@@ -82,15 +87,17 @@ TEST_CASE("Library errors as Redis 7.0 words them") {
   CHECK(LoadError(engine, "#!lua name=l27\nredis.register_function{function_name='x'}") ==
         "ERR Error registering functions: ERR redis.register_function must get a callback "
         "argument");
-  CHECK(LoadError(engine, "#!lua name=l28\nredis.register_function('d', function() end)\n"
-                          "redis.register_function('d', function() end)") ==
+  CHECK(LoadError(engine,
+                  "#!lua name=l28\nredis.register_function('d', function() end)\n"
+                  "redis.register_function('d', function() end)") ==
         "ERR Error registering functions: ERR Function already exists in the library");
   CHECK(LoadError(engine, "#!lua name=l29\nreturn (") ==
         "ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'");
   CHECK(LoadError(engine, "#!python name=l14\nx") == "ERR Engine 'python' not found");
   // A description may be a number: Lua reads it as a string.
-  CHECK(LoadError(engine, "#!lua name=l25\nredis.register_function{function_name='f25', "
-                          "callback=function() return 1 end, description=5}") == "OK l25");
+  CHECK(LoadError(engine,
+                  "#!lua name=l25\nredis.register_function{function_name='f25', "
+                  "callback=function() return 1 end, description=5}") == "OK l25");
   CHECK(engine.FindFunction("f25")->description == "5");
   // Nothing of a failed load remains.
   CHECK(engine.FindFunction("f8") == nullptr);
@@ -101,20 +108,24 @@ TEST_CASE("Library errors as Redis 7.0 words them") {
 TEST_CASE("FCALL errors name the function") {
   LuaEngine engine;
   FakeHost host;
-  REQUIRE(LoadError(engine,
-                    "#!lua name=l16\n"
-                    "redis.register_function('f16', function() error('boom') end)\n"
-                    "redis.register_function('f17', function() return {err='x'} end)\n"
-                    "redis.register_function('f18', function() return redis.call('nosuch') end)\n"
-                    "redis.register_function('f19', function() x = 1 end)\n"
-                    "redis.register_function('f3', function() return type(redis.register_function) end)") ==
-        "OK l16");
-  CHECK(Fcall(engine, host, "f16") == "-ERR user_function:2: boom script: f16, on @user_function:2.\r\n");
+  REQUIRE(
+      LoadError(
+          engine,
+          "#!lua name=l16\n"
+          "redis.register_function('f16', function() error('boom') end)\n"
+          "redis.register_function('f17', function() return {err='x'} end)\n"
+          "redis.register_function('f18', function() return redis.call('nosuch') end)\n"
+          "redis.register_function('f19', function() x = 1 end)\n"
+          "redis.register_function('f3', function() return type(redis.register_function) end)") ==
+      "OK l16");
+  CHECK(Fcall(engine, host, "f16") ==
+        "-ERR user_function:2: boom script: f16, on @user_function:2.\r\n");
   CHECK(Fcall(engine, host, "f17") == "-x\r\n");
   CHECK(Fcall(engine, host, "f18") ==
         "-ERR Unknown Redis command called from script script: f18, on @user_function:4.\r\n");
   CHECK(Fcall(engine, host, "f19") ==
-        "-ERR user_function:5: Attempt to modify a readonly table script: f19, on @user_function:5.\r\n");
+        "-ERR user_function:5: Attempt to modify a readonly table script: f19, on "
+        "@user_function:5.\r\n");
   // At run time, the redis table has no register_function (it is nil, not an error).
   CHECK(Fcall(engine, host, "f3") == "$3\r\nnil\r\n");
 }
@@ -122,18 +133,20 @@ TEST_CASE("FCALL errors name the function") {
 TEST_CASE("register_function outside FUNCTION LOAD is refused") {
   LuaEngine engine;
   FakeHost host;
-  REQUIRE(LoadError(engine, "#!lua name=keep\nlocal api = redis\n"
-                            "redis.register_function('later', function() "
-                            "return api.register_function('x', function() end) end)") == "OK keep");
-  CHECK(Fcall(engine, host, "later").find(
-            "-ERR redis.register_function can only be called on FUNCTION LOAD command") == 0);
+  REQUIRE(LoadError(engine,
+                    "#!lua name=keep\nlocal api = redis\n"
+                    "redis.register_function('later', function() "
+                    "return api.register_function('x', function() end) end)") == "OK keep");
+  CHECK(Fcall(engine, host, "later")
+            .find("-ERR redis.register_function can only be called on FUNCTION LOAD command") == 0);
 }
 
 TEST_CASE("REPLACE, DELETE and FLUSH") {
   LuaEngine engine;
   FakeHost host;
-  REQUIRE(LoadError(engine, "#!lua name=lib\nredis.register_function('a', function() return 1 end)\n"
-                            "redis.register_function('b', function() return 2 end)") == "OK lib");
+  REQUIRE(LoadError(engine,
+                    "#!lua name=lib\nredis.register_function('a', function() return 1 end)\n"
+                    "redis.register_function('b', function() return 2 end)") == "OK lib");
   CHECK(LoadError(engine, "#!lua name=lib\nredis.register_function('a', function() return 10 end)",
                   true) == "OK lib");
   CHECK(Fcall(engine, host, "a") == ":10\r\n");

@@ -41,7 +41,8 @@ TEST_CASE("Memory bombs fail with 'not enough memory' and the limit holds") {
            "local t = {} local i = 0 while true do i = i + 1 t[i] = i end",
            "local t = {} for i = 1, 1e9 do t[i] = {} end",
            "local t = {} local i = 0 while true do i = i + 1 t['k' .. i] = i end",
-           "return table.concat({string.rep('x', 8 * 1024 * 1024), string.rep('y', 8 * 1024 * 1024)})",
+           "return table.concat({string.rep('x', 8 * 1024 * 1024), string.rep('y', 8 * 1024 * "
+           "1024)})",
            "local t = {} for i = 1, 64 do t[i] = string.rep(string.char(i), 1024 * 1024) end",
            "return cjson.encode(string.rep('\"', 4 * 1024 * 1024))",
            "local s = string.rep('x', 1024 * 1024) local t = {} for i = 1, 1000 do t[i] = s end "
@@ -91,11 +92,13 @@ TEST_CASE("Deep recursion is an error") {
   for (std::string body : {
            "local function f(n) return 1 + f(n + 1) end return f(1)",
            "local function f() local ok, e = pcall(f) error(e) end f()",
-           "local t = setmetatable({}, {}) getmetatable(t).__index = function(t, k) return t[k] end "
+           "local t = setmetatable({}, {}) getmetatable(t).__index = function(t, k) return t[k] "
+           "end "
            "return t.x",
            "local function f() return tostring(setmetatable({}, {__tostring = f})) end return f()",
            "local function f() local co = coroutine.wrap(f) return co() end return f()",
-           "local function f() return table.sort({3, 2, 1}, function(a, b) f() return a < b end) end "
+           "local function f() return table.sort({3, 2, 1}, function(a, b) f() return a < b end) "
+           "end "
            "return f()",
            "local function f() return string.gsub('x', 'x', f) end return f()",
            "local function f() return loadstring('return 1')(f()) end return f()",
@@ -142,14 +145,15 @@ TEST_CASE("The sandbox has no way out") {
   auto nonexistent = [](std::string name) {
     return "Script attempted to access nonexistent global variable '" + name + "'";
   };
-  for (std::string name : {"os", "io", "require", "package", "module", "dofile", "loadfile",
-                           "print", "debug", "setfenv", "getfenv", "newproxy", "jit", "ffi",
-                           "_ENV", "getregistry"}) {
+  for (std::string name :
+       {"os", "io", "require", "package", "module", "dofile", "loadfile", "print", "debug",
+        "setfenv", "getfenv", "newproxy", "jit", "ffi", "_ENV", "getregistry"}) {
     INFO(name);
     CHECK(Eval(engine, host, "return " + name).find(nonexistent(name)) != std::string::npos);
   }
   // Bytecode is never loaded, however it is handed over.
-  CHECK(Eval(engine, host, "return {loadstring(string.dump(function() return 1 end))}") == "*0\r\n");
+  CHECK(Eval(engine, host, "return {loadstring(string.dump(function() return 1 end))}") ==
+        "*0\r\n");
   CHECK(Eval(engine, host,
              "local s = string.dump(function() return 1 end) local done = false "
              "return {load(function() if done then return nil end done = true return s end)}") ==
@@ -168,16 +172,18 @@ TEST_CASE("The sandbox has no way out") {
   CHECK(Eval(engine, host, "return ('abc'):upper()") == "$3\r\nABC\r\n");
   // Proxies' hidden tables cannot be reached through iteration either.
   CHECK(Eval(engine, host, "local f, s = pairs(_G) return s == _G") == ":1\r\n");
-  CHECK(Eval(engine, host, "for k, v in pairs(_G) do if type(v) == 'table' then "
-                           "pcall(rawset, v, 'evil', 1) end end return rawget(string, 'evil')") ==
-        "$-1\r\n");
+  CHECK(Eval(engine, host,
+             "for k, v in pairs(_G) do if type(v) == 'table' then "
+             "pcall(rawset, v, 'evil', 1) end end return rawget(string, 'evil')") == "$-1\r\n");
   CHECK(Eval(engine, host, "return string.evil") == "$-1\r\n");
   // collectgarbage is allowed, as in Redis, and harmless.
-  CHECK(Eval(engine, host, "collectgarbage('stop') collectgarbage('restart') "
-                           "collectgarbage('step') return collectgarbage('count') > 0") == ":1\r\n");
+  CHECK(Eval(engine, host,
+             "collectgarbage('stop') collectgarbage('restart') "
+             "collectgarbage('step') return collectgarbage('count') > 0") == ":1\r\n");
   // coroutine.running and friends do not expose the main state's globals.
-  CHECK(IsError(Eval(engine, host, "local co = coroutine.create(function() x = 1 end) "
-                                   "local ok, e = coroutine.resume(co) error(e)")));
+  CHECK(IsError(Eval(engine, host,
+                     "local co = coroutine.create(function() x = 1 end) "
+                     "local ok, e = coroutine.resume(co) error(e)")));
 }
 
 TEST_CASE("Malformed cjson, cmsgpack and struct input is an error") {
@@ -223,14 +229,15 @@ TEST_CASE("Malformed cjson, cmsgpack and struct input is an error") {
 TEST_CASE("cjson refuses an encoding bigger than the memory left (CVE-2022-24834)") {
   LuaEngine engine(Limited());
   FakeHost host;
-  std::string reply = Eval(engine, host,
-                           "local s = string.rep('\\1', 2 * 1024 * 1024) return cjson.encode({s, s})");
+  std::string reply = Eval(
+      engine, host, "local s = string.rep('\\1', 2 * 1024 * 1024) return cjson.encode({s, s})");
   CHECK(reply.find("Cannot serialise: the encoded value could exceed") != std::string::npos);
   // Ordinary encodings are untouched.
   CHECK(Eval(engine, host, "return cjson.encode({a = {1, 2, 'x'}})") ==
         "$15\r\n{\"a\":[1,2,\"x\"]}\r\n");
   CHECK(Eval(engine, host, "return cjson.new().encode({1})") == "$3\r\n[1]\r\n");
-  CHECK(Eval(engine, host, "local s = string.rep('\\1', 2 * 1024 * 1024) "
-                           "return cjson.new().encode({s, s})")
+  CHECK(Eval(engine, host,
+             "local s = string.rep('\\1', 2 * 1024 * 1024) "
+             "return cjson.new().encode({s, s})")
             .find("Cannot serialise") != std::string::npos);
 }

@@ -1,8 +1,7 @@
 // Runaway scripts: the busy hook, SCRIPT KILL (from the host or from another
 // thread) that a pcall cannot swallow, and an engine that goes on after.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "scripting/lua_engine.h"
@@ -45,9 +44,11 @@ TEST_CASE("A killed function's error is Redis's, word for word") {
   LuaEngine engine(Fast());
   FakeHost host;
   host.on_busy = [](auto) { return BusyAction::kKill; };
-  REQUIRE(engine.LoadLibrary("#!lua name=spin\n"
-                             "redis.register_function('spin', function() while true do end end)",
-                             false).ok());
+  REQUIRE(engine
+              .LoadLibrary("#!lua name=spin\n"
+                           "redis.register_function('spin', function() while true do end end)",
+                           false)
+              .ok());
   // Recorded from redis-server 7.0.15 (FUNCTION KILL, then SCRIPT KILL of an EVAL).
   CHECK(Fcall(engine, host, "spin") ==
         "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n");
@@ -126,8 +127,11 @@ TEST_CASE("The running script's name is known while it runs") {
   Eval(engine, host, "return redis.call('PING')");
   CHECK(host.name == script.value()->sha);
   CHECK_FALSE(host.function);
-  REQUIRE(engine.LoadLibrary("#!lua name=l\nredis.register_function('fn', function() "
-                             "return redis.call('PING') end)", false).ok());
+  REQUIRE(engine
+              .LoadLibrary("#!lua name=l\nredis.register_function('fn', function() "
+                           "return redis.call('PING') end)",
+                           false)
+              .ok());
   Fcall(engine, host, "fn");
   CHECK(host.name == "fn");
   CHECK(host.function);

@@ -35,7 +35,8 @@ TEST_CASE("EVAL shebangs: flags, and Redis 7.0's errors") {
         "ERR Unexpected engine in script shebang: #!luax");
   CHECK(ParseEvalSource("#!lua flags=bogus\nreturn 1").error() ==
         "ERR Unexpected flag in script shebang: bogus");
-  CHECK(ParseEvalSource("#!lua name=x\nreturn 1").error() == "ERR Unknown lua shebang option: name=x");
+  CHECK(ParseEvalSource("#!lua name=x\nreturn 1").error() ==
+        "ERR Unknown lua shebang option: name=x");
   CHECK(ParseEvalSource("#!lua foo\nreturn 1").error() == "ERR Unknown lua shebang option: foo");
 }
 

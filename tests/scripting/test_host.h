@@ -61,7 +61,8 @@ class FakeHost : public ScriptHost {
       out.Integer(data.count(std::string(args[1])) ? 1 : 0);
     } else if (name == "RAW" && arity(2)) {
       out.Raw(args[1]);  // the reply is the argument itself (conversion tests)
-    } else if (name != "ECHO" && name != "GET" && name != "SET" && name != "INCR" && name != "RAW") {
+    } else if (name != "ECHO" && name != "GET" && name != "SET" && name != "INCR" &&
+               name != "RAW") {
       out.Error("ERR Unknown Redis command called from script");
     }
   }
