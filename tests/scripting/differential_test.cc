@@ -3,12 +3,10 @@
 // corpus of scripts, in RESP2 and RESP3, and the replies of the commands
 // those scripts call (regenerate_conversions.py records both). A replaying
 // host gives the engine the same command replies Redis's scripts saw, and
-// the engine's replies must match Redis's byte for byte, except where
-// scripting/README.md documents a difference.
+// the engine's replies must match Redis's byte for byte.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "scripting/lua_engine.h"
@@ -67,9 +65,6 @@ class ReplayHost : public ScriptHost {
   }
 };
 
-// Scripts whose replies differ from Redis's on purpose (see README.md).
-const std::set<std::string> kKnownDifferences = {};
-
 }  // namespace
 
 TEST_CASE("Replies match redis-server 7.0.15 for every recorded script") {
@@ -94,7 +89,6 @@ TEST_CASE("Replies match redis-server 7.0.15 for every recorded script") {
   int compared = 0;
   for (const auto& f : evals) {
     const std::string& script = f[3];
-    if (kKnownDifferences.count(script)) continue;
     auto version = f[1] == "3" ? RespVersion::kResp3 : RespVersion::kResp2;
     size_t numkeys = std::stoul(f[4]);
     std::vector<std::string_view> keys(f.begin() + 5, f.begin() + 5 + numkeys);
