@@ -22,6 +22,23 @@ add_library(xxhash INTERFACE)
 target_include_directories(xxhash SYSTEM INTERFACE ${XXHASH_INCLUDE_DIR})
 target_link_libraries(xxhash INTERFACE ${XXHASH_LIBRARY})
 
+# Lua 5.1 (liblua5.1-0-dev), the Lua Redis embeds, runs scripts; lua-cjson
+# (lua-cjson-dev) and lua-bitop (lua-bitop-dev) are their `cjson` and `bit`.
+# All three are linked from the static archives Debian ships beside the
+# shared libraries, so the static server needs nothing else. Lua is Debian's
+# C++ build: its errors are C++ exceptions, so they unwind our C++ frames
+# (destructors run) where C Lua would longjmp over them. scripting/README.md
+# says why Lua 5.1 rather than LuaJIT.
+find_path(LUA51_INCLUDE_DIR lua.h PATH_SUFFIXES lua5.1 REQUIRED)
+find_library(LUA51_LIBRARY NAMES liblua5.1-c++.a REQUIRED)
+find_library(LUA_CJSON_LIBRARY NAMES liblua5.1-cjson.a REQUIRED)
+find_library(LUA_BITOP_LIBRARY NAMES liblua5.1-bitop.a REQUIRED)
+add_library(lua51 INTERFACE)
+target_include_directories(lua51 SYSTEM INTERFACE ${LUA51_INCLUDE_DIR})
+target_link_libraries(lua51 INTERFACE ${LUA51_LIBRARY} m)
+add_library(lua51_modules INTERFACE)
+target_link_libraries(lua51_modules INTERFACE ${LUA_CJSON_LIBRARY} ${LUA_BITOP_LIBRARY} lua51)
+
 if(EMBERKV_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)
 endif()

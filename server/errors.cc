@@ -124,6 +124,11 @@ void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status) {
     case OpStatus::kStringTooLong: reply.Error(kStringTooLong); return;
     case OpStatus::kOutOfMemory: reply.Error(kOutOfMemory); return;
     case OpStatus::kSameObject: reply.Error(kSameObject); return;
+    case OpStatus::kNotHyperLogLog: reply.Error(kNotHyperLogLog); return;
+    case OpStatus::kCorruptHyperLogLog: reply.Error(kCorruptHyperLogLog); return;
+    case OpStatus::kNotSortable: reply.Error(kNotSortable); return;
+    case OpStatus::kTooLarge: reply.Error(kLcsTooLarge); return;
+    case OpStatus::kNoSuchMember: reply.Error(kNoSuchMember); return;
   }
 }
 

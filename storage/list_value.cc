@@ -50,7 +50,8 @@ char* PutElement(char* out, std::string_view value) {
   } while (length);
   std::memcpy(out, varint, n);
   out += n;
-  std::memcpy(out, value.data(), value.size());
+  // An empty view may carry a null pointer, which memcpy must never see.
+  if (!value.empty()) std::memcpy(out, value.data(), value.size());
   out += value.size();
   // Written backwards, so that reading from the element's end towards its
   // start meets the varint's bytes in their usual order.

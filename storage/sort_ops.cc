@@ -207,7 +207,8 @@ OpResult<int64_t> StoreList(Database& db, const Key& key,
   if (values.empty()) return int64_t{0};
   std::vector<std::string_view> views;
   views.reserve(values.size());
-  for (const auto& v : values) views.push_back(v ? std::string_view(*v) : std::string_view());
+  // A missing value is stored as an empty element, as Redis does.
+  for (const auto& v : values) views.push_back(v ? std::string_view(*v) : std::string_view(""));
   return lists::Push(db, key, ListEnd::kTail, views);
 }
 
