@@ -199,6 +199,10 @@ def test_noeviction_refuses_writes_and_keeps_serving_reads():
         # and other commands that do not grow memory work everywhere.
         assert error_of(c, "SET", refused, "value") == OOM
         assert error_of(c, "APPEND", refused, "more") == OOM
+        # MSET and MSETNX say so too, rather than answer OK for a pair that
+        # was never stored.
+        assert error_of(c, "MSET", refused, "value") == OOM
+        assert error_of(c, "MSETNX", refused, "value") == OOM
         assert c.get("first") == b"value"
         assert c.exists("first") == 1
         assert c.get(refused) is None

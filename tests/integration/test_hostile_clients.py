@@ -247,7 +247,7 @@ def test_idle_clients_are_closed_after_timeout_but_not_busy_blocked_or_subscribe
         start_time = time.time()
         while time.time() - start_time < 3.5:
             assert same(busy.call("PING"), Status("PONG"))
-            time.sleep(0.3)
+            time.sleep(0.1)  # well inside the 1 s timeout, even on a busy machine
         assert closed_within(idle, 1), kind  # no error text: Redis closes silently
         assert same(busy.call("PING"), Status("PONG"))
         assert busy.call("PUBLISH", "c", "m") == 1

@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <deque>
 #include <random>
 #include <string>
@@ -211,12 +210,13 @@ TEST_CASE("a big list is released a slice at a time") {
   CHECK(list.Verify());
 }
 
-TEST_CASE("clearing a million-element list is quick") {
+TEST_CASE("a million-element list lives in a few thousand blocks, so clearing it is quick") {
+  // Freeing the list costs one deallocation per block: counting blocks says
+  // what a wall-clock limit would say, without failing on a busy machine.
   auto list = std::make_unique<ListValue>();
   for (int i = 0; i < 1'000'000; ++i) list->Push(ListEnd::kHead, "member:" + std::to_string(i));
-  auto start = std::chrono::steady_clock::now();
+  CHECK(list->size() == 1'000'000);
+  CHECK(list->block_count() < 5'000);
+  CHECK(list->Verify());
   list.reset();
-  auto took = std::chrono::steady_clock::now() - start;
-  // A couple of thousand blocks, not a million allocations.
-  CHECK(took < std::chrono::milliseconds(50));
 }
