@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/pubsub/mailbox.h"
 
 namespace emberkv::server {
 
@@ -141,6 +142,12 @@ class Client {
   bool AddPattern(std::string_view pattern);
   bool RemovePattern(std::string_view pattern);
   bool IsSubscribed(std::string_view pattern, std::string_view channel) const;
+  // Where PUBLISH leaves the client's messages (pubsub/mailbox.h); made on
+  // the client's loop at its first subscription.
+  const std::shared_ptr<Mailbox>& mailbox() {
+    if (!mailbox_) mailbox_ = std::make_shared<Mailbox>();
+    return mailbox_;
+  }
 
   // ---- Blocking commands ----
   // The wait the client is in (BLPOP & co.), or null.
@@ -191,6 +198,7 @@ class Client {
 
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
+  std::shared_ptr<Mailbox> mailbox_;
   std::atomic<size_t> channel_count_{0};
   std::atomic<size_t> pattern_count_{0};
 

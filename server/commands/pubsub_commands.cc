@@ -52,8 +52,18 @@ void PSubscribe(CommandContext& c) { SubscribeGeneric(c, true); }
 
 // Unsubscribes the client from `names` (all of its channels or patterns when
 // none are given); the table changes before the reply, so a PUBLISH after it
-// neither counts nor reaches the client. A message already on its way from
-// another loop is dropped on arrival (Connection::DeliverMessage).
+// neither counts nor reaches the client, and the messages PUBLISH counted
+// before it are written ahead of the reply (pubsub/mailbox.h).
+// Inside EXEC the replies form one array, which a push would break: there
+// the letters wait for their wake-up and, for channels the client has left
+// by then, are dropped (Connection::DeliverMail).
+void WritePendingMessages(CommandContext& c, Client& client) {
+  if (c.shards.pinned()) return;
+  for (const Letter& letter : client.mailbox()->Take()) {
+    if (client.IsSubscribed(letter.pattern, letter.publication->channel)) WriteMessagePush(c.reply, letter);
+  }
+}
+
 void UnsubscribeGeneric(CommandContext& c, bool patterns) {
   Client& client = *c.client;
   const std::set<std::string>& mine = patterns ? client.patterns() : client.channels();
@@ -70,6 +80,7 @@ void UnsubscribeGeneric(CommandContext& c, bool patterns) {
     if (mine.contains(name)) removed.push_back(name);
   }
   if (!removed.empty()) c.engine().pubsub().Unsubscribe(client, removed, patterns);
+  WritePendingMessages(c, client);
   for (const std::string& name : names) {
     if (patterns) {
       client.RemovePattern(name);

@@ -302,29 +302,23 @@ void Connection::WaitWritable() {
   });
 }
 
-void Connection::DeliverMessage(std::string_view pattern, std::string_view channel, std::string_view message) {
+void Connection::DeliverMail() {
+  std::vector<Letter> letters = client_.mailbox()->Take();
   if (closed_) return;
-  // A message still on its way from another loop when the client left the
-  // channel (UNSUBSCRIBE, RESET, a hang-up) must not reach it: a RESP2
-  // client that is no longer subscribed would take it for the reply to its
-  // next command.
-  if (!client_.IsSubscribed(pattern, channel)) return;
   protocol::ReplyBuilder reply(&output_, client_.resp());
-  if (pattern.empty()) {
-    reply.PushHeader(3);
-    reply.Bulk("message");
-  } else {
-    reply.PushHeader(4);
-    reply.Bulk("pmessage");
-    reply.Bulk(pattern);
-  }
-  reply.Bulk(channel);
-  reply.Bulk(message);
-  // Checked here, not only when writing: while the socket is full, messages
-  // pile up behind the pending write.
-  if (PastOutputBufferLimit()) {
-    Close();
-    return;
+  for (const Letter& letter : letters) {
+    // UNSUBSCRIBE writes the letters PUBLISH counted before its reply, so
+    // one left here for a channel the client has left was posted before a
+    // RESET or a hang-up: a RESP2 client no longer subscribed would take it
+    // for the reply to its next command.
+    if (!client_.IsSubscribed(letter.pattern, letter.publication->channel)) continue;
+    WriteMessagePush(reply, letter);
+    // Checked here, not only when writing: while the socket is full,
+    // messages pile up behind the pending write.
+    if (PastOutputBufferLimit()) {
+      Close();
+      return;
+    }
   }
   FlushOutput();
 }

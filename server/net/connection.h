@@ -63,11 +63,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A blocked command's wait is over: its reply (empty when it has none to
   // send) goes out, and the commands read meanwhile run.
   void EndBlockedWait(std::string_view reply);
-  // A published message (pattern empty for a plain subscription), encoded
-  // for this client's protocol and written out at the end of the turn. A
-  // subscriber whose unsent output passes the pub/sub output limit is
-  // disconnected.
-  void DeliverMessage(std::string_view pattern, std::string_view channel, std::string_view message);
+  // Writes out the messages waiting in the client's mailbox
+  // (pubsub/mailbox.h), encoded for its protocol. A subscriber whose unsent
+  // output passes the pub/sub output limit is disconnected.
+  void DeliverMail();
   // A pause ended: the command it held back runs.
   void ResumeAfterPause();
   // Shutdown: reads nothing more; runs what was already read, writes the

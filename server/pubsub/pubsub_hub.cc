@@ -10,15 +10,6 @@
 #include "storage/glob.h"
 
 namespace emberkv::server {
-namespace {
-
-struct Publication {
-  std::string channel;
-  std::string message;
-};
-
-}  // namespace
-
 void PubSubHub::Add(Table& table, std::string_view name, const Subscriber& subscriber) {
   Subscribers& list = table[ToAbsl(name)];
   for (const Subscriber& s : list) {
@@ -40,7 +31,7 @@ bool PubSubHub::PatternMatches(std::string_view pattern, std::string_view channe
 }
 
 void PubSubHub::Subscribe(Client& client, const std::vector<std::string>& names, bool patterns) {
-  Subscriber self{client.origin().home_worker, client.connection(), client.id()};
+  Subscriber self{client.origin().home_worker, client.connection(), client.id(), client.mailbox()};
   std::lock_guard lock(mutex_);
   for (const std::string& name : names) Add(patterns ? patterns_ : channels_, name, self);
 }
@@ -64,42 +55,37 @@ void PubSubHub::UnsubscribeAll(Client& client) {
 }
 
 size_t PubSubHub::Publish(Worker& from, std::string_view channel, std::string_view message) {
-  struct Receiver {
-    Subscriber subscriber;
-    std::string pattern;  // empty for a channel subscription
-  };
-  std::vector<Receiver> receivers;
+  size_t receivers = 0;
+  std::vector<Subscriber> to_wake;
   {
     std::lock_guard lock(mutex_);
+    std::shared_ptr<const Publication> publication;  // shared by every letter
+    auto post = [&](const Subscriber& to, std::string_view pattern) {
+      ++receivers;
+      if (!publication) {
+        publication = std::make_shared<const Publication>(Publication{std::string(channel), std::string(message)});
+      }
+      if (to.mailbox->Post(Letter{std::string(pattern), publication})) to_wake.push_back(to);
+    };
     auto it = channels_.find(ToAbsl(channel));
     if (it != channels_.end()) {
-      for (const Subscriber& s : it->second) receivers.push_back({s, {}});
+      for (const Subscriber& s : it->second) post(s, {});
     }
     for (const auto& [pattern, subscribers] : patterns_) {
       if (!PatternMatches(pattern, channel)) continue;
-      for (const Subscriber& s : subscribers) receivers.push_back({s, pattern});
+      for (const Subscriber& s : subscribers) post(s, pattern);
     }
   }
-  // Shared by the messages to other loops; freed with the last of them.
-  std::shared_ptr<const Publication> publication;
-  for (Receiver& receiver : receivers) {
-    const Subscriber& to = receiver.subscriber;
+  for (const Subscriber& to : to_wake) {
     if (to.worker == from.id()) {
-      if (Connection* c = from.FindConnection(to.connection, to.id)) {
-        c->DeliverMessage(receiver.pattern, channel, message);
-      }
+      if (Connection* c = from.FindConnection(to.connection, to.id)) c->DeliverMail();
       continue;
     }
-    if (!publication) {
-      publication = std::make_shared<const Publication>(Publication{std::string(channel), std::string(message)});
-    }
-    from.Send(to.worker, MakeMessage([to, pattern = std::move(receiver.pattern), publication] {
-      if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id)) {
-        c->DeliverMessage(pattern, publication->channel, publication->message);
-      }
+    from.Send(to.worker, MakeMessage([to] {
+      if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id)) c->DeliverMail();
     }));
   }
-  return receivers.size();
+  return receivers;
 }
 
 std::vector<std::string> PubSubHub::Channels(std::string_view pattern) {

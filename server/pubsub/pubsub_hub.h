@@ -3,25 +3,30 @@
 // SUBSCRIBE and UNSUBSCRIBE change the table before they reply, and PUBLISH
 // reads it under the same lock, so a PUBLISH that arrives after an
 // UNSUBSCRIBE's reply (on any connection) neither counts nor reaches the
-// client, as in Redis. PUBLISH collects the receivers under the lock and
-// delivers after letting go: to subscribers of its own loop directly, to
-// others by one message each to their loop. Messages between two loops
-// arrive in the order they were sent, so a subscriber sees one publisher's
-// messages in publish order.
+// client, as in Redis. Under that lock PUBLISH also posts the message to
+// each receiver's mailbox (pubsub/mailbox.h), which an UNSUBSCRIBE empties
+// before its reply: every message PUBLISH counted reaches the client, and
+// before the client's leaving is confirmed. After letting go, PUBLISH wakes
+// each receiver's loop whose mailbox was empty: its own loop directly,
+// others by one message each. A subscriber sees the messages in the order
+// the table's lock let their PUBLISHes through.
 //
-// The lock is held for table lookups only, never while delivering, and is
-// taken after shard locks, never before one.
+// The lock is held for table lookups and mailbox posts only, never while
+// writing to a socket, and is taken after shard locks, never before one.
 //
 // Thread safety: every method from any loop.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
+
+#include "server/pubsub/mailbox.h"
 
 namespace emberkv::server {
 
@@ -52,6 +57,7 @@ class PubSubHub {
     int worker;              // where the connection lives
     Connection* connection;  // valid only on that loop, and only if `id` still matches
     uint64_t id;
+    std::shared_ptr<Mailbox> mailbox;
   };
   using Subscribers = std::vector<Subscriber>;
   using Table = absl::flat_hash_map<std::string, Subscribers>;

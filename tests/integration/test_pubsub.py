@@ -1,7 +1,8 @@
 """Pub/sub across connections on different threads: SUBSCRIBE, PSUBSCRIBE,
 UNSUBSCRIBE, PUNSUBSCRIBE, PUBLISH's receiver counts, PUBSUB CHANNELS /
 NUMSUB / NUMPAT, RESP2 arrays and RESP3 push messages, the order of one
-publisher's messages, and a subscriber that never reads.
+publisher's messages, messages in flight when a subscriber leaves, and a
+subscriber that never reads.
 
 Tests run against a fresh emberkv with two workers and against Debian's
 redis-server 7.0. On a fresh emberkv the n-th connection made lives on
@@ -184,6 +185,34 @@ def test_one_publishers_messages_arrive_in_order(server):
             assert pub.read() == (":", 1)
     for i in range(count):
         assert sub.read() == message("seq", str(i))
+
+
+def test_every_message_publish_counted_arrives_before_the_unsubscribe_reply(server):
+    """A publisher on the other loop keeps publishing while the subscriber
+    leaves: the messages PUBLISH counted are exactly those the subscriber
+    reads, all before its UNSUBSCRIBE confirmation, and none after it."""
+    for round in range(8):
+        sub, pub = connections(server, 2)  # on different loops
+        sub.send("SUBSCRIBE", "leaving")
+        assert sub.read() == confirmation("subscribe", "leaving", 1)
+        pipeline = b"".join(pub.encode(["PUBLISH", "leaving", str(i)]) for i in range(5000))
+        pub.sock.sendall(pipeline)
+        # Leave while the publisher's pipeline is being served.
+        time.sleep(0.0005 * round)
+        sub.send("UNSUBSCRIBE", "leaving")
+        counted = sum(pub.read()[1] for _ in range(5000))
+        received = []
+        while True:
+            reply = sub.read()
+            if reply == confirmation("unsubscribe", "leaving", 0):
+                break
+            received.append(reply)
+        assert received == [message("leaving", str(i)) for i in range(len(received))]
+        assert len(received) == counted, round
+        # Nothing follows the confirmation.
+        assert sub.call("PING") == ("+", "PONG")
+        sub.close()
+        pub.close()
 
 
 def test_a_subscriber_that_never_reads_is_disconnected(server):
