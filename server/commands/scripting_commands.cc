@@ -399,6 +399,11 @@ void FunctionRestore(CommandContext& c) {
     }
   }
   for (const std::string& code : codes) {
+    // Redis's text for a collision here has no quotes (FUNCTION LOAD's has).
+    scripting::Result<scripting::LibrarySource> source = scripting::ParseLibrarySource(code);
+    if (policy == Policy::kAppend && source.ok() && result.contains(source.value().name)) {
+      return c.reply.Error("ERR Library " + source.value().name + " already exists");
+    }
     scripting::Result<std::string> name = scratch.LoadLibrary(code, policy == Policy::kReplace);
     if (!name.ok()) return c.reply.Error(name.error());
     result[name.value()] = code;

@@ -9,7 +9,7 @@ namespace {
 constexpr uint8_t kFunctionOpcode = 245;  // RDB_OPCODE_FUNCTION2
 constexpr uint16_t kRdbVersion = 10;      // Redis 7.0's
 constexpr size_t kFooter = 10;            // version and CRC
-constexpr std::string_view kBadPayload = "ERR payload version or checksum are wrong";
+constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum are wrong";
 
 // The reflected form of the Jones polynomial, Redis's crc64.
 constexpr uint64_t kPolynomial = 0x95ac9329ac4bc9b5ULL;
