@@ -423,3 +423,52 @@ def test_undeclared_keys_after_a_write_are_reported_once():
         script2 = "redis.call('set', KEYS[1], 'w'); return redis.call('get', ARGV[1])"
         r.set(high, "up")
         assert r.eval(script2 + " ", 1, low, high) == b"up"
+
+
+BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+
+
+def test_busy_scripts_kill_unkillable_and_shutdown():
+    """Past busy-reply-threshold: -BUSY for the script's shards from other
+    loops, SCRIPT KILL and FUNCTION KILL, UNKILLABLE after a write, and
+    SHUTDOWN NOSAVE stopping even that."""
+    import time
+    with EmberServer("--shards", "2", threads=2) as server:
+        # Connections alternate between the two loops: runner and other
+        # are served by different ones.
+        runner, other = RespClient(server.port, timeout=20), RespClient(server.port, timeout=20)
+        other.call("CONFIG", "SET", "busy-reply-threshold", "100")
+        key = key_on(0, "busy")
+        free_key = key_on(1, "free")
+        assert other.call("SCRIPT", "KILL") == ("-", "NOTBUSY No scripts in execution right now.")
+
+        runner.send("EVAL", "while true do end", "1", key)
+        time.sleep(0.5)
+        assert other.call("GET", key) == ("-", BUSY_EVAL)
+        assert other.call("SET", free_key, "1") == ("+", "OK")  # another shard goes on
+        assert other.call("FUNCTION", "KILL") == ("-", BUSY_EVAL)
+        stats = other.call("FUNCTION", "STATS")
+        assert stats[0] == "*" and stats[1][1][0] in ("*", "%")  # a running script is shown
+        assert other.call("SCRIPT", "KILL") == ("+", "OK")
+        killed = runner.read()
+        assert killed[0] == "-" and killed[1].startswith("ERR Script killed by user with SCRIPT KILL")
+        assert other.call("GET", key) == ("$", None)
+
+        # A function is killed with FUNCTION KILL only.
+        runner.call("FUNCTION", "LOAD",
+                    "#!lua name=spin\nredis.register_function('spin', function() while true do end end)")
+        runner.send("FCALL", "spin", "1", key)
+        time.sleep(0.5)
+        assert other.call("GET", key) == ("-", BUSY_FUNCTION)
+        assert other.call("SCRIPT", "KILL") == ("-", BUSY_FUNCTION)
+        assert other.call("FUNCTION", "KILL") == ("+", "OK")
+        assert runner.read()[0] == "-"
+
+        # After a write it cannot be killed; SHUTDOWN NOSAVE still stops it.
+        runner.send("EVAL", "redis.call('set', KEYS[1], 'w') while true do end", "1", key)
+        time.sleep(0.5)
+        reply = other.call("SCRIPT", "KILL")
+        assert reply[0] == "-" and reply[1].startswith("UNKILLABLE Sorry the script already executed write")
+        other.send("SHUTDOWN", "NOSAVE")
+        server.proc.wait(timeout=15)
