@@ -472,3 +472,25 @@ def test_busy_scripts_kill_unkillable_and_shutdown():
         assert reply[0] == "-" and reply[1].startswith("UNKILLABLE Sorry the script already executed write")
         other.send("SHUTDOWN", "NOSAVE")
         server.proc.wait(timeout=15)
+
+
+def test_hostile_scripts_get_errors_and_the_server_stays_up():
+    # With maxmemory the Lua heap of each loop is bounded by it.
+    with EmberServer("--maxmemory", "64mb") as server:
+        r = client(server)
+        bombs = [
+            "local s = string.rep('x', 1024 * 1024) local t = {} "
+            "for i = 1, 1000 do t[i] = s .. i end return #t",
+            "local function f(n) return f(n + 1) + 1 end return f(1)",
+            "return cjson.decode(string.rep('[', 100000) .. string.rep(']', 100000))",
+            "return cmsgpack.unpack(string.rep('\\145', 100000))",
+            "return #string.rep('x', 2 ^ 31 - 1)",
+            "return os.execute('true')",
+        ]
+        for body in bombs:
+            reply = error_or_reply(r, "EVAL", body, "0")
+            assert isinstance(reply, str) and reply.startswith("error: "), (body, reply)
+        # Bytecode is refused: loadstring gives nil.
+        assert r.eval("return loadstring(string.dump(function() end))", 0) is None
+        assert r.eval("return redis.call('set', KEYS[1], 'alive')", 1, "k") == b"OK"
+        assert r.get("k") == b"alive"
