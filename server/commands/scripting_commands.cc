@@ -122,11 +122,15 @@ template <bool kReadOnly>
 void Eval(CommandContext& c) {
   LoopScripts& loop = c.worker.scripts();
   loop.SyncScripts();
+  const size_t known = loop.engine().script_count();
   scripting::Result<const scripting::Script*> script = loop.engine().LoadScript(c.args[1]);
   if (!script.ok()) return c.reply.Error(script.error());
   // Redis's EVAL adds the body to the script cache: EVALSHA works after it,
-  // on any loop.
-  c.engine().scripts().AddScript(script.value()->sha, script.value()->body);
+  // on any loop. A body this loop had compiled is there already (a SCRIPT
+  // FLUSH since would have emptied this loop's cache too).
+  if (loop.engine().script_count() != known) {
+    c.engine().scripts().AddScript(script.value()->sha, script.value()->body);
+  }
   RunEval(c, *script.value(), kReadOnly);
 }
 

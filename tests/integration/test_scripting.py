@@ -494,3 +494,21 @@ def test_hostile_scripts_get_errors_and_the_server_stays_up():
         assert r.eval("return loadstring(string.dump(function() end))", 0) is None
         assert r.eval("return redis.call('set', KEYS[1], 'alive')", 1, "k") == b"OK"
         assert r.get("k") == b"alive"
+
+
+def test_info_counts_scripts_and_libraries(ember):
+    r = client(ember)
+    r.execute_command("SCRIPT", "FLUSH")
+    r.execute_command("FUNCTION", "FLUSH")
+
+    def memory():
+        return r.info("memory")
+
+    assert memory()["number_of_cached_scripts"] == 0
+    r.execute_command("SCRIPT", "LOAD", "return 'one'")
+    r.eval("return 'two'", 0)
+    r.execute_command("FUNCTION", "LOAD", LIBRARY)
+    info = memory()
+    assert info["number_of_cached_scripts"] == 2
+    assert info["used_memory_scripts_eval"] >= len("return 'one'") + len("return 'two'")
+    assert info["number_of_libraries"] == 1
