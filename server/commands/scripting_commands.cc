@@ -187,7 +187,8 @@ void ScriptExists(CommandContext& c) {
 // differ by one letter). Both flush at once: bodies are small.
 bool FlushModeOk(CommandContext& c, std::string_view error) {
   if (c.args.size() == 2) return true;
-  if (c.args.size() == 3 && (EqualsIgnoreCase(c.args[2], "sync") || EqualsIgnoreCase(c.args[2], "async"))) {
+  if (c.args.size() == 3 &&
+      (EqualsIgnoreCase(c.args[2], "sync") || EqualsIgnoreCase(c.args[2], "async"))) {
     return true;
   }
   c.reply.Error(error);
@@ -208,19 +209,17 @@ void ScriptKill(CommandContext& c) {
 }
 
 void ScriptHelp(CommandContext& c) {
-  ReplyHelp(c.reply, "SCRIPT",
-            {"EXISTS <sha1> [<sha1> ...]",
-             "    Return information about the existence of the scripts in the script cache.",
-             "FLUSH [ASYNC|SYNC]",
-             "    Flush the Lua scripts cache. Very dangerous on replicas.",
-             "    When called without the optional mode argument, the behavior is determined by the",
-             "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-             "    * ASYNC: Asynchronously flush the scripts cache.",
-             "    * SYNC: Synchronously flush the scripts cache.",
-             "KILL",
-             "    Kill the currently executing Lua script.",
-             "LOAD <script>",
-             "    Load a script into the scripts cache without executing it."});
+  ReplyHelp(
+      c.reply, "SCRIPT",
+      {"EXISTS <sha1> [<sha1> ...]",
+       "    Return information about the existence of the scripts in the script cache.",
+       "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+       "    When called without the optional mode argument, the behavior is determined by the",
+       "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+       "    * ASYNC: Asynchronously flush the scripts cache.",
+       "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+       "    Kill the currently executing Lua script.", "LOAD <script>",
+       "    Load a script into the scripts cache without executing it."});
 }
 
 // ---- FUNCTION ----
@@ -346,7 +345,8 @@ void FunctionStats(CommandContext& c) {
     c.reply.Integer(c.worker.now_ms() - busy->start_ms);
   }
   size_t functions = 0;
-  for (const auto& [name, library] : loop.engine().libraries()) functions += library.functions.size();
+  for (const auto& [name, library] : loop.engine().libraries())
+    functions += library.functions.size();
   c.reply.Bulk("engines");
   c.reply.MapHeader(1);
   c.reply.Bulk("LUA");
@@ -382,7 +382,8 @@ void FunctionRestore(CommandContext& c) {
     } else if (EqualsIgnoreCase(c.args[3], "flush")) {
       policy = Policy::kFlush;
     } else {
-      return c.reply.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+      return c.reply.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     }
   }
   std::vector<std::string> codes;
@@ -432,7 +433,8 @@ void FunctionHelp(CommandContext& c) {
        "    * Library description",
        "    * Functions list",
        "    * Library code (if WITHCODE is given)",
-       "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+       "    It also possible to get only function that matches a pattern using LIBRARYNAME "
+       "argument.",
        "STATS",
        "    Return information about the current function running:",
        "    * Function name",
@@ -452,11 +454,13 @@ void FunctionHelp(CommandContext& c) {
        "    Return a serialized payload representing the current libraries, can be restored using "
        "FUNCTION RESTORE command",
        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
-       "    Restore the libraries represented by the given payload, it is possible to give a restore "
+       "    Restore the libraries represented by the given payload, it is possible to give a "
+       "restore "
        "policy to",
        "    control how to handle existing libraries (default APPEND):",
        "    * FLUSH: delete all existing libraries.",
-       "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+       "    * APPEND: appends the restored libraries to the existing libraries. On collision, "
+       "abort.",
        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, "
        "replace the old",
        "      libraries with the new libraries (notice that even on this option there is a chance "

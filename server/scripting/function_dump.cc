@@ -99,7 +99,7 @@ class Reader {
           if (!Byte(&b)) return false;
           raw |= uint64_t{b} << (8 * i);
         }
-        int64_t value = bytes == 1 ? static_cast<int8_t>(raw)
+        int64_t value = bytes == 1   ? static_cast<int8_t>(raw)
                         : bytes == 2 ? static_cast<int16_t>(raw)
                                      : static_cast<int32_t>(raw);
         *out = std::to_string(value);
@@ -181,12 +181,15 @@ std::string DumpFunctions(const std::map<std::string, std::string, std::less<>>&
   return out;
 }
 
-std::optional<std::string> ParseFunctionDump(std::string_view payload, std::vector<std::string>* codes) {
+std::optional<std::string> ParseFunctionDump(std::string_view payload,
+                                             std::vector<std::string>* codes) {
   if (payload.size() < kFooter) return std::string(kBadPayload);
   const size_t body = payload.size() - kFooter;
-  uint16_t version = static_cast<uint8_t>(payload[body]) | (static_cast<uint8_t>(payload[body + 1]) << 8);
+  uint16_t version =
+      static_cast<uint8_t>(payload[body]) | (static_cast<uint8_t>(payload[body + 1]) << 8);
   uint64_t crc = 0;
-  for (int i = 0; i < 8; ++i) crc |= uint64_t{static_cast<uint8_t>(payload[body + 2 + i])} << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    crc |= uint64_t{static_cast<uint8_t>(payload[body + 2 + i])} << (8 * i);
   if (version > kRdbVersion || Crc64(0, payload.substr(0, body + 2)) != crc) {
     return std::string(kBadPayload);
   }

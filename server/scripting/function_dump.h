@@ -23,7 +23,8 @@ namespace emberkv::server {
 std::string DumpFunctions(const std::map<std::string, std::string, std::less<>>& libraries);
 
 // The codes in `payload`, or Redis's error text for a payload it refuses.
-std::optional<std::string> ParseFunctionDump(std::string_view payload, std::vector<std::string>* codes);
+std::optional<std::string> ParseFunctionDump(std::string_view payload,
+                                             std::vector<std::string>* codes);
 
 // Redis's CRC-64 (exposed for the tests).
 uint64_t Crc64(uint64_t crc, std::string_view data);

@@ -7,11 +7,11 @@
 // used only there (Worker::scripts()).
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <absl/container/flat_hash_set.h>
 
 #include "scripting/lua_engine.h"
 #include "server/scripting/script_registry.h"

@@ -17,6 +17,8 @@
 // it must answer -BUSY.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -25,8 +27,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/engine/shard_set.h"
 
@@ -45,7 +45,9 @@ class ScriptRegistry {
   bool HasScript(std::string_view sha) const;
   // SCRIPT FLUSH: every loop drops its compiled scripts before its next run.
   void FlushScripts();
-  uint64_t scripts_generation() const { return scripts_generation_.load(std::memory_order_acquire); }
+  uint64_t scripts_generation() const {
+    return scripts_generation_.load(std::memory_order_acquire);
+  }
   size_t script_count() const;
   size_t scripts_memory() const;  // the bodies' bytes (INFO used_memory_scripts_eval)
 
@@ -66,9 +68,9 @@ class ScriptRegistry {
     int worker = -1;
     scripting::LuaEngine* engine = nullptr;  // valid until ClearBusy
     bool is_function = false;
-    std::string name;                        // SHA or function name (FUNCTION STATS)
-    std::vector<std::string> command;        // the command that runs it, for FUNCTION STATS
-    int64_t start_ms = 0;                    // when it started (unix ms)
+    std::string name;                          // SHA or function name (FUNCTION STATS)
+    std::vector<std::string> command;          // the command that runs it, for FUNCTION STATS
+    int64_t start_ms = 0;                      // when it started (unix ms)
     const std::atomic<bool>* wrote = nullptr;  // whether it ran a write command
   };
   // From the script's loop, when it passes the threshold; until ClearBusy,

@@ -1,9 +1,9 @@
 #include "server/scripting/server_script_host.h"
 
+#include <absl/container/inlined_vector.h>
+
 #include <cstdio>
 #include <vector>
-
-#include <absl/container/inlined_vector.h>
 
 #include "server/command_table.h"
 #include "server/dispatch/executor.h"

@@ -43,7 +43,7 @@ class LoopScripts;
 struct ScriptRunOptions {
   bool read_only = false;  // EVAL_RO, FCALL_RO, or the no-writes flag
   bool is_function = false;
-  std::string_view name;     // SHA or function name
+  std::string_view name;  // SHA or function name
 };
 
 class ServerScriptHost : public scripting::ScriptHost {

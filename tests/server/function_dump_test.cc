@@ -1,7 +1,6 @@
 #include "server/scripting/function_dump.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -38,7 +37,11 @@ TEST_CASE("A damaged or truncated payload is refused, never over-read") {
 TEST_CASE("LZF-compressed codes, as Redis writes them, are read") {
   // 0xF5, then an LZF string (0xC3, compressed length 5, length 8): a
   // literal "ab" and a back reference copying 6 bytes from 2 back.
-  std::string body = std::string("\xF5\xC3\x05\x08", 4) + std::string("\x01" "ab" "\x80\x01", 5);
+  std::string body = std::string("\xF5\xC3\x05\x08", 4) + std::string(
+                                                              "\x01"
+                                                              "ab"
+                                                              "\x80\x01",
+                                                              5);
   std::string payload = body + std::string("\x0a\x00", 2);
   uint64_t crc = Crc64(0, payload);
   for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>(crc >> (8 * i)));
