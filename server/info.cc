@@ -164,6 +164,11 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
       std::lock_guard lock(scripts.libraries_mutex());
       libraries = scripts.libraries().size();
     }
+    // Each loop's Lua state holds both EVAL scripts and functions.
+    uint64_t lua = 0;
+    for (int w = 0; w < engine.worker_count(); ++w) lua += engine.worker(w).stats().lua_heap_bytes.Get();
+    field("used_memory_lua", lua);
+    field("used_memory_lua_human", HumanBytes(lua));
     field("used_memory_scripts_eval", scripts.scripts_memory());
     field("number_of_cached_scripts", scripts.script_count());
     field("number_of_libraries", libraries);

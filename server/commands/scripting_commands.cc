@@ -89,6 +89,7 @@ void RunAtomically(CommandContext& c, LoopScripts& loop, const ScriptRunOptions&
   }
   client.set_db(db);
   if (!was_pinned) locks.Unpin();
+  c.worker.stats().lua_heap_bytes.Set(loop.engine().lua_memory());
   c.reply.Raw(reply);
 }
 
@@ -245,6 +246,7 @@ void FunctionLoad(CommandContext& c) {
   if (!name.ok()) return c.reply.Error(name.error());
   registry.PutLibrary(name.value(), std::string(code));
   loop.ReloadLibrariesLocked();
+  c.worker.stats().lua_heap_bytes.Set(loop.engine().lua_memory());
   c.reply.Bulk(name.value());
 }
 

@@ -512,3 +512,5 @@ def test_info_counts_scripts_and_libraries(ember):
     assert info["number_of_cached_scripts"] == 2
     assert info["used_memory_scripts_eval"] >= len("return 'one'") + len("return 'two'")
     assert info["number_of_libraries"] == 1
+    # The Lua states of the loops that ran them: sandbox, scripts, library.
+    assert info["used_memory_lua"] > 10000
