@@ -57,6 +57,9 @@ ABSL_FLAG(ParamFlag, slowlog_log_slower_than, {}, "SLOWLOG threshold in microsec
 ABSL_FLAG(ParamFlag, slowlog_max_len, {}, "SLOWLOG entries kept (default 128)");
 ABSL_FLAG(ParamFlag, latency_monitor_threshold, {}, "LATENCY monitor threshold in ms (default 0: off)");
 ABSL_FLAG(ParamFlag, hz, {}, "background task frequency (default 10)");
+ABSL_FLAG(ParamFlag, busy_reply_threshold, {},
+          "milliseconds a script runs before others get -BUSY and it can be killed (default 5000)");
+ABSL_FLAG(ParamFlag, lua_time_limit, {}, "alias of --busy-reply-threshold");
 ABSL_FLAG(ParamFlag, metrics_port, {},
           "HTTP port for /metrics, /healthz, /readyz (default 9121; 0 picks a free one; -1: off)");
 ABSL_FLAG(ParamFlag, metrics_bind, {}, "address of the metrics listener (default 127.0.0.1)");

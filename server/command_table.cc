@@ -101,6 +101,7 @@ const CommandTable& CommandTable::Get() {
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);
+    RegisterScriptingCommands(*t);
     return t;
   }();
   return *table;

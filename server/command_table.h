@@ -77,5 +77,6 @@ void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);
+void RegisterScriptingCommands(CommandTable& table);
 
 }  // namespace emberkv::server

@@ -220,6 +220,10 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(RelaxedIntParam("latency-monitor-threshold", true, &ServerConfig::latency_monitor_threshold, 0,
                                 INT64_MAX));
     p.push_back(RelaxedIntParam("hz", true, &ServerConfig::hz, 1, 500));
+    p.push_back(RelaxedIntParam("busy-reply-threshold", true, &ServerConfig::busy_reply_threshold_ms, 0,
+                                INT64_MAX));
+    p.push_back(RelaxedIntParam("lua-time-limit", true, &ServerConfig::busy_reply_threshold_ms, 0,
+                                INT64_MAX));
     p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, -1, 65535));
     p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));
     p.push_back(RelaxedIntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));

@@ -78,6 +78,9 @@ struct ServerConfig {
   Relaxed<int> slowlog_max_len = 128;
   Relaxed<int64_t> latency_monitor_threshold = 0;  // milliseconds; 0: off
   Relaxed<int> hz = 10;
+  // busy-reply-threshold (alias lua-time-limit): a script running longer
+  // makes other clients of its shards get -BUSY and can be killed.
+  Relaxed<int64_t> busy_reply_threshold_ms = 5000;
   // /metrics, /healthz and /readyz (docs/observability.md): on by default, on
   // redis_exporter's port, so that a sidecar needs no flag; 0 picks a free
   // port, -1 turns the listener off.

@@ -44,6 +44,38 @@ inline constexpr std::string_view kNotInTransaction = "ERR Command not allowed i
 inline constexpr std::string_view kKeysOutsideTransaction =
     "ERR command accesses a key the transaction did not declare";
 
+// ---- Scripting (EVAL, FCALL, SCRIPT, FUNCTION) ----
+inline constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
+inline constexpr std::string_view kNumKeysNegative = "ERR Number of keys can't be negative";
+inline constexpr std::string_view kNumKeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kWriteFlagWithRo =
+    "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr std::string_view kScriptOom = "OOM allowed memory has exceeded 'maxmemory'";
+inline constexpr std::string_view kNoSuchFunction = "ERR Function not found";
+inline constexpr std::string_view kNoSuchLibrary = "ERR Library not found";
+inline constexpr std::string_view kBusyScript =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+inline constexpr std::string_view kUnkillable =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+    "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+    "NOSAVE command.";
+// redis.call inside a script: Redis's refusals.
+inline constexpr std::string_view kScriptUnknownCommand = "ERR Unknown Redis command called from script";
+inline constexpr std::string_view kScriptWrongArity =
+    "ERR Wrong number of args calling Redis command from script";
+inline constexpr std::string_view kScriptNotAllowed = "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptWriteInReadOnly =
+    "ERR Write commands are not allowed from read-only scripts.";
+// emberkv's own: a script that had already written touched a key on a shard
+// it had not locked, below one it holds (docs/compatibility.md, "Scripts").
+inline constexpr std::string_view kScriptUndeclaredAfterWrite =
+    "ERR emberkv: this script accessed an undeclared key after a write; it now runs with every "
+    "shard locked, call it again";
+
 // ---- Arguments shared by several commands ----
 inline constexpr std::string_view kNotPositive = "ERR value is out of range, must be positive";
 inline constexpr std::string_view kCountOutOfRange =

@@ -156,6 +156,22 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     field("used_memory_overhead", overhead);
     field("used_memory_dataset", used - std::min(used, overhead));
     field("used_memory_dataset_perc", fixed(used ? 100.0 * (used - std::min(used, overhead)) / used : 0, 2) + "%");
+    // Scripts: the bodies kept for EVALSHA, and the function libraries
+    // (compiled code lives in each loop's Lua heap, not counted here).
+    ScriptRegistry& scripts = engine.scripts();
+    size_t libraries = 0;
+    {
+      std::lock_guard lock(scripts.libraries_mutex());
+      libraries = scripts.libraries().size();
+    }
+    // Each loop's Lua state holds both EVAL scripts and functions.
+    uint64_t lua = 0;
+    for (int w = 0; w < engine.worker_count(); ++w) lua += engine.worker(w).stats().lua_heap_bytes.Get();
+    field("used_memory_lua", lua);
+    field("used_memory_lua_human", HumanBytes(lua));
+    field("used_memory_scripts_eval", scripts.scripts_memory());
+    field("number_of_cached_scripts", scripts.script_count());
+    field("number_of_libraries", libraries);
     field("total_system_memory", system);
     field("total_system_memory_human", HumanBytes(system));
     field("maxmemory", config.maxmemory);

@@ -7,6 +7,7 @@ Every external command that produces a figure is recorded (see Recorder),
 so that docs/benchmarks.md can print exactly what was run.
 """
 
+import hashlib
 import glob
 import json
 import os
@@ -216,6 +217,56 @@ def hot_key(rec, order, settings):
                 raise RuntimeError("redis-benchmark printed no INCR figure:\n" + out)
             row[name] = {"INCR": rps[0]}
             rec.log("  round %d %-12s INCR %9.0f req/s" % (r + 1, name, rps[0]))
+        rounds.append(row)
+    return {"requests": requests, "rounds": rounds}
+
+
+# ---- scripts: the rate limiter of issue 15 through EVALSHA ----
+
+RATE_LIMITER = ("local count = redis.call('incr', KEYS[1]) "
+                "redis.call('expire', KEYS[1], 60, 'NX') return count")
+
+
+def resp_command(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg.encode() if isinstance(arg, str) else arg
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def rate_limiter(rec, order, settings):
+    """redis-benchmark EVALSHA <rate limiter> 1 key:__rand_int__ with 50
+    clients over 100,000 keys: requests/s at pipeline 16, and the server's
+    CPU per request at pipeline 1, servers in `order` alternating."""
+    requests = settings["rate_limiter_requests"]
+    rounds = []
+    for r in range(settings["rounds"]):
+        row = {}
+        for name, server in order.items():
+            figures = {}
+            for pipeline in (16, 1):
+                server.flush()
+                line = servers.ask(server.port, resp_command("SCRIPT", "LOAD", RATE_LIMITER))
+                if not line.startswith("$"):
+                    raise RuntimeError("%s: SCRIPT LOAD answered %r" % (name, line))
+                digest = hashlib.sha1(RATE_LIMITER.encode()).hexdigest()
+                cpu_before = server.cpu_seconds()
+                out = rec.run("redis-benchmark EVALSHA rate limiter -P %d" % pipeline,
+                              ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", "50",
+                               "-n", str(requests), "-r", "100000", "-P", str(pipeline), "--csv",
+                               "EVALSHA", digest, "1", "key:__rand_int__"], timeout=600)
+                cpu = server.cpu_seconds() - cpu_before
+                server.check_alive()
+                rps = [float(l.split(",")[1].strip('"')) for l in out.splitlines()
+                       if l.startswith('"EVALSHA')]
+                if not rps:
+                    raise RuntimeError("redis-benchmark printed no EVALSHA figure:\n" + out)
+                figures["P%d" % pipeline] = rps[0]
+                figures["cpu_us_per_request_P%d" % pipeline] = cpu / requests * 1e6
+            row[name] = figures
+            rec.log("  round %d %-12s EVALSHA -P 16 %9.0f req/s, -P 1 cpu %.2f us/req"
+                    % (r + 1, name, figures["P16"], figures["cpu_us_per_request_P1"]))
         rounds.append(row)
     return {"requests": requests, "rounds": rounds}
 

@@ -114,6 +114,14 @@ def hot_key_figures(data):
             "ratio": paired_ratio(rounds, "emberkv", "redis", "INCR")}
 
 
+def rate_limiter_figures(data):
+    rounds = data["rate_limiter"]["rounds"]
+    return {"rps": {n: median([r[n]["P16"] for r in rounds]) for n in rounds[0]},
+            "cpu": {n: median([r[n]["cpu_us_per_request_P1"] for r in rounds]) for n in rounds[0]},
+            "rps_ratio": paired_ratio(rounds, "emberkv", "redis", "P16"),
+            "cpu_ratio": paired_ratio(rounds, "emberkv", "redis", "cpu_us_per_request_P1")}
+
+
 def idle_rss(data):
     cases = data["memory"]["cases"]
     return {name: median([cases[c][name]["rss_before_kb"] for c in cases]) for name in cases["no_ttl"]}
@@ -179,6 +187,11 @@ def target_rows(data):
         hk = hot_key_figures(data)
         add("one hot key, INCR requests/s, `-P 16`, 2 threads / 1 thread", hk["rps"], 0, hk["threads"], 0.9, True,
             "≥ 0.9")
+    if "rate_limiter" in data:
+        rl = rate_limiter_figures(data)
+        add("EVALSHA rate limiter requests/s, `-P 16`, / Redis", rl["rps"], 0, rl["rps_ratio"], 1.5, True, "≥ 1.5")
+        add("EVALSHA rate limiter server CPU per request, `-P 1` (µs), / Redis", rl["cpu"], 2, rl["cpu_ratio"], 0.7,
+            False, "≤ 0.7")
     for case, label in (("no_ttl", "without TTL"), ("ttl", "with TTL")):
         per_key = {n: c["bytes_per_key"] for n, c in data["memory"]["cases"][case].items()}
         add("memory per key %s (bytes)" % label, per_key, 1, per_key["emberkv"], MEMORY_PER_KEY_LIMIT[case], False,
@@ -388,6 +401,21 @@ def write_markdown(data, path, chart_name):
         w(table([""] + [COLUMNS[n] for n in order] + ["2 threads / 1 thread", "emberkv / Redis"],
                 [["INCR requests/s"] + [fmt(hk["rps"][n]) for n in order]
                  + [ratio(hk["threads"]), ratio(hk["ratio"])]]) + "\n")
+
+    if "rate_limiter" in data:
+        rl = rate_limiter_figures(data)
+        block = data["rate_limiter"]
+        order = present(block["rounds"], ("emberkv", "redis"))
+        w("## Scripts: a rate limiter through EVALSHA\n")
+        w("Issue 15's script (`INCR key`, `EXPIRE key 60 NX`, return the count), loaded with SCRIPT "
+          "LOAD and called by redis-benchmark with EVALSHA on 100,000 random keys from 50 clients, "
+          "%s calls per run, %d rounds, the servers alternating; server CPU read from /proc around "
+          "the `-P 1` run:\n" % (fmt(block["requests"]), len(block["rounds"])))
+        w("```\n%s\n```\n" % shell(cmds.get("redis-benchmark EVALSHA rate limiter -P 16", [])))
+        w(table([""] + [COLUMNS[n] for n in order] + ["emberkv / Redis"],
+                [["EVALSHA requests/s, `-P 16`"] + [fmt(rl["rps"][n]) for n in order] + [ratio(rl["rps_ratio"])],
+                 ["server CPU per EVALSHA, `-P 1` (µs)"] + [fmt(rl["cpu"][n], 2) for n in order]
+                 + [ratio(rl["cpu_ratio"])]]) + "\n")
 
     w("## Latency at a fixed rate\n")
     w("Our load generator in open loop: requests leave on a fixed schedule whatever the "

@@ -38,12 +38,24 @@ void RunCommand(const CommandRun& run, std::string* out) {
   Worker& worker = run.worker;
   const CommandSpec& spec = run.spec;
   Client& client = run.client;
-  protocol::ReplyBuilder reply(out, client.resp());
+  protocol::ReplyBuilder reply(out, run.resp.value_or(client.resp()));
 
   // Routing: one hash per key, kept for the handler (no allocation for the
   // common short commands).
   absl::InlinedVector<uint64_t, 8> hashes(run.args.size(), 0);
   ShardSet shards = RouteKeys(run.locks.keyspace(), spec, run.args, std::span<uint64_t>(hashes.data(), hashes.size()));
+  // A script past busy-reply-threshold holds some shards: commands of other
+  // loops that need them are refused, as Redis refuses every command then
+  // (clients of other shards go on; docs/compatibility.md).
+  if (ShardSet busy = worker.engine().scripts().busy_shards();
+      busy.Intersects(shards) && !(spec.flags & kCmdAllowBusy) &&
+      worker.engine().scripts().busy_worker() != worker.id()) {
+    std::string_view error =
+        worker.engine().scripts().busy_is_function() ? errors::kBusyFunction : errors::kBusyScript;
+    CountErrorReply(worker.stats(), error);
+    reply.Error(error);
+    return;
+  }
   if (!shards.empty() && !run.locks.Acquire(shards)) {
     // A transaction or script holds its shards and this command wants
     // another: the caller should have locked it (an invariant of ours).

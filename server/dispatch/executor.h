@@ -22,6 +22,7 @@
 // Thread safety: on the loop that runs the command.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "server/command.h"
@@ -39,6 +40,9 @@ struct CommandRun {
   Client& client;
   const CommandSpec& spec;
   ArgList args;
+  // The protocol of the reply: the client's, except for redis.call, whose
+  // replies are in the version the script asked for (redis.setresp).
+  std::optional<protocol::RespVersion> resp = std::nullopt;
 };
 
 // Runs the command and appends its reply (in the client's protocol) to *out.

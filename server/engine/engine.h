@@ -25,6 +25,7 @@
 #include "server/engine/worker.h"
 #include "server/observability/records.h"
 #include "server/pubsub/pubsub_hub.h"
+#include "server/scripting/script_registry.h"
 
 namespace emberkv::server {
 
@@ -51,6 +52,9 @@ class Engine {
   ClientRegistry& clients() { return clients_; }
   PubSubHub& pubsub() { return pubsub_; }
   Records& records() { return records_; }
+  // Script bodies, function libraries and the busy script, shared by the
+  // loops (each compiles them into its own Lua state).
+  ScriptRegistry& scripts() { return scripts_; }
 
   // A loop's connection buffers grew or shrank by `delta` bytes: they count
   // against maxmemory, in the shard that loop is paired with.
@@ -100,6 +104,7 @@ class Engine {
   ClientRegistry clients_;
   PubSubHub pubsub_;
   Records records_;
+  ScriptRegistry scripts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_client_id_{1};

@@ -28,6 +28,14 @@ bool ShardLocks::Acquire(ShardSet wanted) {
   return true;
 }
 
+bool ShardLocks::ExtendPinned(ShardSet more) {
+  ShardSet missing = more.Minus(held_);
+  if (missing.empty()) return true;
+  if (!held_.empty() && missing.lowest() < held_.highest()) return false;
+  missing.ForEach([this](int s) { Lock(s); });
+  return true;
+}
+
 bool ShardLocks::AcquireOnly(int index) {
   if (pinned_) return holds(index);
   if (held_ == ShardSet::Of(index)) {

@@ -45,6 +45,12 @@ class ShardLocks {
   // Holds `shard` and nothing else (for commands that visit the shards one
   // at a time: DBSIZE, KEYS, SCAN). While pinned, only checks it is held.
   bool AcquireOnly(int shard);
+  // While pinned: takes the shards of `more` that are missing if every one
+  // of them lies above every shard held (so the ascending order holds and
+  // nothing can deadlock); they stay held until Unpin and ReleaseAll. Returns
+  // false, taking nothing, otherwise. (A script reaching a key it did not
+  // declare, commands/scripting_commands.cc.)
+  bool ExtendPinned(ShardSet more);
   // Lets go of every lock (not while pinned).
   void ReleaseAll();
 

@@ -26,7 +26,12 @@ class ShardSet {
   int lowest() const { return __builtin_ctzll(bits_); }   // not empty
   int highest() const { return 63 - __builtin_clzll(bits_); }  // not empty
   ShardSet Minus(ShardSet other) const { return ShardSet(bits_ & ~other.bits_); }
+  bool Intersects(ShardSet other) const { return (bits_ & other.bits_) != 0; }
   bool operator==(const ShardSet&) const = default;
+
+  // As one word, for sets published through an atomic (a busy script's shards).
+  uint64_t bits() const { return bits_; }
+  static constexpr ShardSet FromBits(uint64_t bits) { return ShardSet(bits); }
 
   // Calls fn(shard) for each member, ascending.
   template <class Fn>

@@ -13,6 +13,7 @@
 #include "server/engine/engine.h"
 #include "server/engine/memory_limit.h"
 #include "server/net/connection.h"
+#include "server/scripting/loop_scripts.h"
 
 namespace emberkv::server {
 namespace {
@@ -52,6 +53,21 @@ Worker::Worker(Engine* engine, int id)
       pause_timer_(io_) {
   wakeup_.assign(wakeup_fd_);
   RefreshClock();
+}
+
+LoopScripts& Worker::scripts() {
+  if (!scripts_) {
+    scripting::EngineOptions options;
+    // The busy threshold is CONFIG's, read by the host at every hook
+    // (ServerScriptHost::OnBusy), so that CONFIG SET applies at once.
+    options.busy_threshold = std::chrono::milliseconds(0);
+    // Redis does not bound the Lua heap; we do, so that a string.rep or
+    // table bomb gets "not enough memory" instead of taking the process.
+    const uint64_t maxmemory = engine_->config().maxmemory;
+    options.memory_limit = maxmemory != 0 ? maxmemory : kDefaultLuaMemoryLimit;
+    scripts_ = std::make_unique<LoopScripts>(engine_->scripts(), options);
+  }
+  return *scripts_;
 }
 
 Worker::~Worker() {
@@ -201,6 +217,9 @@ bool Worker::MaintainShards() {
   bool behind = false;
   locks_.set_now_ms(now_ms_);
   for (int index = id_; index < keyspace.shard_count(); index += loops) {
+    // A busy script holds this shard for long: waiting for it here would
+    // keep this loop from serving SCRIPT KILL.
+    if (engine_->scripts().busy_shards().Contains(index)) continue;
     // Expiry: slice after slice while keys are due, up to the tick's budget.
     size_t expired = 0;
     while (true) {

@@ -42,9 +42,13 @@ namespace emberkv::server {
 
 class Connection;
 class Engine;
+class LoopScripts;
 
 class Worker {
  public:
+  // The Lua heap of a loop when maxmemory is not set.
+  static constexpr size_t kDefaultLuaMemoryLimit = size_t{1} << 30;
+
   Worker(Engine* engine, int id);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -60,6 +64,8 @@ class Worker {
   ShardLocks& locks() { return locks_; }
   // Keys whose blocked clients wait for more shards (blocking/blocking.h).
   std::vector<DeferredServe>& deferred_serves() { return deferred_serves_; }
+  // This loop's Lua state and what it compiled, made on first use.
+  LoopScripts& scripts();
   // Its counters; read from any thread.
   WorkerStats& stats() { return stats_; }
 
@@ -127,6 +133,7 @@ class Worker {
   ShardLocks locks_;
   std::vector<DeferredServe> deferred_serves_;
   WorkerStats stats_;
+  std::unique_ptr<LoopScripts> scripts_;
   int64_t now_ms_ = 0;
 
   MpscQueue inbox_;

@@ -108,3 +108,26 @@ TEST_CASE("loops taking random sets of shards never deadlock and never overlap")
   for (std::thread& thread : threads) thread.join();
   REQUIRE_FALSE(overlap);
 }
+
+TEST_CASE("ExtendPinned takes only shards above every held one") {
+  Keyspace keyspace(4, 1);
+  ShardLocks locks(keyspace);
+  locks.Acquire(ShardSet::Of(1));
+  locks.Pin();
+  // Below a held shard: refused, nothing taken (a script must not wait on a
+  // lower lock while holding a higher one).
+  REQUIRE_FALSE(locks.ExtendPinned(ShardSet::Of(0)));
+  REQUIRE(locks.held() == ShardSet::Of(1));
+  // Above: taken, and kept while pinned.
+  REQUIRE(locks.ExtendPinned(ShardSet::Of(3)));
+  ShardSet one_three = ShardSet::Of(1);
+  one_three.Add(3);
+  REQUIRE(locks.held() == one_three);
+  // Already held: nothing to do.
+  REQUIRE(locks.ExtendPinned(ShardSet::Of(1)));
+  // Between two held shards: refused.
+  REQUIRE_FALSE(locks.ExtendPinned(ShardSet::Of(2)));
+  locks.Unpin();
+  locks.ReleaseAll();
+  REQUIRE(locks.held().empty());
+}

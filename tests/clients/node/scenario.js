@@ -14,6 +14,9 @@ const [pkg, portText, password] = process.argv.slice(2);
 const port = Number(portText);
 const host = '127.0.0.1';
 const isIoredis = pkg.startsWith('ioredis');
+// Issue 15's rate limiter: INCR, EXPIRE NX, return the count.
+const RATE_LIMITER =
+  "local count = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 60, 'NX') return count";
 
 // ---- A thin adapter over the two APIs ----
 
@@ -47,6 +50,11 @@ async function connect(options = {}) {
       expire: (k, s) => client.expire(k, s),
       ttl: (k) => client.ttl(k),
       call: (...args) => client.call(...args),
+      // ioredis defineCommand: EVALSHA, and EVAL after NOSCRIPT.
+      async rateLimit(key) {
+        if (!client.rateLimit) client.defineCommand('rateLimit', { numberOfKeys: 1, lua: RATE_LIMITER });
+        return client.rateLimit(key);
+      },
       async scan(cursor, match, count) {
         const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', count);
         return [String(next), keys];
@@ -73,8 +81,19 @@ async function connect(options = {}) {
       close: () => client.quit(),
     };
   }
-  const { createClient } = require(pkg);
-  const client = createClient({ socket: { host, port, reconnectStrategy: false }, password: pass });
+  const { createClient, defineScript } = require(pkg);
+  // node-redis defineScript: EVALSHA, and EVAL after NOSCRIPT. Version 4
+  // builds the arguments with transformArguments, later ones with
+  // parseCommand.
+  const rateLimit = defineScript({
+    NUMBER_OF_KEYS: 1,
+    SCRIPT: RATE_LIMITER,
+    transformArguments: (key) => [key],
+    parseCommand: (parser, key) => parser.pushKey(key),
+    transformReply: (reply) => reply,
+  });
+  const client = createClient({ socket: { host, port, reconnectStrategy: false }, password: pass,
+                                scripts: { rateLimit } });
   client.on('error', () => {});
   await client.connect();
   const sendCommand = (args) => client.sendCommand(args.map(String));
@@ -88,6 +107,7 @@ async function connect(options = {}) {
     expire: (k, s) => client.expire(k, s),
     ttl: (k) => client.ttl(k),
     call: (...args) => sendCommand(args),
+    rateLimit: (key) => client.rateLimit(key),
     async scan(cursor, match, count) {
       const reply = await client.scan(pkg === 'redis-v4' ? Number(cursor) : String(cursor), { MATCH: match, COUNT: count });
       return [String(reply.cursor), reply.keys];
@@ -181,6 +201,18 @@ async function scenario() {
     cursor = next;
   } while (cursor !== '0');
   assert.equal(seen.size, 50);
+
+  // Scripts: a library helper's script (EVALSHA, falling back to EVAL),
+  // then FUNCTION LOAD and FCALL.
+  await c.call('SCRIPT', 'FLUSH');
+  assert.equal(Number(await c.rateLimit('rl:' + pkg)), 1);
+  assert.equal(Number(await c.rateLimit('rl:' + pkg)), 2);
+  assert.ok(Number(await c.ttl('rl:' + pkg)) > 0);
+  const library = '#!lua name=lib_' + pkg.replace(/-/g, '_') + '\n' +
+    "redis.register_function('hello_" + pkg.replace(/-/g, '_') +
+    "', function(keys, args) return 'hello ' .. args[1] end)";
+  assert.equal(String(await c.call('FUNCTION', 'LOAD', 'REPLACE', library)), 'lib_' + pkg.replace(/-/g, '_'));
+  assert.equal(String(await other.call('FCALL', 'hello_' + pkg.replace(/-/g, '_'), '0', 'world')), 'hello world');
 
   await c.close();
   await other.close();
