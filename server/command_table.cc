@@ -101,6 +101,10 @@ const CommandTable& CommandTable::Get() {
     RegisterClientCommands(*t);
     RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);
+    RegisterBitmapCommands(*t);
+    RegisterHyperLogLogCommands(*t);
+    RegisterGeoCommands(*t);
+    RegisterSortCommands(*t);
     return t;
   }();
   return *table;

@@ -77,5 +77,9 @@ void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);
+void RegisterBitmapCommands(CommandTable& table);
+void RegisterHyperLogLogCommands(CommandTable& table);
+void RegisterGeoCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);
 
 }  // namespace emberkv::server
