@@ -165,8 +165,6 @@ def geo_commands(seed):
         order = rng.choice([(), ("ASC",), ("DESC",)])
         count = rng.choice([(), ("COUNT", str(rng.randint(1, 30)))])
         withs = tuple(w for w in ("WITHCOORD", "WITHDIST", "WITHHASH") if rng.random() < 0.6)
-        if not order and not count:
-            order = ("ASC",)  # unsorted replies are in box order, which is Redis's too, but keep most sorted
         commands.append(("GEOSEARCH", A, "FROMLONLAT", lon, lat, "BYRADIUS", radius, unit) + order + count + withs)
         commands.append(("GEOSEARCH", A, "FROMMEMBER", centre, "BYBOX", radius, "%.3f" % (float(radius) * 1.7), unit)
                         + order + count + withs)
@@ -296,27 +294,13 @@ def test_memory_usage_reports_what_keys_cost(ember):
 def test_sort_by_pattern_reads_other_shards_atomically(ember):
     """SORT ... BY/GET on keys of both shards, while another connection
     rewrites the weights and values in MULTI: every SORT sees one state."""
-    import threading
     ids = [str(i) for i in range(20)]
     with connect(ember, 2) as conn:
         conn.call("RPUSH", "ids", *ids)
         for i in ids:
             conn.call("SET", "w_" + i, i)
             conn.call("SET", "v_" + i, "0")
-        stop = threading.Event()
-
-        def writer():
-            with RespClient(ember.port) as w:
-                n = 0
-                while not stop.is_set():
-                    n += 1
-                    w.call("MULTI")
-                    for i in ids:
-                        w.call("SET", "v_" + i, str(n))
-                    w.call("EXEC")
-
-        thread = threading.Thread(target=writer)
-        thread.start()
+        thread, stop = concurrent_writer(ember, lambda n: [("SET", "v_" + i, str(n)) for i in ids])
         try:
             for _ in range(300):
                 reply = conn.call("SORT", "ids", "BY", "w_*", "GET", "v_*")
@@ -325,3 +309,88 @@ def test_sort_by_pattern_reads_other_shards_atomically(ember):
         finally:
             stop.set()
             thread.join()
+
+
+def test_geo_on_uniform_points_matches_redis(ember, reference):
+    """Points anywhere on the indexable globe, searched with radii from a
+    metre to thousands of kilometres, unsorted too (box order)."""
+    rng = random.Random(11)
+    commands = []
+    points = [random_point(rng) + ("u%d" % i,) for i in range(400)]
+    for chunk in range(0, len(points), 100):
+        commands.append(("GEOADD", B) + tuple(x for p in points[chunk:chunk + 100] for x in p))
+    for _ in range(60):
+        lon, lat = random_point(rng)
+        radius = "%.2f" % (10 ** rng.uniform(0, 7))
+        commands.append(("GEOSEARCH", B, "FROMLONLAT", lon, lat, "BYRADIUS", radius, "m", "WITHDIST"))
+        commands.append(("GEOSEARCH", B, "FROMLONLAT", lon, lat, "BYBOX", radius, radius, "m", "WITHCOORD"))
+        commands.append(("GEOSEARCH", B, "FROMMEMBER", rng.choice(points)[2], "BYRADIUS", radius, "m", "COUNT",
+                         "3", "ANY"))
+        commands.append(("GEODIST", B, rng.choice(points)[2], rng.choice(points)[2], "km"))
+    commands.append(("GEOPOS", B) + tuple(p[2] for p in points))
+    commands.append(("GEOHASH", B) + tuple(p[2] for p in points))
+    check(ember, reference, 3, commands)
+
+
+def test_hll_estimates_stay_within_bounds_and_merge_is_union(ember):
+    """PFCOUNT within 3 standard errors (1.04/sqrt(16384) = 0.81 %) of the
+    true count; PFMERGE of keys on two shards counts as PFADD of the union."""
+    with connect(ember, 2) as conn:
+        total = 0
+        for batch in range(10):
+            conn.call("PFADD", A, *["x%d" % i for i in range(total, total + 5000)])
+            conn.call("PFADD", B, *["x%d" % i for i in range(total + 2500, total + 7500)])
+            conn.call("PFADD", "union", *["x%d" % i for i in range(total, total + 7500)])
+            total += 5000
+            estimate = conn.call("PFCOUNT", A)[1]
+            assert abs(estimate - total) <= 0.0243 * total, (total, estimate)
+            assert conn.call("PFMERGE", C, A, B) == ("+", "OK")
+            assert conn.call("PFCOUNT", C) == conn.call("PFCOUNT", "union")
+            assert conn.call("PFCOUNT", A, B) == conn.call("PFCOUNT", "union")
+
+
+def concurrent_writer(ember, commands):
+    """A thread that runs `commands(n)` (a list) in MULTI/EXEC for n = 1, 2, ...
+    until stopped; returns (thread, stop event)."""
+    import threading
+    stop = threading.Event()
+
+    def run():
+        with RespClient(ember.port) as w:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                w.call("MULTI")
+                for cmd in commands(n):
+                    w.call(*cmd)
+                w.call("EXEC")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, stop
+
+
+def test_bitop_across_shards_is_atomic(ember):
+    """A and B (on two shards) are rewritten together in MULTI; BITOP XOR of
+    them must always be all zeros: it never sees half of a write."""
+    with connect(ember, 2) as conn:
+        thread, stop = concurrent_writer(ember, lambda n: [("SET", A, "v%08d" % n), ("SET", B, "v%08d" % n)])
+        try:
+            for _ in range(300):
+                assert conn.call("BITOP", "XOR", C, A, B)[0] == ":"
+                value = conn.call("GET", C)[1]
+                assert value is None or value.strip(b"\0") == b"", value
+        finally:
+            stop.set()
+            thread.join()
+
+
+def test_sort_with_patterns_inside_multi(ember):
+    with connect(ember, 2) as conn:
+        conn.call("RPUSH", A, "1", "2", "3")
+        conn.call("MSET", "w_1", "3", "w_2", "2", "w_3", "1", "o_1", "one", "o_3", "three")
+        conn.call("MULTI")
+        conn.call("SORT", A, "BY", "w_*", "GET", "o_*", "STORE", B)
+        conn.call("LRANGE", B, "0", "-1")
+        reply = conn.call("EXEC")
+        assert reply == ("*", [(":", 3), ("*", [("$", b"three"), ("$", b""), ("$", b"one")])])
