@@ -30,7 +30,7 @@ namespace zsets = storage::zsets;
 
 // "ERR invalid longitude,latitude pair %f,%f", as Redis prints it.
 std::string InvalidPair(double longitude, double latitude) {
-  char buf[512];
+  char buf[1024];  // "%f" of the largest double takes 316 characters
   std::snprintf(buf, sizeof(buf), "ERR invalid longitude,latitude pair %f,%f", longitude, latitude);
   return buf;
 }
