@@ -111,6 +111,10 @@ inline constexpr std::string_view kLcsStringTooLong = "ERR String too long for L
 inline constexpr std::string_view kLcsNoMemory =
     "ERR Insufficient memory, failed allocating transient memory for LCS";
 
+// ---- HyperLogLog ----
+inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+
 // ---- Geo ----
 inline constexpr std::string_view kGeoUnit = "ERR unsupported unit provided. please use M, KM, FT, MI";
 inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
@@ -190,6 +194,9 @@ std::string ConfigRewriteFailed(std::string_view why);
 std::string GeoStoreWithOptions(bool search_store);
 // "exactly one of <choices> can be specified for <command as typed>".
 std::string GeoSearchNeedsOne(std::string_view choices, std::string_view command);
+
+// "Unknown PFDEBUG subcommand '<sub>'".
+std::string PfDebugUnknownSubcommand(std::string_view sub);
 
 // Replies with the error text for a failed storage status.
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status);

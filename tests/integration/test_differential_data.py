@@ -111,6 +111,13 @@ HLL = SETUP_TYPES + [
     ("SET", "shortdense", "HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00abc"), ("PFCOUNT", "shortdense"),
     ("SET", "badmagic", "HXLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"),
     ("PFCOUNT", "badmagic"), ("PFADD", "badmagic", "1"),
+    ("PFDEBUG", "ENCODING", A), ("PFDEBUG", "DECODE", A), ("PFDEBUG", "DECODE", C), ("PFDEBUG", "GETREG", C),
+    ("PFDEBUG", "ENCODING", C), ("GET", C), ("PFDEBUG", "TODENSE", A), ("PFDEBUG", "ENCODING", A), ("GET", A),
+    ("PFDEBUG", "TODENSE", A), ("PFDEBUG", "DECODE", A), ("PFDEBUG", "getreg", A), ("PFCOUNT", A),
+    ("PFDEBUG", "FOO", A), ("PFDEBUG", "GETREG", "missing"), ("PFDEBUG", "FOO", "missing"),
+    ("PFDEBUG", "ENCODING", S), ("PFDEBUG", "FOO", S), ("PFDEBUG", "ENCODING", L), ("PFDEBUG", "ENCODING", "corrupt"),
+    ("PFDEBUG", "GETREG", "corrupt"), ("PFDEBUG", "TODENSE", "corrupt"), ("GET", "corrupt"),
+    ("PFDEBUG", "ENCODING", "shortdense"),
 ]
 
 
@@ -189,7 +196,7 @@ GEO_ERRORS = SETUP_TYPES + [
     ("GEOADD", A, "NX", "CH", "0", "0", "Palermo", "1", "1", "new"), ("GEOADD", A, "XX", "CH", "2", "2", "new"),
     ("GEOADD", A, "NX", "XX", "1", "1", "x"), ("GEOADD", A, "1", "1"), ("GEOADD", A, "CH", "NX", "XX"),
     ("GEOADD", A, "200", "1", "x"), ("GEOADD", A, "1", "86", "x"), ("GEOADD", A, "x", "1", "m"),
-    ("GEOADD", A, "1", "nan", "m"), ("GEOADD", L, "1", "1", "m"), ("GEOADD", S, "1", "1", "m"),
+    ("GEOADD", A, "1", "nan", "m"), ("GEOADD", A, "-1e308", "1e308", "m"), ("GEOADD", A, "inf", "0", "m"), ("GEOADD", L, "1", "1", "m"), ("GEOADD", S, "1", "1", "m"),
     ("GEODIST", A, "Palermo", "Catania"), ("GEODIST", A, "Palermo", "Catania", "km"),
     ("GEODIST", A, "Palermo", "Catania", "parsec"), ("GEODIST", A, "Palermo", "nosuch"),
     ("GEODIST", "missing", "a", "b"), ("GEODIST", A, "Palermo", "Catania", "km", "x"), ("GEODIST", L, "a", "b"),
