@@ -104,7 +104,8 @@ inline constexpr std::string_view kBitfieldReadOnly =
     "ERR BITFIELD_RO only supports the GET subcommand";
 
 // ---- LCS ----
-inline constexpr std::string_view kLcsNotStrings = "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsNotStrings =
+    "ERR The specified keys must contain string values";
 inline constexpr std::string_view kLcsLenWithIdx =
     "ERR If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kLcsStringTooLong = "ERR String too long for LCS";
@@ -116,14 +117,16 @@ inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does no
 inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
 
 // ---- Geo ----
-inline constexpr std::string_view kGeoUnit = "ERR unsupported unit provided. please use M, KM, FT, MI";
+inline constexpr std::string_view kGeoUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
 inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
 inline constexpr std::string_view kGeoNegativeRadius = "ERR radius cannot be negative";
 inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
 inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
 inline constexpr std::string_view kGeoNegativeBox = "ERR height or width cannot be negative";
 inline constexpr std::string_view kGeoCountNotPositive = "ERR COUNT must be > 0";
-inline constexpr std::string_view kGeoAnyWithoutCount = "ERR the ANY argument requires COUNT argument";
+inline constexpr std::string_view kGeoAnyWithoutCount =
+    "ERR the ANY argument requires COUNT argument";
 
 // ---- Connections and clients: AUTH, HELLO, CLIENT ----
 inline constexpr std::string_view kWrongPass =

@@ -596,7 +596,8 @@ void BZMPop(CommandContext& c) {
 void ZMPop(CommandContext& c) {
   std::optional<MultiPopArgs> parsed = ParseMultiPop(c.args, 1, "MIN", "MAX", c.reply);
   if (!parsed) return;
-  if (!PopFirstReady(c, parsed->keys, !parsed->first_word, parsed->count, true)) c.reply.NullArray();
+  if (PopFirstReady(c, parsed->keys, !parsed->first_word, parsed->count, true)) return;
+  c.reply.NullArray();
 }
 
 }  // namespace
