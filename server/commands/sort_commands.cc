@@ -103,10 +103,12 @@ void RunSort(CommandContext& c, bool read_only) {
 void Sort(CommandContext& c) { RunSort(c, false); }
 void SortRo(CommandContext& c) { RunSort(c, true); }
 
-// Redis's sortGetKeys: the sorted key, and the key after the last STORE,
-// skipping the arguments of LIMIT, GET and BY.
-std::vector<int> SortKeys(ArgList args) {
-  std::vector<int> keys = {1};
+constexpr uint16_t kSortedKeyFlags = kKeyRO | kKeyAccess;
+
+// Redis's sortGetKeys: the sorted key, and the key after the last STORE
+// (overwritten), skipping the arguments of LIMIT, GET and BY.
+std::vector<FoundKey> SortKeys(ArgList args) {
+  std::vector<FoundKey> keys = {{1, kSortedKeyFlags}};
   int store = -1;
   for (size_t i = 2; i < args.size(); ++i) {
     if (Is(args[i], "LIMIT")) {
@@ -117,12 +119,12 @@ std::vector<int> SortKeys(ArgList args) {
       store = static_cast<int>(i + 1);
     }
   }
-  if (store >= 0) keys.push_back(store);
+  if (store >= 0) keys.push_back({store, kKeyOW | kKeyUpdate});
   return keys;
 }
 
 // SORT_RO has no STORE: its key is the sorted one.
-std::vector<int> SortRoKeys(ArgList) { return {1}; }
+std::vector<FoundKey> SortRoKeys(ArgList) { return {{1, kSortedKeyFlags}}; }
 
 }  // namespace
 

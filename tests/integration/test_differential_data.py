@@ -272,6 +272,13 @@ LCS_SORT_ZMPOP = SETUP_TYPES + [
     ("ZMPOP", "0", A, "MIN"), ("ZMPOP", "1", A, "MID"), ("ZMPOP", "1", L, "MIN"), ("ZMPOP", "1", S, "MAX"),
     ("ZMPOP", "1", B + "z", "MIN", "COUNT", "0"), ("ZMPOP", "3", A, "MIN"), ("ZMPOP", "x", A, "MIN"),
     ("ZMPOP", "1", B + "z", "MIN", "COUNT", "1", "COUNT", "2"),
+    ("COMMAND", "GETKEYSANDFLAGS", "SORT", "k", "BY", "w", "STORE", "d", "LIMIT", "0", "1"),
+    ("COMMAND", "GETKEYSANDFLAGS", "SORT", "k", "STORE", "a", "STORE", "b"),
+    ("COMMAND", "GETKEYSANDFLAGS", "SORT", "k", "LIMIT", "STORE", "x"),
+    ("COMMAND", "GETKEYSANDFLAGS", "SORT_RO", "k", "GET", "x"),
+    ("COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "GET", "u8", "0", "OVERFLOW", "SAT"),
+    ("COMMAND", "GETKEYSANDFLAGS", "BITFIELD", "k", "GET", "u8", "0", "INCRBY", "u8", "0", "1"),
+    ("COMMAND", "GETKEYSANDFLAGS", "GEORADIUS", "k", "0", "0", "1", "m", "STOREDIST", "d"),
     ("MEMORY", "USAGE", "missing"), ("MEMORY", "USAGE", A, "SAMPLES", "-1"), ("MEMORY", "USAGE", A, "SAMPLES"),
     ("MEMORY", "USAGE", A, "SAMPLES", "x"), ("MEMORY", "USAGE", "missing", "BOGUS"),
 ]
