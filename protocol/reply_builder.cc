@@ -68,8 +68,9 @@ std::string ReplyBuilder::FormatDouble(double value) {
   return std::string(buf, len);
 }
 
-void ReplyBuilder::Double(double value) {
-  std::string text = FormatDouble(value);
+void ReplyBuilder::Double(double value) { DoubleText(FormatDouble(value)); }
+
+void ReplyBuilder::DoubleText(std::string_view text) {
   if (resp3()) {
     out_->push_back(',');
     out_->append(text);

@@ -40,6 +40,10 @@ class ReplyBuilder {
   void SetHeader(size_t count);   // RESP2: an array
   void PushHeader(size_t count);  // RESP2: an array
   void Double(double value);
+  // A double already printed as the command prints it (GEOPOS's
+  // coordinates, in Redis's "human" long double form): RESP2 a bulk string,
+  // RESP3 a double.
+  void DoubleText(std::string_view text);
   void Bool(bool value);  // RESP2: the integers 1 and 0
   // RESP3 verbatim string (e.g. INFO's "txt"); RESP2 sends a bulk string.
   void Verbatim(std::string_view format, std::string_view text);

@@ -22,9 +22,13 @@ class Worker;
 struct CommandSpec;
 
 // For commands whose keys their key specs cannot find (SORT's BY and GET
-// patterns, MIGRATE's KEYS): the argument indices that are keys, or empty on
-// bad syntax.
-using KeyFinder = std::vector<int> (*)(ArgList);
+// patterns, MIGRATE's KEYS): the arguments that are keys, each with its
+// KeySpecFlag flags (COMMAND GETKEYSANDFLAGS), or none on bad syntax.
+struct FoundKey {
+  int index;
+  uint16_t flags;
+};
+using KeyFinder = std::vector<FoundKey> (*)(ArgList);
 // For commands whose key specs are flagged variable_flags: the flags of
 // their keys in this call (SET's key is RW access update with GET, OW
 // update without), for COMMAND GETKEYSANDFLAGS.
@@ -91,7 +95,7 @@ struct CommandSpec {
         }
         return;
       case KeyForm::kFinder:
-        for (int index : key_finder(args)) fn(index);
+        for (const FoundKey& key : key_finder(args)) fn(key.index);
         return;
     }
   }

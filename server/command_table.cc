@@ -77,7 +77,6 @@ std::optional<std::string> CompleteCommand(CommandSpec* spec) {
 }
 
 std::vector<int> CommandSpec::KeyIndices(ArgList args) const {
-  if (key_finder) return key_finder(args);
   std::vector<int> keys;
   ForEachKeyIndex(args, [&keys](int index) { keys.push_back(index); });
   return keys;
@@ -102,6 +101,10 @@ const CommandTable& CommandTable::Get() {
     RegisterConfigCommands(*t);
     RegisterIntrospectionCommands(*t);
     RegisterScriptingCommands(*t);
+    RegisterBitmapCommands(*t);
+    RegisterHyperLogLogCommands(*t);
+    RegisterGeoCommands(*t);
+    RegisterSortCommands(*t);
     return t;
   }();
   return *table;

@@ -78,5 +78,9 @@ void RegisterClientCommands(CommandTable& table);
 void RegisterConfigCommands(CommandTable& table);
 void RegisterIntrospectionCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);
+void RegisterBitmapCommands(CommandTable& table);
+void RegisterHyperLogLogCommands(CommandTable& table);
+void RegisterGeoCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);
 
 }  // namespace emberkv::server

@@ -108,6 +108,20 @@ std::string UnknownConfigSetOption(std::string_view option) {
 
 std::string ConfigRewriteFailed(std::string_view why) { return "ERR " + std::string(why); }
 
+std::string PfDebugUnknownSubcommand(std::string_view sub) {
+  return OneLine("ERR Unknown PFDEBUG subcommand '" + std::string(AsCString(sub, 1024)) + "'");
+}
+
+std::string GeoStoreWithOptions(bool search_store) {
+  return std::string("ERR ") + (search_store ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS") +
+         " is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+}
+
+std::string GeoSearchNeedsOne(std::string_view choices, std::string_view command) {
+  return "ERR exactly one of " + std::string(choices) + " can be specified for " +
+         std::string(AsCString(command, 1024));
+}
+
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status) {
   using storage::OpStatus;
   switch (status) {

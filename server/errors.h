@@ -122,6 +122,44 @@ inline constexpr std::string_view kWithScoresWithByLex =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
 
+// ---- Bitmaps ----
+inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
+inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out of range";
+inline constexpr std::string_view kBitArgument = "ERR The bit argument must be 1 or 0.";
+inline constexpr std::string_view kBitOpNotOneKey =
+    "ERR BITOP NOT must be called with a single source key.";
+inline constexpr std::string_view kBitfieldOverflow = "ERR Invalid OVERFLOW type specified";
+inline constexpr std::string_view kBitfieldType =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 "
+    "is.";
+inline constexpr std::string_view kBitfieldReadOnly =
+    "ERR BITFIELD_RO only supports the GET subcommand";
+
+// ---- LCS ----
+inline constexpr std::string_view kLcsNotStrings =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenWithIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsStringTooLong = "ERR String too long for LCS";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
+
+// ---- HyperLogLog ----
+inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+
+// ---- Geo ----
+inline constexpr std::string_view kGeoUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
+inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
+inline constexpr std::string_view kGeoNegativeRadius = "ERR radius cannot be negative";
+inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
+inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
+inline constexpr std::string_view kGeoNegativeBox = "ERR height or width cannot be negative";
+inline constexpr std::string_view kGeoCountNotPositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kGeoAnyWithoutCount =
+    "ERR the ANY argument requires COUNT argument";
+
 // ---- Connections and clients: AUTH, HELLO, CLIENT ----
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
@@ -186,6 +224,14 @@ std::string NoSuchUser(std::string_view user);
 std::string ConfigSetFailed(std::string_view argument, std::string_view why);
 std::string UnknownConfigSetOption(std::string_view option);
 std::string ConfigRewriteFailed(std::string_view why);
+
+// GEORADIUS ... STORE or GEOSEARCHSTORE with WITHDIST, WITHHASH or WITHCOORD.
+std::string GeoStoreWithOptions(bool search_store);
+// "exactly one of <choices> can be specified for <command as typed>".
+std::string GeoSearchNeedsOne(std::string_view choices, std::string_view command);
+
+// "Unknown PFDEBUG subcommand '<sub>'".
+std::string PfDebugUnknownSubcommand(std::string_view sub);
 
 // Replies with the error text for a failed storage status.
 void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status);

@@ -127,4 +127,17 @@ OpStatus StoreMerged(Database& db, const Key& key, const uint8_t* max, bool make
   return OpStatus::kOk;
 }
 
+OpResult<bool> MakeDense(Database& db, const Key& key) {
+  Database::Slot slot;
+  std::string_view value;
+  hll::Shape shape;
+  OpStatus status = Find(db, key, LookupMode::kWrite, &slot, &value, &shape);
+  if (status != OpStatus::kOk) return status;
+  if (shape == hll::Shape::kDense) return false;
+  std::string hll(value);
+  hll::ToDense(&hll);
+  if (!strings::WriteValue(db, key, &slot, hll)) return OpStatus::kOutOfMemory;
+  return true;
+}
+
 }  // namespace emberkv::storage::hlls

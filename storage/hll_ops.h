@@ -42,4 +42,10 @@ OpStatus MergeRegisters(Database& db, const Key& key, uint8_t* max, bool* dense)
 OpStatus StoreMerged(Database& db, const Key& key, const uint8_t* max, bool make_dense,
                      size_t sparse_max_bytes = hll::kDefaultSparseMaxBytes);
 
+// PFDEBUG GETREG and TODENSE: turns the sparse HLL at `key` dense in place,
+// as Redis's hllSparseToDense (header and cached cardinality kept); false
+// when it already was dense. kNotFound, kWrongType, kNotHyperLogLog,
+// kCorruptHyperLogLog (nothing is written then).
+OpResult<bool> MakeDense(Database& db, const Key& key);
+
 }  // namespace emberkv::storage::hlls

@@ -277,12 +277,6 @@ void CommandDocs(CommandContext& c) {
   }
 }
 
-// The keys of a command line with the flags of the key spec that found each.
-struct FoundKey {
-  int index;
-  uint16_t flags;  // KeySpecFlag
-};
-
 void ReplyKeys(CommandContext& c, bool with_flags) {
   ArgList line = c.args.subspan(2);
   const CommandSpec* spec = CommandTable::Get().Find(line[0]);
@@ -294,11 +288,12 @@ void ReplyKeys(CommandContext& c, bool with_flags) {
   if (!spec->ArityOk(line.size())) {
     return c.reply.Error(errors::kInvalidArgumentCount);
   }
-  // Keys found by code (a key finder) take the flags of the first spec.
+  // The keys with the flags of the key spec that found each; keys found by
+  // code (a key finder) come with their own.
   std::vector<FoundKey> keys;
   std::span<const KeySpec> key_specs = spec->data->key_specs;
   if (spec->key_finder) {
-    for (int index : spec->KeyIndices(line)) keys.push_back({index, key_specs[0].flags});
+    keys = spec->key_finder(line);
   } else {
     for (const KeySpec& ks : key_specs) {
       if (ks.Has(kKeyNotKey)) continue;

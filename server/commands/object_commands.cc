@@ -1,4 +1,5 @@
-// OBJECT ENCODING, OBJECT REFCOUNT and OBJECT HELP. Encodings carry Redis's
+// OBJECT ENCODING, OBJECT REFCOUNT, OBJECT HELP and MEMORY USAGE (which
+// Redis keeps beside them, in object.c). Encodings carry Redis's
 // names: strings are "int", "embstr" or "raw" by Redis's rules of thumb
 // (emberkv stores every string the same way), collections report their own
 // (ValueObject::EncodingName: listpack, intset, hashtable, skiplist,
@@ -9,7 +10,9 @@
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/errors.h"
+#include "server/commands/arg_parsing.h"
 #include "storage/database.h"
+#include "storage/key_ops.h"
 
 namespace emberkv::server {
 namespace {
@@ -50,6 +53,22 @@ void ObjectHelp(CommandContext& c) {
              "    <key>."});
 }
 
+// MEMORY USAGE key [SAMPLES count]: what the key costs here, its entry and
+// its value (storage::keys::MemoryUsage). Collections count their bytes as
+// they change, so the figure is exact and SAMPLES, checked as Redis checks
+// it, changes nothing.
+void MemoryUsage(CommandContext& c) {
+  for (size_t i = 3; i < c.args.size(); ++i) {
+    if (!Is(c.args[i], "SAMPLES") || i + 1 >= c.args.size()) return c.reply.Error(errors::kSyntax);
+    std::optional<int64_t> samples = IntArg(c.args[++i], c.reply);
+    if (!samples) return;
+    if (*samples < 0) return c.reply.Error(errors::kSyntax);
+  }
+  std::optional<size_t> usage = storage::keys::MemoryUsage(c.Db(2), c.Key(2));
+  if (!usage) return c.reply.Null();
+  c.reply.Integer(static_cast<int64_t>(*usage));
+}
+
 }  // namespace
 
 void RegisterObjectCommands(CommandTable& table) {
@@ -58,6 +77,7 @@ void RegisterObjectCommands(CommandTable& table) {
        .subcommands = {{.name = "object|encoding", .handler = ObjectEncoding},
                        {.name = "object|refcount", .handler = ObjectRefCount},
                        {.name = "object|help", .handler = ObjectHelp}}},
+      {.name = "memory", .subcommands = {{.name = "memory|usage", .handler = MemoryUsage}}},
   });
 }
 

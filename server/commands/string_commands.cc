@@ -1,4 +1,5 @@
-// String commands: GET, SET and its variants, MGET/MSET, counters, ranges.
+// String commands: GET, SET and its variants, MGET/MSET, counters, ranges,
+// LCS.
 #include <optional>
 #include <string>
 #include <vector>
@@ -6,8 +7,10 @@
 #include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
+#include "server/engine/engine.h"
 #include "server/engine/worker.h"
 #include "server/errors.h"
+#include "storage/lcs.h"
 #include "storage/string_ops.h"
 
 namespace emberkv::server {
@@ -298,6 +301,71 @@ void MSetNx(CommandContext& c) {
   c.reply.Integer(1);
 }
 
+// ---- LCS ----
+// Its two keys may live on two shards, both held while it runs.
+
+// LCS's reply with IDX: {"matches": [[[a_start, a_end], [b_start, b_end],
+// (length)], ...], "len": n}, a map in RESP3.
+void ReplyLcsMatches(CommandContext& c, const storage::lcs::Result& result, bool with_match_len) {
+  c.reply.MapHeader(2);
+  c.reply.Bulk("matches");
+  c.reply.ArrayHeader(result.matches.size());
+  for (const storage::lcs::Match& match : result.matches) {
+    c.reply.ArrayHeader(with_match_len ? 3 : 2);
+    c.reply.ArrayHeader(2);
+    c.reply.Integer(match.a_start);
+    c.reply.Integer(match.a_end);
+    c.reply.ArrayHeader(2);
+    c.reply.Integer(match.b_start);
+    c.reply.Integer(match.b_end);
+    if (with_match_len) c.reply.Integer(match.length());
+  }
+  c.reply.Bulk("len");
+  c.reply.Integer(result.length);
+}
+
+// Redis reads both keys before it parses the options, so a key of another
+// type is reported before a syntax error.
+void Lcs(CommandContext& c) {
+  std::string_view a, b;
+  OpStatus status_a = strings::Get(c.Db(1), c.Key(1), &a);
+  OpStatus status_b = strings::Get(c.Db(2), c.Key(2), &b);
+  if (status_a == OpStatus::kWrongType || status_b == OpStatus::kWrongType) {
+    return c.reply.Error(errors::kLcsNotStrings);
+  }
+  storage::lcs::Options options;
+  bool want_len = false, with_match_len = false;
+  for (size_t i = 3; i < c.args.size(); ++i) {
+    std::string_view opt = c.args[i];
+    if (Is(opt, "IDX")) {
+      options.want_matches = true;
+    } else if (Is(opt, "LEN")) {
+      want_len = true;
+    } else if (Is(opt, "WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (Is(opt, "MINMATCHLEN") && i + 1 < c.args.size()) {
+      std::optional<int64_t> min = IntArg(c.args[++i], c.reply);
+      if (!min) return;
+      options.min_match_len = *min < 0 ? 0 : *min;
+    } else {
+      return c.reply.Error(errors::kSyntax);
+    }
+  }
+  if (options.want_matches && want_len) return c.reply.Error(errors::kLcsLenWithIdx);
+  options.want_string = !options.want_matches && !want_len;
+  const auto max_table = static_cast<uint64_t>(int64_t{c.engine().config().proto_max_bulk_len});
+  storage::OpResult<storage::lcs::Result> result = storage::lcs::Compute(a, b, options, max_table);
+  switch (result.status) {
+    case OpStatus::kOk: break;
+    case OpStatus::kStringTooLong: return c.reply.Error(errors::kLcsStringTooLong);
+    case OpStatus::kOutOfMemory: return c.reply.Error(errors::kLcsNoMemory);
+    default: return errors::ReplyStatus(c.reply, result.status);
+  }
+  if (options.want_matches) return ReplyLcsMatches(c, result.value, with_match_len);
+  if (want_len) return c.reply.Integer(result.value.length);
+  c.reply.Bulk(result.value.subsequence);
+}
+
 // SET's key is read as well as written when GET is given, as Redis's
 // setGetKeys says (COMMAND GETKEYSANDFLAGS).
 uint16_t SetKeyFlags(ArgList args) {
@@ -332,6 +400,7 @@ void RegisterStringCommands(CommandTable& table) {
       {.name = "mget", .handler = MGet},
       {.name = "mset", .handler = MSet},
       {.name = "msetnx", .handler = MSetNx},
+      {.name = "lcs", .handler = Lcs},
   });
 }
 

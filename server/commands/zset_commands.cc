@@ -592,6 +592,14 @@ void BZMPop(CommandContext& c) {
               *timeout);
 }
 
+// ZMPOP: BZMPOP that never blocks; nil when every key is missing.
+void ZMPop(CommandContext& c) {
+  std::optional<MultiPopArgs> parsed = ParseMultiPop(c.args, 1, "MIN", "MAX", c.reply);
+  if (!parsed) return;
+  if (PopFirstReady(c, parsed->keys, !parsed->first_word, parsed->count, true)) return;
+  c.reply.NullArray();
+}
+
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& table) {
@@ -629,6 +637,7 @@ void RegisterZSetCommands(CommandTable& table) {
       {.name = "zdiffstore", .handler = ZSetAlgebra<kZDiffStore>},
       {.name = "bzpopmin", .handler = BZPopMin},
       {.name = "bzpopmax", .handler = BZPopMax},
+      {.name = "zmpop", .handler = ZMPop},
       {.name = "bzmpop", .handler = BZMPop},
   });
 }

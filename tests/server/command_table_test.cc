@@ -11,7 +11,7 @@ using namespace emberkv::server;
 namespace {
 
 void Handle(CommandContext&) {}
-std::vector<int> NoKeys(ArgList) { return {}; }
+std::vector<FoundKey> NoKeys(ArgList) { return {}; }
 uint16_t SomeFlags(ArgList) { return kKeyRW; }
 
 // The error CompleteCommand gives for a declaration, or "" when it completes it.

@@ -1,5 +1,6 @@
 #include "storage/hll_ops.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -240,4 +241,36 @@ TEST_CASE("HLL: wrong types and deadlines") {
   bool dense = false;
   CHECK(hlls::MergeRegisters(f.db, "nothing", max, &dense) == OpStatus::kOk);
   CHECK(std::all_of(max, max + hll::kRegisters, [](uint8_t v) { return v == 0; }));
+}
+
+TEST_CASE("HLL: MakeDense turns a sparse HLL dense and keeps its registers and count") {
+  Fixture f;
+  std::vector<std::string> elements = Elements("d:", 0, 300);
+  std::vector<std::string_view> views(elements.begin(), elements.end());
+  hlls::Add(f.db, "h", views);
+  const int64_t count = hlls::Count(f.db, "h").value;
+  std::string sparse = f.Value("h");
+  REQUIRE(hll::Inspect(sparse) == hll::Shape::kSparse);
+  uint8_t before[hll::kRegisters] = {};
+  hll::MergeInto(sparse, before);
+
+  CHECK(hlls::MakeDense(f.db, "h").value);
+  std::string dense = f.Value("h");
+  CHECK(hll::Inspect(dense) == hll::Shape::kDense);
+  CHECK(dense.size() == hll::kDenseSize);
+  CHECK(dense.substr(5, 11) == sparse.substr(5, 11));  // cached count kept
+  uint8_t after[hll::kRegisters] = {};
+  hll::MergeInto(dense, after);
+  CHECK(std::equal(before, before + hll::kRegisters, after));
+  CHECK(hlls::Count(f.db, "h").value == count);
+
+  CHECK_FALSE(hlls::MakeDense(f.db, "h").value);  // already dense
+  CHECK(f.Value("h") == dense);
+  CHECK(hlls::MakeDense(f.db, "missing").status == OpStatus::kNotFound);
+  f.Set("plain", "not an HLL");
+  CHECK(hlls::MakeDense(f.db, "plain").status == OpStatus::kNotHyperLogLog);
+  std::string corrupt = hll::Empty().substr(0, hll::kHeaderSize) + std::string("\x7f\xfe", 2);
+  f.Set("corrupt", corrupt);
+  CHECK(hlls::MakeDense(f.db, "corrupt").status == OpStatus::kCorruptHyperLogLog);
+  CHECK(f.Value("corrupt") == corrupt);
 }
