@@ -73,9 +73,9 @@ std::optional<IoEngineChoice> ChooseIoEngine(std::string_view setting, std::stri
     return choice;
   }
   if (setting == "io_uring") {
-    *error = "io-engine io_uring: io_uring is not available here (" + refusal +
-             "); a seccomp profile such as Docker's or Kubernetes' default refuses it. Use io-engine "
-             "auto or epoll";
+    *error = "io-engine io_uring: io_uring cannot be used here: " + refusal +
+             " (Docker's and Kubernetes' default seccomp profiles refuse io_uring); use io-engine auto "
+             "or epoll";
     return std::nullopt;
   }
   choice.log_line = "io-engine: epoll (auto: io_uring is not available: " + refusal + ")";
