@@ -202,7 +202,7 @@ def test_epoll_when_configured():
 
 
 def test_io_engine_is_fixed_at_start():
-    with EmberServer(threads=1) as server:
+    with EmberServer("--io-engine", "auto", threads=1) as server:
         r = server.client()
         assert r.config_get("io-engine") == {"io-engine": "auto"}
         with pytest.raises(Exception):
@@ -215,7 +215,7 @@ def test_io_engine_is_fixed_at_start():
 
 def test_auto_falls_back_to_epoll_under_seccomp():
     assert os.access(NO_IO_URING, os.X_OK), "build the no_io_uring target: " + NO_IO_URING
-    with EmberServer(launcher=[NO_IO_URING]) as server:
+    with EmberServer("--io-engine", "auto", launcher=[NO_IO_URING]) as server:
         r = server.client()
         assert info_field(r, "multiplexing_api") == "epoll"
         assert r.config_get("io-engine") == {"io-engine": "auto"}
