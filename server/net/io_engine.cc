@@ -22,7 +22,9 @@ struct FdCloser {
 
 }  // namespace
 
-std::string_view IoEngineName(IoEngine engine) { return engine == IoEngine::kIoUring ? "io_uring" : "epoll"; }
+std::string_view IoEngineName(IoEngine engine) {
+  return engine == IoEngine::kIoUring ? "io_uring" : "epoll";
+}
 
 std::string ProbeIoUring() {
   std::string error;
@@ -69,13 +71,15 @@ std::optional<IoEngineChoice> ChooseIoEngine(std::string_view setting, std::stri
   std::string refusal = ProbeIoUring();
   if (refusal.empty()) {
     choice.engine = IoEngine::kIoUring;
-    choice.log_line = std::string("io-engine: io_uring (") + (setting == "auto" ? "auto" : "as configured") + ")";
+    choice.log_line =
+        std::string("io-engine: io_uring (") + (setting == "auto" ? "auto" : "as configured") + ")";
     return choice;
   }
   if (setting == "io_uring") {
-    *error = "io-engine io_uring: io_uring cannot be used here: " + refusal +
-             " (Docker's and Kubernetes' default seccomp profiles refuse io_uring); use io-engine auto "
-             "or epoll";
+    *error =
+        "io-engine io_uring: io_uring cannot be used here: " + refusal +
+        " (Docker's and Kubernetes' default seccomp profiles refuse io_uring); use io-engine auto "
+        "or epoll";
     return std::nullopt;
   }
   choice.log_line = "io-engine: epoll (auto: io_uring is not available: " + refusal + ")";

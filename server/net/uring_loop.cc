@@ -14,7 +14,9 @@ namespace {
 // kernel keeps what overflows it (IORING_FEAT_NODROP).
 constexpr unsigned kRingEntries = 256;
 
-std::string Failure(const char* what, int error) { return std::string(what) + ": " + std::strerror(error); }
+std::string Failure(const char* what, int error) {
+  return std::string(what) + ": " + std::strerror(error);
+}
 
 }  // namespace
 
@@ -46,8 +48,8 @@ std::unique_ptr<UringLoop> UringLoop::Create(std::string* error) {
   // The provided-buffer ring: entries in page-aligned memory the kernel
   // reads, buffers in ours.
   loop->buffer_ring_bytes_ = kBufferCount * sizeof(io_uring_buf);
-  void* ring_memory =
-      mmap(nullptr, loop->buffer_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* ring_memory = mmap(nullptr, loop->buffer_ring_bytes_, PROT_READ | PROT_WRITE,
+                           MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (ring_memory == MAP_FAILED) {
     *error = Failure("io_uring: mmap of the buffer ring", errno);
     return nullptr;
@@ -65,7 +67,8 @@ std::unique_ptr<UringLoop> UringLoop::Create(std::string* error) {
   loop->buffers_.reset(new char[kBufferCount * kBufferSize]);
   for (unsigned id = 0; id < kBufferCount; ++id) {
     io_uring_buf_ring_add(loop->buffer_ring_, loop->BufferAt(static_cast<int>(id)), kBufferSize,
-                          static_cast<uint16_t>(id), io_uring_buf_ring_mask(kBufferCount), static_cast<int>(id));
+                          static_cast<uint16_t>(id), io_uring_buf_ring_mask(kBufferCount),
+                          static_cast<int>(id));
   }
   io_uring_buf_ring_advance(loop->buffer_ring_, kBufferCount);
   return loop;

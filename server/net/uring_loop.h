@@ -63,9 +63,9 @@ class UringLoop {
 
   struct Completion {
     uint64_t tag;
-    int result;              // bytes, or -errno
-    bool more;               // a multishot request stays armed
-    std::string_view data;   // a receive's bytes (in a provided buffer)
+    int result;             // bytes, or -errno
+    bool more;              // a multishot request stays armed
+    std::string_view data;  // a receive's bytes (in a provided buffer)
   };
   // Calls `handle` for every waiting completion, returning each receive
   // buffer to the ring after its call. Returns how many there were.

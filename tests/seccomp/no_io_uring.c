@@ -24,7 +24,7 @@
 #error "no_io_uring: add this architecture's AUDIT_ARCH"
 #endif
 
-#define REFUSE(nr)                                     \
+#define REFUSE(nr)                                 \
   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 
