@@ -39,6 +39,15 @@ target_link_libraries(lua51 INTERFACE ${LUA51_LIBRARY} m)
 add_library(lua51_modules INTERFACE)
 target_link_libraries(lua51_modules INTERFACE ${LUA_CJSON_LIBRARY} ${LUA_BITOP_LIBRARY} lua51)
 
+# liburing (liburing-dev) drives the io_uring path (server/net/uring_loop.h);
+# linked from its static archive, like the libraries above, so the static
+# server needs nothing else.
+find_path(LIBURING_INCLUDE_DIR liburing.h REQUIRED)
+find_library(LIBURING_LIBRARY NAMES liburing.a REQUIRED)
+add_library(liburing INTERFACE)
+target_include_directories(liburing SYSTEM INTERFACE ${LIBURING_INCLUDE_DIR})
+target_link_libraries(liburing INTERFACE ${LIBURING_LIBRARY})
+
 if(EMBERKV_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)
 endif()

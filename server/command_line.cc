@@ -65,6 +65,9 @@ ABSL_FLAG(ParamFlag, metrics_port, {},
 ABSL_FLAG(ParamFlag, metrics_bind, {}, "address of the metrics listener (default 127.0.0.1)");
 ABSL_FLAG(ParamFlag, shutdown_timeout, {}, "milliseconds a clean stop may take (default 1000)");
 ABSL_FLAG(ParamFlag, loglevel, {}, "debug, verbose, notice, warning or nothing (default notice)");
+ABSL_FLAG(ParamFlag, io_engine, {},
+          "socket I/O: auto (io_uring where the kernel and seccomp allow it, else epoll), epoll or "
+          "io_uring (default auto)");
 ABSL_FLAG(ParamFlag, save, {}, "accepted for compatibility: only \"\" (no persistence)");
 ABSL_FLAG(ParamFlag, appendonly, {}, "accepted for compatibility: only no");
 

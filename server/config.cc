@@ -229,6 +229,7 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(RelaxedIntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
     p.push_back(EnumParam("loglevel", true, &ServerConfig::loglevel,
                           {"debug", "verbose", "notice", "warning", "nothing"}));
+    p.push_back(EnumParam("io-engine", false, &ServerConfig::io_engine, {"auto", "epoll", "io_uring"}));
     p.push_back(FixedParam("save", "", {""}));
     p.push_back(FixedParam("appendonly", "no", {"no"}));
     return p;

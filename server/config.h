@@ -88,6 +88,9 @@ struct ServerConfig {
   std::string metrics_bind = "127.0.0.1";
   Relaxed<int> shutdown_timeout_ms = 1000;
   std::string loglevel = "notice";
+  // Socket I/O: auto (io_uring where it works, else epoll), epoll or
+  // io_uring (net/io_engine.h).
+  std::string io_engine = "auto";
   std::string config_file;  // where the configuration was read from, if anywhere
 
   // Threads to run: `threads`, or the cores this process may use (its

@@ -14,6 +14,7 @@
 
 #include "server/command_table.h"
 #include "server/engine/engine.h"
+#include "server/net/io_engine.h"
 #include "server/observability/cycle_clock.h"
 #include "server/observability/stats_snapshot.h"
 #include "server/util/ascii.h"
@@ -110,7 +111,7 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     field("monotonic_clock", CycleClock::uses_tsc()
                                  ? absl::StrFormat("X86 TSC @ %.0f ticks/us", 1000.0 / CycleClock::NsPerCycle())
                                  : std::string("POSIX clock_gettime"));
-    field("multiplexing_api", "epoll");
+    field("multiplexing_api", std::string(IoEngineName(engine.io_engine())));
     field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));
     field("process_id", getpid());

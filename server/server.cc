@@ -14,6 +14,7 @@
 #include "server/engine/engine.h"
 #include "server/engine/startup_pages.h"
 #include "server/info.h"
+#include "server/net/io_engine.h"
 #include "server/net/listener.h"
 #include "server/observability/cycle_clock.h"
 #include "server/observability/metrics_server.h"
@@ -24,7 +25,14 @@ namespace emberkv::server {
 int RunServer(ServerConfig config) {
   CommandTable::Get();  // build the table before any worker reads it
   CycleClock::Start();   // the baseline of the command timer's rate
-  Engine engine(std::move(config));
+  std::string io_error;
+  std::optional<IoEngineChoice> io = ChooseIoEngine(config.io_engine, &io_error);
+  if (!io) {
+    std::fprintf(stderr, "emberkv: %s\n", io_error.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "emberkv: %s\n", io->log_line.c_str());
+  Engine engine(std::move(config), io->engine);
   Listener listener(engine);
   if (std::optional<std::string> error = listener.Open()) {
     std::fprintf(stderr, "emberkv: %s\n", error->c_str());

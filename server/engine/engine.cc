@@ -7,8 +7,9 @@
 
 namespace emberkv::server {
 
-Engine::Engine(ServerConfig config)
+Engine::Engine(ServerConfig config, IoEngine io_engine)
     : config_(std::move(config)),
+      io_engine_(io_engine),
       worker_count_(config_.EffectiveThreads()),
       keyspace_(config_.EffectiveShards(), config_.databases) {
   auth_required_.store(!config_.requirepass.empty());

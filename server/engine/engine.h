@@ -23,6 +23,7 @@
 #include "server/config.h"
 #include "server/engine/keyspace.h"
 #include "server/engine/worker.h"
+#include "server/net/io_engine.h"
 #include "server/observability/records.h"
 #include "server/pubsub/pubsub_hub.h"
 #include "server/scripting/script_registry.h"
@@ -33,10 +34,12 @@ enum class PauseMode : int { kNone = 0, kWrite = 1, kAll = 2 };
 
 class Engine {
  public:
-  explicit Engine(ServerConfig config);
+  explicit Engine(ServerConfig config, IoEngine io_engine = IoEngine::kEpoll);
   ~Engine();
 
   ServerConfig& config() { return config_; }
+  // The socket I/O the loops use, resolved from io-engine at start.
+  IoEngine io_engine() const { return io_engine_; }
   // Held by the rare commands that read or change the configuration's
   // strings (CONFIG GET/SET, AUTH, HELLO, INFO) from different loops.
   std::mutex& config_mutex() { return config_mutex_; }
@@ -97,6 +100,7 @@ class Engine {
 
  private:
   ServerConfig config_;
+  const IoEngine io_engine_;
   std::mutex config_mutex_;
   std::atomic<bool> auth_required_{false};
   const int worker_count_;

@@ -36,6 +36,7 @@
 #include "server/engine/message.h"
 #include "server/engine/mpsc_queue.h"
 #include "server/engine/shard_locks.h"
+#include "server/net/uring_loop.h"
 #include "server/stats.h"
 
 namespace emberkv::server {
@@ -66,6 +67,13 @@ class Worker {
   std::vector<DeferredServe>& deferred_serves() { return deferred_serves_; }
   // This loop's Lua state and what it compiled, made on first use.
   LoopScripts& scripts();
+  // The loop's io_uring when the server uses io_uring (net/io_engine.h),
+  // else nullptr: connections then use asio's epoll reactor.
+  UringLoop* ring() { return ring_.get(); }
+  // Keeps a connection alive while the ring has requests of it in flight
+  // (their completions name it by pointer); idempotent.
+  void HoldForRing(std::shared_ptr<Connection> connection) { ring_users_.emplace(connection.get(), std::move(connection)); }
+  void ReleaseFromRing(Connection* connection) { ring_users_.erase(connection); }
   // Its counters; read from any thread.
   WorkerStats& stats() { return stats_; }
 
@@ -126,6 +134,8 @@ class Worker {
   void CloseIdleConnections();
   void SampleCpuTime();
   size_t FlushPendingWrites();
+  // Wakes run_one when the ring has completions (see Run).
+  void ArmRingWait();
 
   Engine* engine_;
   const int id_;
@@ -158,6 +168,12 @@ class Worker {
   asio::steady_timer pause_timer_;
   int64_t last_idle_check_ms_ = 0;
   std::vector<std::function<void()>> cron_hooks_;
+
+  absl::flat_hash_map<Connection*, std::shared_ptr<Connection>> ring_users_;
+  // After ring_users_, so that it goes first: closing the ring ends the
+  // requests before the connections they point to.
+  std::unique_ptr<UringLoop> ring_;
+  asio::posix::stream_descriptor ring_wait_;  // the ring's descriptor, not owned
 };
 
 }  // namespace emberkv::server

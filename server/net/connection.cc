@@ -1,8 +1,10 @@
 #include "server/net/connection.h"
 
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <asio/post.hpp>
 
@@ -55,9 +57,19 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
       socket_(std::move(socket)),
       fd_(socket_.native_handle()),
       client_(worker.engine().NextClientId(), OriginOf(worker, socket_), this, &worker.engine().clients()),
-      pipeline_(worker, client_, *this) {
+      pipeline_(worker, client_, *this),
+      ring_(worker.ring()) {
   asio::error_code error;
-  socket_.native_non_blocking(true, error);
+  if (ring_) {
+    // The socket leaves asio's reactor (its epoll would report every
+    // arrival for nothing) and blocks: the ring then waits for room or data
+    // itself (poll-driven retry) rather than completing with -EAGAIN.
+    socket_.release(error);
+    int flags = fcntl(fd_, F_GETFL);
+    if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+  } else {
+    socket_.native_non_blocking(true, error);
+  }
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
   if (int interval = worker.engine().config().tcp_keepalive; interval > 0) {
     // As Redis's anetKeepAlive: probe after `interval` idle seconds, then
@@ -85,6 +97,10 @@ void Connection::Start() {
 }
 
 void Connection::WaitReadable() {
+  if (ring_) {
+    ArmReceive();
+    return;
+  }
   if (waiting_readable_ || closed_) return;
   waiting_readable_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& error) {
@@ -251,6 +267,15 @@ void Connection::WriteNow() {
     if (close_after_reply_ && !suspended()) Finish();
     return;
   }
+  if (ring_) {
+    // The turn's replies leave as one send; what comes meanwhile waits in
+    // output_ for its completion.
+    sending_.swap(output_);
+    send_offset_ = 0;
+    writing_ = true;
+    SubmitSend();
+    return;
+  }
   const bool was_over_limit = OutputOverLimit();
   ssize_t n = ::send(fd_, output_.data(), output_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -380,6 +405,11 @@ void Connection::Release() {
 void Connection::Close() {
   if (closed_) return;
   Release();
+  if (ring_) {
+    CloseRingSocket();
+    worker_.UnregisterConnection(this);
+    return;
+  }
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, error);
   socket_.close(error);
@@ -397,6 +427,20 @@ void Connection::Finish() {
   // Instead: FIN after the replies, then read and discard until the client
   // closes its side, for a bounded time. The connection no longer counts as
   // a client meanwhile, and a stopping server does not wait for it.
+  if (ring_) {
+    // The armed receive discards what still comes (OnReceived).
+    if (::shutdown(fd_, SHUT_WR) != 0) {
+      CloseRingSocket();
+      return;
+    }
+    lingering_ = true;
+    ArmReceive();
+    linger_timer_ = std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
+    linger_timer_->async_wait([self = shared_from_this()](const asio::error_code& error) {
+      if (!error && self->lingering_) self->CloseRingSocket();
+    });
+    return;
+  }
   asio::error_code error;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, error);
   if (error) {
@@ -425,6 +469,124 @@ void Connection::DiscardInput() {
                             self->linger_timer_->cancel();
                             self->socket_.close(ignored);
                           });
+}
+
+// ---- The io_uring path ----
+
+void Connection::ArmReceive() {
+  if (receive_armed_ || (closed_ && !lingering_)) return;
+  receive_armed_ = true;
+  receive_cancelled_ = false;
+  worker_.HoldForRing(shared_from_this());
+  ring_->Receive(RingTag(kReceiveOp), fd_);
+}
+
+void Connection::OnRingCompletion(const UringLoop::Completion& completion) {
+  if (completion.tag == 0) return;  // a cancellation's own completion
+  auto* connection = reinterpret_cast<Connection*>(completion.tag & ~uint64_t{kRingOpMask});
+  // Held by the loop while the request was in flight; kept to the end of
+  // this call, which may close it.
+  std::shared_ptr<Connection> self = connection->shared_from_this();
+  if ((completion.tag & kRingOpMask) == kReceiveOp) {
+    connection->OnReceived(completion);
+  } else {
+    connection->OnSent(completion.result);
+  }
+  if (!connection->receive_armed_ && !connection->send_in_flight_) connection->worker_.ReleaseFromRing(connection);
+}
+
+void Connection::OnReceived(const UringLoop::Completion& completion) {
+  if (!completion.more) receive_armed_ = false;
+  const int result = completion.result;
+  if (lingering_) {
+    // Finish: discard until the client closes (or the timer gives up).
+    if (result > 0 || result == -ENOBUFS) {
+      ArmReceive();
+    } else {
+      CloseRingSocket();
+    }
+    return;
+  }
+  if (closed_) return;
+  if (draining_ && result > 0) return;  // shutting down: nothing more runs
+  if (result == 0) {  // the client closed its side
+    Close();
+    return;
+  }
+  if (result < 0) {
+    // Out of provided buffers, or our own cancellation (the output bound):
+    // the receive ends and Pump arms it again when it may.
+    if (result != -ENOBUFS && result != -ECANCELED && result != -EINTR) {
+      Close();
+      return;
+    }
+  } else {
+    worker_.stats().net_input_bytes.Add(result);
+    client_.set_last_interaction_ms(worker_.now_ms());
+    if (!input_.empty() || suspended() || OutputOverLimit()) {
+      input_.Append(completion.data);
+      if (input_.size() > worker_.engine().config().client_query_buffer_limit) {
+        Close();  // as in Redis, a client past the query buffer limit is dropped
+        return;
+      }
+      input_pending_ = true;
+    } else {
+      ProcessInput(completion.data, false);
+      if (closed_) return;
+    }
+  }
+  // Replies wait to be written: receive nothing more until they are (with
+  // epoll the socket is simply not read).
+  if (OutputOverLimit() && receive_armed_ && !receive_cancelled_) {
+    receive_cancelled_ = true;
+    ring_->Cancel(RingTag(kReceiveOp));
+  }
+  Pump();
+}
+
+void Connection::SubmitSend() {
+  send_in_flight_ = true;
+  worker_.HoldForRing(shared_from_this());
+  ring_->Send(RingTag(kSendOp), fd_, sending_.data() + send_offset_, sending_.size() - send_offset_);
+}
+
+void Connection::OnSent(int result) {
+  send_in_flight_ = false;
+  if (closed_) return;
+  if (result < 0) {
+    if (result == -EINTR || result == -EAGAIN) {
+      SubmitSend();
+    } else {
+      Close();
+    }
+    return;
+  }
+  worker_.stats().net_output_bytes.Add(result);
+  send_offset_ += static_cast<size_t>(result);
+  if (send_offset_ < sending_.size()) {  // a short send: the rest follows
+    SubmitSend();
+    return;
+  }
+  sending_.clear();
+  send_offset_ = 0;
+  if (sending_.capacity() > 4 * kReadChunk) std::string().swap(sending_);
+  writing_ = false;
+  Pump();
+}
+
+void Connection::CloseRingSocket() {
+  lingering_ = false;
+  if (linger_timer_) linger_timer_->cancel();
+  // By tag, not by descriptor: the number may belong to a new socket by the
+  // time the cancellation is submitted. Requests in flight keep the socket
+  // itself open until they complete.
+  if (receive_armed_ && !receive_cancelled_) {
+    receive_cancelled_ = true;
+    ring_->Cancel(RingTag(kReceiveOp));
+  }
+  if (send_in_flight_) ring_->Cancel(RingTag(kSendOp));
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
 }
 
 }  // namespace emberkv::server

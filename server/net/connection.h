@@ -24,6 +24,13 @@
 // the wait at once (what it sends meanwhile is kept, up to the query buffer
 // limit).
 //
+// With io_uring (net/io_engine.h) only the socket I/O differs: the socket
+// leaves asio, one multishot receive stays armed for it (net/uring_loop.h)
+// and each arrival is run as a read would be; the replies of a turn leave as
+// one send request, submitted with every other connection's at the turn's
+// end. Past the output bound the receive is cancelled, and armed again once
+// the replies are written, so the bound holds as with epoll.
+//
 // Thread safety: everything runs on the owning loop. Other loops reach a
 // connection only by message (a blocked client's reply, a published
 // message, CLIENT KILL), holding it by weak_ptr.
@@ -40,6 +47,7 @@
 #include "server/client/client.h"
 #include "server/dispatch/pipeline.h"
 #include "server/net/io_buffer.h"
+#include "server/net/uring_loop.h"
 
 namespace emberkv::server {
 
@@ -55,6 +63,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   // Writes pending replies now (the loop calls it at the end of a turn).
   void WriteNow();
+
+  // A completion of one of a connection's ring requests (the loop reaps
+  // them; see Worker::Run).
+  static void OnRingCompletion(const UringLoop::Completion& completion);
 
   Client& client() { return client_; }
   Worker& worker() { return worker_; }
@@ -108,6 +120,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Finish();
   void DiscardInput();
 
+  // ---- The io_uring path ----
+  enum RingOp : uint64_t { kReceiveOp = 1, kSendOp = 2, kRingOpMask = 3 };
+  uint64_t RingTag(RingOp op) const { return reinterpret_cast<uint64_t>(this) | op; }
+  void ArmReceive();
+  void OnReceived(const UringLoop::Completion& completion);
+  void SubmitSend();
+  void OnSent(int result);
+  // Cancels the ring's requests and closes the descriptor.
+  void CloseRingSocket();
+
   Worker& worker_;
   asio::ip::tcp::socket socket_;
   const int fd_;
@@ -129,6 +151,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t output_over_soft_limit_since_ms_ = 0;
   std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds Finish's wait
   std::unique_ptr<char[]> discard_buffer_;
+
+  UringLoop* const ring_;          // the loop's ring, or nullptr with epoll
+  bool receive_armed_ = false;     // a multishot receive is in the ring
+  bool receive_cancelled_ = false; // ... and its cancellation too
+  bool send_in_flight_ = false;    // sending_ is in the ring
+  size_t send_offset_ = 0;         // bytes of sending_ already sent
+  bool lingering_ = false;         // Finish waits for the client's FIN
 };
 
 }  // namespace emberkv::server

@@ -44,8 +44,9 @@ class EmberServer:
     READY = re.compile(rb"ready: listening on [^:]+:(\d+) with (\d+) threads")
     METRICS = re.compile(rb"metrics on ([^:\s]+):(\d+)")
 
-    def __init__(self, *args, threads=2, timeout=30):
+    def __init__(self, *args, threads=2, timeout=30, launcher=()):
         self.args = list(args)
+        self.launcher = list(launcher)  # a program that runs the server (e.g. tests' no_io_uring)
         self.threads = threads
         self.timeout = timeout
         self.port = None
@@ -55,7 +56,7 @@ class EmberServer:
 
     def __enter__(self):
         self.stderr_file = tempfile.TemporaryFile()
-        cmd = [EMBERKV_BIN, "--bind", "127.0.0.1", "--port", "0", "--threads", str(self.threads)]
+        cmd = self.launcher + [EMBERKV_BIN, "--bind", "127.0.0.1", "--port", "0", "--threads", str(self.threads)]
         # The metrics listener on a free port too, unless the test says otherwise.
         if not any(str(a).lstrip("-").split("=")[0].replace("_", "-") == "metrics-port" for a in self.args):
             cmd += ["--metrics-port", "0"]
