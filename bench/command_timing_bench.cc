@@ -15,7 +15,6 @@
 // workers are never started: ObserveCall only touches one worker's counters,
 // on the benchmark thread.
 #include <benchmark/benchmark.h>
-
 #include <time.h>
 
 #include <cstdint>

@@ -116,7 +116,8 @@ StoreRun RunStore(const std::vector<uint32_t>& trace, uint64_t limit_requests, s
     } else {
       store.ReclaimMemory();
       size_t size = sizes ? (*sizes)[i] : value_size;
-      storage::strings::Set(db, k, std::string_view(value.data(), size), storage::strings::SetOptions{});
+      storage::strings::Set(db, k, std::string_view(value.data(), size),
+                            storage::strings::SetOptions{});
     }
     if ((i & 1023) == 0) {
       peak = std::max(peak, store.UsedMemory());
@@ -162,14 +163,16 @@ double ExactLru(const std::vector<uint32_t>& trace, size_t capacity) {
 }
 
 // evict.c's evictionPoolPopulate + performEvictions, allkeys-lru, one db.
-double RedisSampling(const std::vector<uint32_t>& trace, size_t capacity, int samples, uint64_t seed) {
+double RedisSampling(const std::vector<uint32_t>& trace, size_t capacity, int samples,
+                     uint64_t seed) {
   constexpr int kPoolSize = 16;  // EVPOOL_SIZE
   struct PoolEntry {
     uint64_t idle;
     uint32_t key;
   };
   std::vector<uint32_t> keys;  // the dict, for random sampling
-  std::unordered_map<uint32_t, std::pair<size_t, uint64_t>> entry;  // key -> (index in keys, last access)
+  std::unordered_map<uint32_t, std::pair<size_t, uint64_t>>
+      entry;  // key -> (index in keys, last access)
   entry.reserve(capacity * 2);
   std::vector<PoolEntry> pool;  // ascending idle time, as in Redis
   std::mt19937_64 rng(seed);
@@ -227,7 +230,8 @@ size_t CalibrateLimit(const std::vector<uint32_t>& trace, double target, size_t 
   size_t limit = static_cast<size_t>(target * 60);
   uint64_t prefix = std::min<uint64_t>(trace.size(), 3'000'000);
   for (int round = 0; round < 6; ++round) {
-    StoreRun run = RunStore(trace, prefix, limit, storage::EvictionPolicy::kAllKeysLru, 5, value_size);
+    StoreRun run =
+        RunStore(trace, prefix, limit, storage::EvictionPolicy::kAllKeysLru, 5, value_size);
     if (run.mean_keys <= 0) break;
     double error = run.mean_keys / target - 1;
     if (std::fabs(error) < 0.001) break;
@@ -238,34 +242,45 @@ size_t CalibrateLimit(const std::vector<uint32_t>& trace, double target, size_t 
 }
 
 void PrintStore(const char* name, const StoreRun& run) {
-  std::printf("%-34s hit ratio %.4f  keys %8.0f  evicted %9lu  visited/eviction %5.1f  %5.0f ns/request\n",
-              name, run.hit_ratio, run.mean_keys, static_cast<unsigned long>(run.evicted),
-              run.visited_per_eviction, run.ns_per_request);
+  std::printf(
+      "%-34s hit ratio %.4f  keys %8.0f  evicted %9lu  visited/eviction %5.1f  %5.0f ns/request\n",
+      name, run.hit_ratio, run.mean_keys, static_cast<unsigned long>(run.evicted),
+      run.visited_per_eviction, run.ns_per_request);
 }
 
 void HitRatio(const Options& o) {
-  std::printf("trace: %lu GETs (SET on a miss), Zipf(%.2f) over %u keys, room for %.0f%%, %zu-byte values\n",
-              static_cast<unsigned long>(o.requests), o.zipf, o.keys, o.room * 100, o.value);
+  std::printf(
+      "trace: %lu GETs (SET on a miss), Zipf(%.2f) over %u keys, room for %.0f%%, %zu-byte "
+      "values\n",
+      static_cast<unsigned long>(o.requests), o.zipf, o.keys, o.room * 100, o.value);
   std::vector<uint32_t> trace = MakeTrace(o);
   double target = o.room * o.keys;
   size_t limit = CalibrateLimit(trace, target, o.value);
   std::printf("memory limit %zu bytes (calibrated to hold %.0f keys)\n", limit, target);
-  StoreRun lru = RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, 5, o.value);
+  StoreRun lru =
+      RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, 5, o.value);
   PrintStore("emberkv allkeys-lru (samples 5)", lru);
   for (int samples : {2, 10}) {
-    StoreRun r = RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, samples, o.value);
+    StoreRun r = RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, samples,
+                          o.value);
     char name[64];
     std::snprintf(name, sizeof(name), "emberkv allkeys-lru (samples %d)", samples);
     PrintStore(name, r);
   }
-  PrintStore("emberkv allkeys-lfu", RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLfu, 5, o.value));
-  PrintStore("emberkv allkeys-random", RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysRandom, 5, o.value));
+  PrintStore("emberkv allkeys-lfu", RunStore(trace, trace.size(), limit,
+                                             storage::EvictionPolicy::kAllKeysLfu, 5, o.value));
+  PrintStore(
+      "emberkv allkeys-random",
+      RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysRandom, 5, o.value));
   size_t capacity = static_cast<size_t>(std::llround(lru.mean_keys));
   double exact = ExactLru(trace, capacity);
   std::printf("%-34s hit ratio %.4f  keys %8zu\n", "exact LRU", exact, capacity);
-  std::printf("%-34s hit ratio %.4f  keys %8zu\n", "Redis 7 sampling (5, pool 16)", RedisSampling(trace, capacity, 5, o.seed), capacity);
-  std::printf("%-34s hit ratio %.4f  keys %8zu\n", "Redis 7 sampling (10, pool 16)", RedisSampling(trace, capacity, 10, o.seed), capacity);
-  std::printf("emberkv allkeys-lru vs exact LRU: %+.2f percentage points\n", (lru.hit_ratio - exact) * 100);
+  std::printf("%-34s hit ratio %.4f  keys %8zu\n", "Redis 7 sampling (5, pool 16)",
+              RedisSampling(trace, capacity, 5, o.seed), capacity);
+  std::printf("%-34s hit ratio %.4f  keys %8zu\n", "Redis 7 sampling (10, pool 16)",
+              RedisSampling(trace, capacity, 10, o.seed), capacity);
+  std::printf("emberkv allkeys-lru vs exact LRU: %+.2f percentage points\n",
+              (lru.hit_ratio - exact) * 100);
 }
 
 void Fragmentation(const Options& o) {
@@ -280,10 +295,13 @@ void Fragmentation(const Options& o) {
   size_t limit = 64u << 20;
   std::printf("fragmentation: %lu requests, values 16-200 B then 300-2000 B, limit %zu MiB\n",
               static_cast<unsigned long>(trace.size()), limit >> 20);
-  StoreRun run = RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, 5, 0, &sizes);
-  std::printf("  hit ratio %.4f  keys (2nd half) %.0f  evicted %lu  pages compacted %lu  peak used %.1f MiB\n",
-              run.hit_ratio, run.mean_keys, static_cast<unsigned long>(run.evicted),
-              static_cast<unsigned long>(run.pages_compacted), run.peak_used / 1048576.0);
+  StoreRun run =
+      RunStore(trace, trace.size(), limit, storage::EvictionPolicy::kAllKeysLru, 5, 0, &sizes);
+  std::printf(
+      "  hit ratio %.4f  keys (2nd half) %.0f  evicted %lu  pages compacted %lu  peak used %.1f "
+      "MiB\n",
+      run.hit_ratio, run.mean_keys, static_cast<unsigned long>(run.evicted),
+      static_cast<unsigned long>(run.pages_compacted), run.peak_used / 1048576.0);
 }
 
 }  // namespace
@@ -299,17 +317,25 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--requests") o.requests = std::strtoull(next(), nullptr, 10);
-    else if (arg == "--keys") o.keys = static_cast<uint32_t>(std::strtoul(next(), nullptr, 10));
-    else if (arg == "--room") o.room = std::strtod(next(), nullptr);
-    else if (arg == "--zipf") o.zipf = std::strtod(next(), nullptr);
-    else if (arg == "--value") o.value = std::strtoul(next(), nullptr, 10);
-    else if (arg == "--seed") o.seed = std::strtoull(next(), nullptr, 10);
-    else if (arg == "--fragmentation") o.fragmentation = true;
+    if (arg == "--requests")
+      o.requests = std::strtoull(next(), nullptr, 10);
+    else if (arg == "--keys")
+      o.keys = static_cast<uint32_t>(std::strtoul(next(), nullptr, 10));
+    else if (arg == "--room")
+      o.room = std::strtod(next(), nullptr);
+    else if (arg == "--zipf")
+      o.zipf = std::strtod(next(), nullptr);
+    else if (arg == "--value")
+      o.value = std::strtoul(next(), nullptr, 10);
+    else if (arg == "--seed")
+      o.seed = std::strtoull(next(), nullptr, 10);
+    else if (arg == "--fragmentation")
+      o.fragmentation = true;
     else {
-      std::fprintf(stderr,
-                   "usage: eviction_bench [--requests N] [--keys N] [--room F] [--zipf S] [--value B] "
-                   "[--seed N] [--fragmentation]\n");
+      std::fprintf(
+          stderr,
+          "usage: eviction_bench [--requests N] [--keys N] [--room F] [--zipf S] [--value B] "
+          "[--seed N] [--fragmentation]\n");
       return 2;
     }
   }

@@ -14,7 +14,6 @@
 //
 // The hit ratio these choices give is bench/eviction_bench.cc's business.
 #include <benchmark/benchmark.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -63,8 +62,11 @@ struct Shard {
     char key[40];
     size_t length = FormatKey(kDefaultKeyPrefix, kDefaultKeyDigits, next_key, key);
     strings::SetOptions options;
-    bool with_ttl = deadlines == Deadlines::kAll || (deadlines == Deadlines::kHalf && next_key % 2 == 0);
-    if (with_ttl) options.expiry = storage::ExpiryChange::At(kStartMs + kHourMs + static_cast<int64_t>(rng() % kHourMs));
+    bool with_ttl =
+        deadlines == Deadlines::kAll || (deadlines == Deadlines::kHalf && next_key % 2 == 0);
+    if (with_ttl)
+      options.expiry =
+          storage::ExpiryChange::At(kStartMs + kHourMs + static_cast<int64_t>(rng() % kHourMs));
     strings::Set(*db, std::string_view(key, length), value, options);
     ++next_key;
   }
@@ -85,9 +87,12 @@ struct Shard {
   bool Reclaim() {
     while (true) {
       switch (store.ReclaimMemory()) {
-        case storage::Evictor::Result::kOk: return true;
-        case storage::Evictor::Result::kOutOfMemory: return false;
-        case storage::Evictor::Result::kInProgress: break;
+        case storage::Evictor::Result::kOk:
+          return true;
+        case storage::Evictor::Result::kOutOfMemory:
+          return false;
+        case storage::Evictor::Result::kInProgress:
+          break;
       }
     }
   }
@@ -161,10 +166,13 @@ void EvictBatches(benchmark::State& state, EvictionPolicy policy, Deadlines dead
   }
   state.SetItemsProcessed(static_cast<int64_t>(evicted));
   state.counters["ns_per_eviction"] = timed * 1e9 / static_cast<double>(evicted);
-  state.counters["visited_per_eviction"] = static_cast<double>(visited) / static_cast<double>(evicted);
-  state.counters["evicted_per_batch"] = static_cast<double>(evicted) / static_cast<double>(state.iterations());
+  state.counters["visited_per_eviction"] =
+      static_cast<double>(visited) / static_cast<double>(evicted);
+  state.counters["evicted_per_batch"] =
+      static_cast<double>(evicted) / static_cast<double>(state.iterations());
   state.counters["keys"] = static_cast<double>(s.db->size());
-  state.counters["pages_compacted"] = static_cast<double>(s.store.evictor().stats().pages_compacted);
+  state.counters["pages_compacted"] =
+      static_cast<double>(s.store.evictor().stats().pages_compacted);
 }
 
 void BM_EvictAllKeysLru(benchmark::State& state) {

@@ -36,7 +36,7 @@ struct conn {
   char out[kOutSize];
 };
 
-static struct conn *conns[kMaxFds];
+static struct conn* conns[kMaxFds];
 static int epoll_fd;
 
 static void close_conn(int fd) {
@@ -47,9 +47,9 @@ static void close_conn(int fd) {
 
 // Looks at one command at the start of in[0, len): returns its length, 0
 // if it is not all there yet, -1 if it is not RESP. *name is its first word.
-static long parse_command(const char *in, size_t len, const char **name, size_t *name_len) {
-  const char *end = in + len;
-  const char *eol = memchr(in, '\n', len);
+static long parse_command(const char* in, size_t len, const char** name, size_t* name_len) {
+  const char* end = in + len;
+  const char* eol = memchr(in, '\n', len);
   if (!eol) return 0;
   if (in[0] != '*') {  // inline: PING\r\n
     *name = in;
@@ -58,7 +58,7 @@ static long parse_command(const char *in, size_t len, const char **name, size_t 
   }
   long argc = strtol(in + 1, NULL, 10);
   if (argc < 1 || argc > kInSize) return -1;
-  const char *p = eol + 1;
+  const char* p = eol + 1;
   for (long i = 0; i < argc; i++) {
     if (p >= end) return 0;
     if (*p != '$') return -1;
@@ -77,7 +77,7 @@ static long parse_command(const char *in, size_t len, const char **name, size_t 
 
 // Writes what is pending; waits for EPOLLOUT (and stops reading) if the
 // socket takes only part of it.
-static void flush_conn(int fd, struct conn *c) {
+static void flush_conn(int fd, struct conn* c) {
   ssize_t n = write(fd, c->out + c->out_off, c->out_len - c->out_off);
   if (n < 0 && errno != EAGAIN) return close_conn(fd);
   if (n > 0) c->out_off += n;
@@ -90,17 +90,18 @@ static void flush_conn(int fd, struct conn *c) {
   }
 }
 
-static void on_readable(int fd, struct conn *c) {
+static void on_readable(int fd, struct conn* c) {
   ssize_t n = read(fd, c->in + c->in_len, kInSize - c->in_len);
   if (n == 0 || (n < 0 && errno != EAGAIN)) return close_conn(fd);
   if (n < 0) return;
   c->in_len += n;
   size_t used = 0;
-  const char *name = NULL;
+  const char* name = NULL;
   size_t name_len = 0;
   long len = 0;
-  while (used < c->in_len && (len = parse_command(c->in + used, c->in_len - used, &name, &name_len)) > 0) {
-    const char *answer = name_len == 3 && !strncasecmp(name, "GET", 3)    ? "$-1\r\n"
+  while (used < c->in_len &&
+         (len = parse_command(c->in + used, c->in_len - used, &name, &name_len)) > 0) {
+    const char* answer = name_len == 3 && !strncasecmp(name, "GET", 3)    ? "$-1\r\n"
                          : name_len == 4 && !strncasecmp(name, "PING", 4) ? "+PONG\r\n"
                                                                           : "+OK\r\n";
     size_t answer_len = strlen(answer);
@@ -114,7 +115,7 @@ static void on_readable(int fd, struct conn *c) {
   if (c->out_len) flush_conn(fd, c);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: floor_server PORT\n");
     return 2;
@@ -126,7 +127,7 @@ int main(int argc, char **argv) {
   struct sockaddr_in addr = {.sin_family = AF_INET,
                              .sin_port = htons(atoi(argv[1])),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(listener, 511) != 0) {
+  if (bind(listener, (struct sockaddr*)&addr, sizeof(addr)) != 0 || listen(listener, 511) != 0) {
     perror("floor_server: bind/listen");
     return 1;
   }

@@ -48,8 +48,8 @@ using KeyFlagsFinder = uint16_t (*)(ArgList);  // KeySpecFlag
 // sets only the first group of fields.
 struct CommandSpec {
   // ---- Declared ----
-  std::string_view name;  // lower case; a subcommand is "container|sub"
-  Handler handler = nullptr;  // null for a container of subcommands
+  std::string_view name;               // lower case; a subcommand is "container|sub"
+  Handler handler = nullptr;           // null for a container of subcommands
   KeyFinder key_finder = nullptr;      // only where the key specs cannot find the keys
   KeyFlagsFinder key_flags = nullptr;  // only for variable_flags key specs
   uint32_t flags = 0;                  // declared: emberkv's own (kEmberFlags); Redis's are added

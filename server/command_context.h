@@ -33,15 +33,15 @@ class Worker;
 struct CommandSpec;
 
 struct CommandContext {
-  Worker& worker;              // the loop running the command
+  Worker& worker;  // the loop running the command
   const CommandSpec& spec;
-  ArgList args;                // args[0] is the command's name
+  ArgList args;  // args[0] is the command's name
   protocol::ReplyBuilder& reply;
-  ShardLocks& shards;          // what the command holds
+  ShardLocks& shards;  // what the command holds
   // The hash of each key argument, by argument index (routing computed it;
   // 0 for arguments that are not keys).
   std::span<const uint64_t> key_hashes;
-  int db;                      // the selected database
+  int db;  // the selected database
   ClientFlags flags;
   // The client that sent it; nullptr when it runs on behalf of a blocked
   // client whose own loop is elsewhere (blocking/blocking.h).
@@ -53,7 +53,8 @@ struct CommandContext {
   // The key argument at `arg`, with the hash it was routed by.
   storage::Key Key(size_t arg) const {
     uint64_t hash = arg < key_hashes.size() ? key_hashes[arg] : 0;
-    return hash != 0 ? storage::Key(args[arg], hash) : storage::Key(args[arg], storage::HashKey(args[arg]));
+    return hash != 0 ? storage::Key(args[arg], hash)
+                     : storage::Key(args[arg], storage::HashKey(args[arg]));
   }
   // The selected database in the shard of the key argument at `arg`.
   storage::Database& Db(size_t arg) { return DbOf(Key(arg), db); }

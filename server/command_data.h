@@ -138,9 +138,9 @@ struct KeySpec {
 
   enum class Begin : uint8_t { kIndex, kKeyword, kUnknown };
   Begin begin = Begin::kIndex;
-  int index = 0;             // kIndex: argument index of the first key
-  DataText keyword;          // kKeyword: the keys follow this argument
-  int startfrom = 0;         // kKeyword: where the search starts (negative: from the end)
+  int index = 0;      // kIndex: argument index of the first key
+  DataText keyword;   // kKeyword: the keys follow this argument
+  int startfrom = 0;  // kKeyword: where the search starts (negative: from the end)
 
   enum class Find : uint8_t { kRange, kKeynum, kUnknown };
   Find find = Find::kRange;

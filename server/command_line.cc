@@ -35,8 +35,11 @@ using emberkv::server::ParamFlag;
 // One flag per parameter of server/config.cc's table, with Redis's meaning.
 ABSL_FLAG(ParamFlag, bind, {}, "addresses to listen on, space separated (default 127.0.0.1)");
 ABSL_FLAG(ParamFlag, port, {}, "TCP port for clients (default 6379; 0 picks a free one)");
-ABSL_FLAG(ParamFlag, threads, {}, "event loops, one thread each (default 0: one per core the process may use, after its CPU affinity and cgroup CPU quota)");
-ABSL_FLAG(ParamFlag, shards, {}, "shards of the keyspace, each under its own lock (default 0: as many as threads)");
+ABSL_FLAG(ParamFlag, threads, {},
+          "event loops, one thread each (default 0: one per core the process may use, after its "
+          "CPU affinity and cgroup CPU quota)");
+ABSL_FLAG(ParamFlag, shards, {},
+          "shards of the keyspace, each under its own lock (default 0: as many as threads)");
 ABSL_FLAG(ParamFlag, databases, {}, "number of databases (default 16)");
 ABSL_FLAG(ParamFlag, maxclients, {}, "most clients connected at once (default 10000)");
 ABSL_FLAG(ParamFlag, requirepass, {}, "password clients must AUTH with (default none)");
@@ -50,12 +53,16 @@ ABSL_FLAG(ParamFlag, tcp_keepalive, {}, "TCP keepalive interval in seconds (defa
 ABSL_FLAG(ParamFlag, protected_mode, {},
           "yes: without a password, refuse clients not on loopback (default yes)");
 ABSL_FLAG(ParamFlag, proto_max_bulk_len, {}, "largest bulk string accepted (default 512mb)");
-ABSL_FLAG(ParamFlag, client_query_buffer_limit, {}, "largest query buffer per client (default 1gb)");
+ABSL_FLAG(ParamFlag, client_query_buffer_limit, {},
+          "largest query buffer per client (default 1gb)");
 ABSL_FLAG(ParamFlag, client_output_buffer_limit, {},
-          "\"<class> <hard> <soft> <seconds>\" for normal, replica or pubsub clients (default pubsub 32mb 8mb 60)");
-ABSL_FLAG(ParamFlag, slowlog_log_slower_than, {}, "SLOWLOG threshold in microseconds (default 10000)");
+          "\"<class> <hard> <soft> <seconds>\" for normal, replica or pubsub clients (default "
+          "pubsub 32mb 8mb 60)");
+ABSL_FLAG(ParamFlag, slowlog_log_slower_than, {},
+          "SLOWLOG threshold in microseconds (default 10000)");
 ABSL_FLAG(ParamFlag, slowlog_max_len, {}, "SLOWLOG entries kept (default 128)");
-ABSL_FLAG(ParamFlag, latency_monitor_threshold, {}, "LATENCY monitor threshold in ms (default 0: off)");
+ABSL_FLAG(ParamFlag, latency_monitor_threshold, {},
+          "LATENCY monitor threshold in ms (default 0: off)");
 ABSL_FLAG(ParamFlag, hz, {}, "background task frequency (default 10)");
 ABSL_FLAG(ParamFlag, busy_reply_threshold, {},
           "milliseconds a script runs before others get -BUSY and it can be killed (default 5000)");
@@ -98,7 +105,8 @@ std::optional<std::string> NormalizeArgs(int argc, char** argv, std::vector<std:
     if (arg.size() < 2 || arg[0] != '-') continue;  // the config file
     size_t dashes = arg[1] == '-' ? 2 : 1;
     size_t eq = arg.find('=');
-    std::string name = FlagName(arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes));
+    std::string name =
+        FlagName(arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes));
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (!flag && absl::StartsWith(name, "no")) {
       absl::CommandLineFlag* negated = absl::FindCommandLineFlag(name.substr(2));
@@ -106,9 +114,9 @@ std::optional<std::string> NormalizeArgs(int argc, char** argv, std::vector<std:
     }
     if (!flag) {
       // abseil's own flags, which it handles before any lookup.
-      static const char* const kAbslFlags[] = {"help", "helpfull", "helpshort", "helppackage", "helpon",
-                                               "helpmatch", "version", "only_check_args", "flagfile",
-                                               "fromenv", "tryfromenv", "undefok"};
+      static const char* const kAbslFlags[] = {
+          "help",    "helpfull",        "helpshort", "helppackage", "helpon",     "helpmatch",
+          "version", "only_check_args", "flagfile",  "fromenv",     "tryfromenv", "undefok"};
       bool builtin = false;
       for (const char* known : kAbslFlags) builtin |= name == known;
       if (builtin) continue;
@@ -130,7 +138,9 @@ bool HasParamFlag(std::string_view param) {
 
 std::optional<std::string> LoadStartupOptions(int argc, char** argv, StartupOptions* options) {
   absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) { return absl::EndsWith(file, "command_line.cc"); };
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "command_line.cc");
+  };
   usage.contains_helpshort_flags = usage.contains_help_flags;
   usage.version_string = [] { return "emberkv " + std::string(kEmberkvVersion) + "\n"; };
   absl::SetFlagsUsageConfig(usage);
@@ -151,13 +161,14 @@ std::optional<std::string> LoadStartupOptions(int argc, char** argv, StartupOpti
 
   ServerConfig& config = options->config;
   const char* file = std::getenv("EMBERKV_CONFIG");
-  if (positional.size() > 2) return "more than one config file given ('" + std::string(positional[2]) + "')";
+  if (positional.size() > 2)
+    return "more than one config file given ('" + std::string(positional[2]) + "')";
   if (positional.size() == 2) file = positional[1];
   if (file && *file) {
     if (std::optional<std::string> error = LoadConfigFile(file, config)) return error;
   }
-  if (std::optional<std::string> error =
-          ApplyEnvironment(config, [](const char* name) -> const char* { return std::getenv(name); })) {
+  if (std::optional<std::string> error = ApplyEnvironment(
+          config, [](const char* name) -> const char* { return std::getenv(name); })) {
     return error;
   }
   for (const auto& [flag_name, flag] : absl::GetAllFlags()) {

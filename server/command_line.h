@@ -26,7 +26,7 @@ namespace emberkv::server {
 
 struct StartupOptions {
   ServerConfig config;
-  bool probe = false;         // --probe: act as the health probe, not the server
+  bool probe = false;  // --probe: act as the health probe, not the server
   int probe_timeout_ms = 1000;
 };
 

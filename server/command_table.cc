@@ -153,7 +153,8 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it->second;
 }
 
-const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container, std::string_view name) {
+const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,
+                                                std::string_view name) {
   for (const CommandSpec& sub : container.subcommands) {
     std::string_view short_name = sub.name.substr(sub.name.find('|') + 1);
     if (EqualsIgnoreCase(short_name, name)) return &sub;

@@ -6,6 +6,8 @@
 // Thread safety: built once before the workers start; read-only afterwards.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -13,8 +15,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/command.h"
 

@@ -1,13 +1,12 @@
 #include "server/config.h"
 
-#include "server/engine/shard_set.h"
-
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
 
 #include <functional>
 
+#include "server/engine/shard_set.h"
 #include "server/util/ascii.h"
 #include "server/util/cpu_budget.h"
 
@@ -23,11 +22,14 @@ struct ParamImpl {
   Setter set;
 };
 
-std::optional<std::string> ParseIntInto(std::string_view value, int64_t min, int64_t max, int64_t* out) {
+std::optional<std::string> ParseIntInto(std::string_view value, int64_t min, int64_t max,
+                                        int64_t* out) {
   int64_t v;
-  if (!absl::SimpleAtoi(ToAbsl(value), &v)) return std::string("argument couldn't be parsed into an integer");
-  if (v < min || v > max) return std::string("argument must be between ") + std::to_string(min) +
-                                 " and " + std::to_string(max) + " inclusive";
+  if (!absl::SimpleAtoi(ToAbsl(value), &v))
+    return std::string("argument couldn't be parsed into an integer");
+  if (v < min || v > max)
+    return std::string("argument must be between ") + std::to_string(min) + " and " +
+           std::to_string(max) + " inclusive";
   *out = v;
   return std::nullopt;
 }
@@ -61,14 +63,15 @@ ParamImpl RelaxedIntParam(std::string_view name, bool runtime, Relaxed<T> Server
 // Field: uint64_t or Relaxed<uint64_t>.
 template <class Field>
 ParamImpl MemoryParam(std::string_view name, bool runtime, Field ServerConfig::*field) {
-  return {{name, runtime, ParamKind::kMemory},
-          [field](const ServerConfig& c) { return std::to_string(static_cast<uint64_t>(c.*field)); },
-          [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
-            std::optional<uint64_t> bytes = ParseMemory(v);
-            if (!bytes) return std::string("argument must be a memory value");
-            c.*field = *bytes;
-            return std::nullopt;
-          }};
+  return {
+      {name, runtime, ParamKind::kMemory},
+      [field](const ServerConfig& c) { return std::to_string(static_cast<uint64_t>(c.*field)); },
+      [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+        std::optional<uint64_t> bytes = ParseMemory(v);
+        if (!bytes) return std::string("argument must be a memory value");
+        c.*field = *bytes;
+        return std::nullopt;
+      }};
 }
 
 ParamImpl StringParam(std::string_view name, bool runtime, std::string ServerConfig::*field) {
@@ -84,7 +87,9 @@ ParamImpl StringParam(std::string_view name, bool runtime, std::string ServerCon
 template <class Field>
 ParamImpl BoolParam(std::string_view name, bool runtime, Field ServerConfig::*field) {
   return {{name, runtime},
-          [field](const ServerConfig& c) { return std::string(static_cast<bool>(c.*field) ? "yes" : "no"); },
+          [field](const ServerConfig& c) {
+            return std::string(static_cast<bool>(c.*field) ? "yes" : "no");
+          },
           [field](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
             if (EqualsIgnoreCase(v, "yes")) {
               c.*field = true;
@@ -118,54 +123,57 @@ ParamImpl EnumParam(std::string_view name, bool runtime, std::string ServerConfi
 // one or more classes (normal, replica or slave, pubsub); classes not named
 // keep their limits. Errors in Redis's words.
 ParamImpl OutputBufferLimitParam() {
-  return {{"client-output-buffer-limit", true, ParamKind::kList},
-          [](const ServerConfig& c) {
-            auto text = [](std::string_view name, const OutputBufferLimit& limit) {
-              return std::string(name) + " " + std::to_string(limit.hard.load()) + " " +
-                     std::to_string(limit.soft.load()) + " " + std::to_string(limit.soft_seconds.load());
-            };
-            return text("normal", c.normal_output_limit) + " " + text("slave", c.replica_output_limit) + " " +
-                   text("pubsub", c.pubsub_output_limit);
-          },
-          [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
-            std::vector<std::string> items = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
-            if (items.empty() || items.size() % 4 != 0) {
-              return std::string("Wrong number of arguments in buffer limit configuration.");
-            }
-            struct Parsed {
-              OutputBufferLimit* target;
-              uint64_t hard, soft;
-              int64_t seconds;
-            };
-            std::vector<Parsed> parsed;
-            for (size_t i = 0; i < items.size(); i += 4) {
-              Parsed p{};
-              if (EqualsIgnoreCase(items[i], "normal")) {
-                p.target = &c.normal_output_limit;
-              } else if (EqualsIgnoreCase(items[i], "replica") || EqualsIgnoreCase(items[i], "slave")) {
-                p.target = &c.replica_output_limit;
-              } else if (EqualsIgnoreCase(items[i], "pubsub")) {
-                p.target = &c.pubsub_output_limit;
-              } else {
-                return std::string("Invalid client class specified in buffer limit configuration.");
-              }
-              std::optional<uint64_t> hard = ParseMemory(items[i + 1]);
-              std::optional<uint64_t> soft = ParseMemory(items[i + 2]);
-              if (!hard || !soft || !absl::SimpleAtoi(items[i + 3], &p.seconds) || p.seconds < 0) {
-                return std::string("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
-              }
-              p.hard = *hard;
-              p.soft = *soft;
-              parsed.push_back(p);
-            }
-            // All or nothing, as in Redis.
-            for (const Parsed& p : parsed) {
-              p.target->hard.store(p.hard);
-              p.target->soft.store(p.soft);
-              p.target->soft_seconds.store(p.seconds);
-            }
-            return std::nullopt;
-          }};
+  return {
+      {"client-output-buffer-limit", true, ParamKind::kList},
+      [](const ServerConfig& c) {
+        auto text = [](std::string_view name, const OutputBufferLimit& limit) {
+          return std::string(name) + " " + std::to_string(limit.hard.load()) + " " +
+                 std::to_string(limit.soft.load()) + " " +
+                 std::to_string(limit.soft_seconds.load());
+        };
+        return text("normal", c.normal_output_limit) + " " + text("slave", c.replica_output_limit) +
+               " " + text("pubsub", c.pubsub_output_limit);
+      },
+      [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
+        std::vector<std::string> items = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+        if (items.empty() || items.size() % 4 != 0) {
+          return std::string("Wrong number of arguments in buffer limit configuration.");
+        }
+        struct Parsed {
+          OutputBufferLimit* target;
+          uint64_t hard, soft;
+          int64_t seconds;
+        };
+        std::vector<Parsed> parsed;
+        for (size_t i = 0; i < items.size(); i += 4) {
+          Parsed p{};
+          if (EqualsIgnoreCase(items[i], "normal")) {
+            p.target = &c.normal_output_limit;
+          } else if (EqualsIgnoreCase(items[i], "replica") || EqualsIgnoreCase(items[i], "slave")) {
+            p.target = &c.replica_output_limit;
+          } else if (EqualsIgnoreCase(items[i], "pubsub")) {
+            p.target = &c.pubsub_output_limit;
+          } else {
+            return std::string("Invalid client class specified in buffer limit configuration.");
+          }
+          std::optional<uint64_t> hard = ParseMemory(items[i + 1]);
+          std::optional<uint64_t> soft = ParseMemory(items[i + 2]);
+          if (!hard || !soft || !absl::SimpleAtoi(items[i + 3], &p.seconds) || p.seconds < 0) {
+            return std::string(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+          }
+          p.hard = *hard;
+          p.soft = *soft;
+          parsed.push_back(p);
+        }
+        // All or nothing, as in Redis.
+        for (const Parsed& p : parsed) {
+          p.target->hard.store(p.hard);
+          p.target->soft.store(p.soft);
+          p.target->soft_seconds.store(p.seconds);
+        }
+        return std::nullopt;
+      }};
 }
 
 // Parameters that Redis has and a cache without persistence accepts only in
@@ -189,7 +197,8 @@ const std::vector<ParamImpl>& Params() {
     p.push_back({{"bind", false, ParamKind::kList},
                  [](const ServerConfig& c) { return absl::StrJoin(c.bind, " "); },
                  [](ServerConfig& c, std::string_view v) -> std::optional<std::string> {
-                   std::vector<std::string> addresses = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+                   std::vector<std::string> addresses =
+                       absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
                    if (addresses.empty()) return std::string("Too many bind addresses specified.");
                    c.bind = addresses;
                    return std::nullopt;
@@ -210,26 +219,30 @@ const std::vector<ParamImpl>& Params() {
     p.push_back(RelaxedIntParam("timeout", true, &ServerConfig::timeout, 0, INT32_MAX));
     p.push_back(RelaxedIntParam("tcp-keepalive", true, &ServerConfig::tcp_keepalive, 0, INT32_MAX));
     p.push_back(BoolParam("protected-mode", true, &ServerConfig::protected_mode));
-    p.push_back(RelaxedIntParam("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len, 1024 * 1024,
-                           INT64_MAX));
-    p.push_back(MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
+    p.push_back(RelaxedIntParam("proto-max-bulk-len", true, &ServerConfig::proto_max_bulk_len,
+                                1024 * 1024, INT64_MAX));
+    p.push_back(
+        MemoryParam("client-query-buffer-limit", true, &ServerConfig::client_query_buffer_limit));
     p.push_back(OutputBufferLimitParam());
-    p.push_back(RelaxedIntParam("slowlog-log-slower-than", true, &ServerConfig::slowlog_log_slower_than,
-                                -1, INT64_MAX));
-    p.push_back(RelaxedIntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
-    p.push_back(RelaxedIntParam("latency-monitor-threshold", true, &ServerConfig::latency_monitor_threshold, 0,
-                                INT64_MAX));
+    p.push_back(RelaxedIntParam("slowlog-log-slower-than", true,
+                                &ServerConfig::slowlog_log_slower_than, -1, INT64_MAX));
+    p.push_back(
+        RelaxedIntParam("slowlog-max-len", true, &ServerConfig::slowlog_max_len, 0, INT32_MAX));
+    p.push_back(RelaxedIntParam("latency-monitor-threshold", true,
+                                &ServerConfig::latency_monitor_threshold, 0, INT64_MAX));
     p.push_back(RelaxedIntParam("hz", true, &ServerConfig::hz, 1, 500));
-    p.push_back(RelaxedIntParam("busy-reply-threshold", true, &ServerConfig::busy_reply_threshold_ms, 0,
-                                INT64_MAX));
+    p.push_back(RelaxedIntParam("busy-reply-threshold", true,
+                                &ServerConfig::busy_reply_threshold_ms, 0, INT64_MAX));
     p.push_back(RelaxedIntParam("lua-time-limit", true, &ServerConfig::busy_reply_threshold_ms, 0,
                                 INT64_MAX));
     p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, -1, 65535));
     p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));
-    p.push_back(RelaxedIntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
+    p.push_back(
+        RelaxedIntParam("shutdown-timeout", true, &ServerConfig::shutdown_timeout_ms, 0, 3600000));
     p.push_back(EnumParam("loglevel", true, &ServerConfig::loglevel,
                           {"debug", "verbose", "notice", "warning", "nothing"}));
-    p.push_back(EnumParam("io-engine", false, &ServerConfig::io_engine, {"auto", "epoll", "io_uring"}));
+    p.push_back(
+        EnumParam("io-engine", false, &ServerConfig::io_engine, {"auto", "epoll", "io_uring"}));
     p.push_back(FixedParam("save", "", {""}));
     p.push_back(FixedParam("appendonly", "no", {"no"}));
     return p;
@@ -268,8 +281,9 @@ const std::vector<ConfigParam>& ConfigParams() {
 std::optional<std::string> SetConfigParam(ServerConfig& config, std::string_view name,
                                           std::string_view value) {
   const ParamImpl* param = FindParam(name);
-  if (!param) return std::string("Unknown option or number of arguments for CONFIG SET - '") +
-                     std::string(name) + "'";
+  if (!param)
+    return std::string("Unknown option or number of arguments for CONFIG SET - '") +
+           std::string(name) + "'";
   return param->set(config, value);
 }
 
@@ -286,8 +300,12 @@ std::optional<uint64_t> ParseMemory(std::string_view text) {
     const char* suffix;
     uint64_t factor;
   };
-  static const Unit kUnits[] = {{"gb", 1024ULL * 1024 * 1024}, {"mb", 1024 * 1024}, {"kb", 1024},
-                                {"g", 1000ULL * 1000 * 1000},  {"m", 1000 * 1000},   {"k", 1000},
+  static const Unit kUnits[] = {{"gb", 1024ULL * 1024 * 1024},
+                                {"mb", 1024 * 1024},
+                                {"kb", 1024},
+                                {"g", 1000ULL * 1000 * 1000},
+                                {"m", 1000 * 1000},
+                                {"k", 1000},
                                 {"b", 1}};
   std::string_view digits = lower;
   for (const Unit& unit : kUnits) {

@@ -62,8 +62,8 @@ struct ServerConfig {
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;
   int lfu_log_factor = 10;
-  int lfu_decay_time = 1;  // minutes
-  Relaxed<int> timeout = 0;  // seconds of idleness before a client is closed; 0 = never
+  int lfu_decay_time = 1;            // minutes
+  Relaxed<int> timeout = 0;          // seconds of idleness before a client is closed; 0 = never
   Relaxed<int> tcp_keepalive = 300;  // seconds
   Relaxed<bool> protected_mode = true;
   Relaxed<int64_t> proto_max_bulk_len = 512LL * 1024 * 1024;

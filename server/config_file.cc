@@ -90,13 +90,27 @@ std::string QuoteConfigValue(std::string_view value) {
   std::string out = "\"";
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
           char hex[5];
@@ -110,7 +124,8 @@ std::string QuoteConfigValue(std::string_view value) {
   return out + "\"";
 }
 
-std::optional<std::string> ApplyConfigText(std::string_view text, std::string_view path, ServerConfig& config) {
+std::optional<std::string> ApplyConfigText(std::string_view text, std::string_view path,
+                                           ServerConfig& config) {
   int number = 0;
   while (!text.empty()) {
     size_t end = text.find('\n');
@@ -167,7 +182,8 @@ std::string EnvironmentName(std::string_view param) {
   return name;
 }
 
-std::optional<std::string> ApplyEnvironment(ServerConfig& config, const char* (*getenv_fn)(const char*)) {
+std::optional<std::string> ApplyEnvironment(ServerConfig& config,
+                                            const char* (*getenv_fn)(const char*)) {
   for (const ConfigParam& param : ConfigParams()) {
     std::string variable = EnvironmentName(param.name);
     const char* value = getenv_fn(variable.c_str());
@@ -224,7 +240,8 @@ std::optional<std::string> RewriteConfigFile(const ServerConfig& config) {
   const std::string& path = config.config_file;
   std::string old_text;  // a file that has gone is written anew, as Redis does
   if (access(path.c_str(), F_OK) == 0) {
-    if (std::optional<std::string> error = ReadFile(path, &old_text)) return "Rewriting config file: " + *error;
+    if (std::optional<std::string> error = ReadFile(path, &old_text))
+      return "Rewriting config file: " + *error;
   }
   std::string text = RewriteConfigText(old_text, config);
   // Write a sibling and rename it over the file: a crash leaves the old file

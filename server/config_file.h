@@ -30,7 +30,8 @@ std::string QuoteConfigValue(std::string_view value);
 // Applies the directives of `text` (the contents of file `path`) to
 // `config`. Returns "path:line: what is wrong ('the line')" for the first
 // unknown or malformed line, leaving earlier lines applied.
-std::optional<std::string> ApplyConfigText(std::string_view text, std::string_view path, ServerConfig& config);
+std::optional<std::string> ApplyConfigText(std::string_view text, std::string_view path,
+                                           ServerConfig& config);
 
 // Reads the file and applies it; also records its absolute path in
 // config.config_file (for INFO and CONFIG REWRITE).

@@ -32,8 +32,8 @@ std::string UnknownCommand(std::string_view name, std::span<const std::string_vi
   // Redis 7.0: the name cut at 128 bytes, then arguments quoted, each
   // followed by a blank, until their text passes 128 bytes; each cut at a
   // NUL byte as C strings are.
-  std::string message = "ERR unknown command '" + std::string(AsCString(name, 128)) +
-                        "', with args beginning with: ";
+  std::string message =
+      "ERR unknown command '" + std::string(AsCString(name, 128)) + "', with args beginning with: ";
   std::string listed;
   for (std::string_view arg : args) {
     if (listed.size() >= 128) break;
@@ -130,25 +130,52 @@ void ReplyStatus(protocol::ReplyBuilder& reply, storage::OpStatus status) {
     case OpStatus::kConditionNotMet:
       reply.Null();
       return;
-    case OpStatus::kWrongType: reply.Error(kWrongType); return;
-    case OpStatus::kNotInteger: reply.Error(kNotInteger); return;
-    case OpStatus::kNotFloat: reply.Error(kNotFloat); return;
-    case OpStatus::kIncrOverflow: reply.Error(kIncrOverflow); return;
-    case OpStatus::kNanOrInfinity: reply.Error(kNanOrInfinity); return;
-    case OpStatus::kStringTooLong: reply.Error(kStringTooLong); return;
-    case OpStatus::kOutOfMemory: reply.Error(kOutOfMemory); return;
-    case OpStatus::kSameObject: reply.Error(kSameObject); return;
-    case OpStatus::kNotHyperLogLog: reply.Error(kNotHyperLogLog); return;
-    case OpStatus::kCorruptHyperLogLog: reply.Error(kCorruptHyperLogLog); return;
-    case OpStatus::kNotSortable: reply.Error(kNotSortable); return;
-    case OpStatus::kTooLarge: reply.Error(kLcsTooLarge); return;
-    case OpStatus::kNoSuchMember: reply.Error(kNoSuchMember); return;
+    case OpStatus::kWrongType:
+      reply.Error(kWrongType);
+      return;
+    case OpStatus::kNotInteger:
+      reply.Error(kNotInteger);
+      return;
+    case OpStatus::kNotFloat:
+      reply.Error(kNotFloat);
+      return;
+    case OpStatus::kIncrOverflow:
+      reply.Error(kIncrOverflow);
+      return;
+    case OpStatus::kNanOrInfinity:
+      reply.Error(kNanOrInfinity);
+      return;
+    case OpStatus::kStringTooLong:
+      reply.Error(kStringTooLong);
+      return;
+    case OpStatus::kOutOfMemory:
+      reply.Error(kOutOfMemory);
+      return;
+    case OpStatus::kSameObject:
+      reply.Error(kSameObject);
+      return;
+    case OpStatus::kNotHyperLogLog:
+      reply.Error(kNotHyperLogLog);
+      return;
+    case OpStatus::kCorruptHyperLogLog:
+      reply.Error(kCorruptHyperLogLog);
+      return;
+    case OpStatus::kNotSortable:
+      reply.Error(kNotSortable);
+      return;
+    case OpStatus::kTooLarge:
+      reply.Error(kLcsTooLarge);
+      return;
+    case OpStatus::kNoSuchMember:
+      reply.Error(kNoSuchMember);
+      return;
   }
 }
 
 std::string OnlySubscribeCommands(std::string_view command_name) {
   return "ERR Can't execute '" + std::string(command_name) +
-         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+         "context";
 }
 
 }  // namespace emberkv::server::errors

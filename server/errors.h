@@ -28,7 +28,8 @@ inline constexpr std::string_view kSameObject = "ERR source and destination obje
 inline constexpr std::string_view kNotHyperLogLog =
     "WRONGTYPE Key is not a valid HyperLogLog string value.";
 inline constexpr std::string_view kCorruptHyperLogLog = "INVALIDOBJ Corrupted HLL object detected";
-inline constexpr std::string_view kNotSortable = "ERR One or more scores can't be converted into double";
+inline constexpr std::string_view kNotSortable =
+    "ERR One or more scores can't be converted into double";
 inline constexpr std::string_view kLcsTooLarge =
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 inline constexpr std::string_view kNoSuchMember = "ERR could not decode requested zset member";
@@ -38,7 +39,8 @@ inline constexpr std::string_view kOutOfMemory =
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
-inline constexpr std::string_view kNotInTransaction = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kNotInTransaction =
+    "ERR Command not allowed inside a transaction";
 // A command inside a transaction or script reached a shard the transaction
 // did not lock: our own invariant broken, answered rather than crashed on.
 inline constexpr std::string_view kKeysOutsideTransaction =
@@ -64,10 +66,12 @@ inline constexpr std::string_view kUnkillable =
     "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
     "NOSAVE command.";
 // redis.call inside a script: Redis's refusals.
-inline constexpr std::string_view kScriptUnknownCommand = "ERR Unknown Redis command called from script";
+inline constexpr std::string_view kScriptUnknownCommand =
+    "ERR Unknown Redis command called from script";
 inline constexpr std::string_view kScriptWrongArity =
     "ERR Wrong number of args calling Redis command from script";
-inline constexpr std::string_view kScriptNotAllowed = "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptNotAllowed =
+    "ERR This Redis command is not allowed from script";
 inline constexpr std::string_view kScriptWriteInReadOnly =
     "ERR Write commands are not allowed from read-only scripts.";
 // emberkv's own: a script that had already written touched a key on a shard
@@ -202,7 +206,8 @@ inline constexpr std::string_view kExecAbort =
 
 // ---- Texts built from the command line ----
 std::string WrongArity(std::string_view command_name);
-std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args_after_name);
+std::string UnknownCommand(std::string_view name,
+                           std::span<const std::string_view> args_after_name);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);
 // "unknown subcommand or wrong number of arguments for 'sub'. Try CONTAINER HELP."
 std::string SubcommandSyntax(std::string_view sub, std::string_view container);

@@ -1,12 +1,11 @@
 #include "server/info.h"
 
-#include <sys/resource.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -61,7 +60,8 @@ std::string HumanBytes(uint64_t bytes) {
   return absl::StrFormat("%.2f%s", value, units[unit]);
 }
 
-std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std::vector<std::string>& sections) {
+std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
+                       const std::vector<std::string>& sections) {
   const ConfigFigures& config = snapshot.config;
   const ShardFigures& total = snapshot.total;
   const CommandTable& table = CommandTable::Get();
@@ -92,7 +92,8 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
   std::vector<std::pair<std::string_view, const CommandFigures*>> commands;
   for (size_t id = 0; id < snapshot.commands.size() && id < table.by_id().size(); ++id) {
     const CommandFigures& c = snapshot.commands[id];
-    if (c.calls || c.failed_calls || c.rejected_calls) commands.emplace_back(table.by_id()[id]->name, &c);
+    if (c.calls || c.failed_calls || c.rejected_calls)
+      commands.emplace_back(table.by_id()[id]->name, &c);
   }
   std::sort(commands.begin(), commands.end());
 
@@ -108,9 +109,10 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     field("os", std::string(uts.sysname) + " " + uts.release + " " + uts.machine);
     field("arch_bits", 64);
     // The clock that times commands (see observability/cycle_clock.h).
-    field("monotonic_clock", CycleClock::uses_tsc()
-                                 ? absl::StrFormat("X86 TSC @ %.0f ticks/us", 1000.0 / CycleClock::NsPerCycle())
-                                 : std::string("POSIX clock_gettime"));
+    field("monotonic_clock",
+          CycleClock::uses_tsc()
+              ? absl::StrFormat("X86 TSC @ %.0f ticks/us", 1000.0 / CycleClock::NsPerCycle())
+              : std::string("POSIX clock_gettime"));
     field("multiplexing_api", std::string(IoEngineName(engine.io_engine())));
     field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));
@@ -156,7 +158,8 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     field("used_memory_peak_perc", fixed(peak ? 100.0 * used / peak : 0, 2) + "%");
     field("used_memory_overhead", overhead);
     field("used_memory_dataset", used - std::min(used, overhead));
-    field("used_memory_dataset_perc", fixed(used ? 100.0 * (used - std::min(used, overhead)) / used : 0, 2) + "%");
+    field("used_memory_dataset_perc",
+          fixed(used ? 100.0 * (used - std::min(used, overhead)) / used : 0, 2) + "%");
     // Scripts: the bodies kept for EVALSHA, and the function libraries
     // (compiled code lives in each loop's Lua heap, not counted here).
     ScriptRegistry& scripts = engine.scripts();
@@ -167,7 +170,8 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     }
     // Each loop's Lua state holds both EVAL scripts and functions.
     uint64_t lua = 0;
-    for (int w = 0; w < engine.worker_count(); ++w) lua += engine.worker(w).stats().lua_heap_bytes.Get();
+    for (int w = 0; w < engine.worker_count(); ++w)
+      lua += engine.worker(w).stats().lua_heap_bytes.Get();
     field("used_memory_lua", lua);
     field("used_memory_lua_human", HumanBytes(lua));
     field("used_memory_scripts_eval", scripts.scripts_memory());
@@ -261,9 +265,10 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     section("Commandstats");
     for (const auto& [name, c] : commands) {
       double usec = c->usec();
-      out.append(absl::StrFormat("cmdstat_%s:calls=%d,usec=%.0f,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
-                                 ToAbsl(name), c->calls, usec, c->calls ? usec / c->calls : 0.0, c->rejected_calls,
-                                 c->failed_calls));
+      out.append(absl::StrFormat(
+          "cmdstat_%s:calls=%d,usec=%.0f,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+          ToAbsl(name), c->calls, usec, c->calls ? usec / c->calls : 0.0, c->rejected_calls,
+          c->failed_calls));
     }
   }
   if (Wants(sections, "errorstats", true)) {
@@ -279,7 +284,8 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
       out.append("latency_percentiles_usec_").append(name).append(":");
       bool first = true;
       for (double p : kInfoPercentiles) {
-        double usec = static_cast<double>(c->latency->Percentile(p)) / LatencyHistogram::kTicksPerMicrosecond;
+        double usec =
+            static_cast<double>(c->latency->Percentile(p)) / LatencyHistogram::kTicksPerMicrosecond;
         out.append(absl::StrFormat("%sp%s=%.3f", first ? "" : ",", absl::StrCat(p), usec));
         first = false;
       }
@@ -296,7 +302,8 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
       const DbFigures& d = total.keyspace[db];
       if (d.keys == 0) continue;
       // avg_ttl: emberkv keeps no estimate of it; Redis too says 0 then.
-      field(absl::StrCat("db", db), absl::StrCat("keys=", d.keys, ",expires=", d.expires, ",avg_ttl=0"));
+      field(absl::StrCat("db", db),
+            absl::StrCat("keys=", d.keys, ",expires=", d.expires, ",avg_ttl=0"));
     }
   }
   if (Wants(sections, "emberkv", false)) {
@@ -310,12 +317,13 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std:
     field("shard_lock_slept", total.lock_slept);
     for (const ShardFigures& s : snapshot.shards) {
       field(absl::StrCat("shard", s.shard),
-            absl::StrFormat("keys=%d,expires=%d,used_memory=%d,lock_contended=%d,lock_slept=%d,"
-                            "commands_processed=%d,connected_clients=%d,cross_loop_messages=%d,"
-                            "cross_loop_wakeups=%d,used_cpu_user=%.6f,used_cpu_sys=%.6f,ops_per_sec=%.0f",
-                            s.keys, s.expires, s.memory.used(), s.lock_contended, s.lock_slept,
-                            s.commands_processed, s.connected_clients, s.messages_sent, s.wakeups_sent,
-                            s.cpu_user_seconds, s.cpu_sys_seconds, s.ops_per_sec));
+            absl::StrFormat(
+                "keys=%d,expires=%d,used_memory=%d,lock_contended=%d,lock_slept=%d,"
+                "commands_processed=%d,connected_clients=%d,cross_loop_messages=%d,"
+                "cross_loop_wakeups=%d,used_cpu_user=%.6f,used_cpu_sys=%.6f,ops_per_sec=%.0f",
+                s.keys, s.expires, s.memory.used(), s.lock_contended, s.lock_slept,
+                s.commands_processed, s.connected_clients, s.messages_sent, s.wakeups_sent,
+                s.cpu_user_seconds, s.cpu_sys_seconds, s.ops_per_sec));
     }
   }
   return out;

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <span>
 
 #include "server/command_context.h"
 
@@ -21,7 +20,8 @@ std::string BuildInfo(CommandContext& ctx, std::span<const std::string_view> sec
 
 // INFO's text for `sections` (lower case; none: the default ones) from a
 // snapshot of every worker's figures.
-std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot, const std::vector<std::string>& sections);
+std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
+                       const std::vector<std::string>& sections);
 
 // The server's random id (INFO run_id), made at the first call.
 const std::string& RunId();

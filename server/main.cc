@@ -14,7 +14,8 @@
 
 int main(int argc, char** argv) {
   emberkv::server::StartupOptions options;
-  if (std::optional<std::string> error = emberkv::server::LoadStartupOptions(argc, argv, &options)) {
+  if (std::optional<std::string> error =
+          emberkv::server::LoadStartupOptions(argc, argv, &options)) {
     std::fprintf(stderr, "emberkv: %s\n", error->c_str());
     return 2;
   }

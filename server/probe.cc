@@ -20,11 +20,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int RemainingMs(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
-std::string Bulk(std::string_view s) { return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n"; }
+std::string Bulk(std::string_view s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
+}
 
 class Probe {
  public:
@@ -120,7 +123,8 @@ int RunProbe(const ServerConfig& config, int timeout_ms) {
   std::string address = ProbeAddress(config.bind.empty() ? "" : config.bind.front());
   Probe probe(timeout_ms);
   if (std::string error = probe.Connect(address, config.port); !error.empty()) {
-    std::fprintf(stderr, "emberkv --probe: %s:%d: %s\n", address.c_str(), config.port, error.c_str());
+    std::fprintf(stderr, "emberkv --probe: %s:%d: %s\n", address.c_str(), config.port,
+                 error.c_str());
     return 1;
   }
   std::string request;
@@ -133,13 +137,15 @@ int RunProbe(const ServerConfig& config, int timeout_ms) {
   if (!config.requirepass.empty()) {
     std::optional<std::string> auth = probe.ReadLine();
     if (auth != "+OK") {
-      std::fprintf(stderr, "emberkv --probe: AUTH answered '%s'\n", auth ? auth->c_str() : "(nothing)");
+      std::fprintf(stderr, "emberkv --probe: AUTH answered '%s'\n",
+                   auth ? auth->c_str() : "(nothing)");
       return 1;
     }
   }
   std::optional<std::string> reply = probe.ReadLine();
   if (reply != "+PONG") {
-    std::fprintf(stderr, "emberkv --probe: PING answered '%s'\n", reply ? reply->c_str() : "(nothing in time)");
+    std::fprintf(stderr, "emberkv --probe: PING answered '%s'\n",
+                 reply ? reply->c_str() : "(nothing in time)");
     return 1;
   }
   return 0;

@@ -3,7 +3,6 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -24,7 +23,7 @@ namespace emberkv::server {
 
 int RunServer(ServerConfig config) {
   CommandTable::Get();  // build the table before any worker reads it
-  CycleClock::Start();   // the baseline of the command timer's rate
+  CycleClock::Start();  // the baseline of the command timer's rate
   std::string io_error;
   std::optional<IoEngineChoice> io = ChooseIoEngine(config.io_engine, &io_error);
   if (!io) {
@@ -70,7 +69,8 @@ int RunServer(ServerConfig config) {
   std::function<void()> wait_for_clients = [&] {
     // Done when every client has run what it sent and been closed, or at the
     // shutdown timeout.
-    bool all_gone = listener_closed.load(std::memory_order_acquire) && engine.connected_clients().load() <= 0;
+    bool all_gone =
+        listener_closed.load(std::memory_order_acquire) && engine.connected_clients().load() <= 0;
     if (all_gone || std::chrono::steady_clock::now() >= stop_deadline) {
       // /readyz has said 503 since the stop began; the listener goes last.
       engine.worker(0).PostFromAnyThread(MakeMessage([&metrics] { metrics.Close(); }));
@@ -92,13 +92,15 @@ int RunServer(ServerConfig config) {
       listener_closed.store(true, std::memory_order_release);
     }));
     for (int w = 0; w < engine.worker_count(); ++w) {
-      engine.worker(w).PostFromAnyThread(MakeMessage([] { Worker::Current()->DrainConnections(); }));
+      engine.worker(w).PostFromAnyThread(
+          MakeMessage([] { Worker::Current()->DrainConnections(); }));
     }
     stop_deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(engine.config().shutdown_timeout_ms);
     wait_for_clients();
   };
-  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& error, int) {
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& error,
+                                                                    int) {
     if (error) return;
     if (stopping) std::_Exit(1);  // a second signal: stop at once
     begin_stop();
@@ -115,10 +117,11 @@ int RunServer(ServerConfig config) {
   // Tools read the port from this line; the metrics listener's address is
   // appended, so that they can find it too (its port may have been 0).
   std::string metrics_text =
-      metrics.open() ? ", metrics on " + metrics.address() + ":" + std::to_string(metrics.port()) : "";
+      metrics.open() ? ", metrics on " + metrics.address() + ":" + std::to_string(metrics.port())
+                     : "";
   std::printf("emberkv %s ready: listening on %s:%d with %d threads%s\n",
-              std::string(kEmberkvVersion).c_str(), engine.config().bind.front().c_str(), listener.port(),
-              engine.worker_count(), metrics_text.c_str());
+              std::string(kEmberkvVersion).c_str(), engine.config().bind.front().c_str(),
+              listener.port(), engine.worker_count(), metrics_text.c_str());
   std::fflush(stdout);
   // Start-up is over once every worker has handled a message (the listener's
   // start above is worker 0's first): then the pages of the binary it
@@ -127,9 +130,11 @@ int RunServer(ServerConfig config) {
   // and `main_loop` live in this frame until after engine.Join().
   std::atomic<int> workers_ready{0};
   for (int w = 0; w < engine.worker_count(); ++w) {
-    engine.worker(w).PostFromAnyThread(MakeMessage([&workers_ready, &main_loop, loops = engine.worker_count()] {
-      if (workers_ready.fetch_add(1) + 1 == loops) asio::post(main_loop, [] { ReleaseStartupPages(); });
-    }));
+    engine.worker(w).PostFromAnyThread(
+        MakeMessage([&workers_ready, &main_loop, loops = engine.worker_count()] {
+          if (workers_ready.fetch_add(1) + 1 == loops)
+            asio::post(main_loop, [] { ReleaseStartupPages(); });
+        }));
   }
 
   auto guard = asio::make_work_guard(main_loop);

@@ -20,9 +20,9 @@ std::map<std::string, uint64_t> WorkerStats::ErrorCounts() const {
 }
 
 void WorkerStats::ResetCounters() {
-  for (RelaxedCounter* counter : {&commands_processed, &connections_received, &rejected_connections,
-                                  &net_input_bytes, &net_output_bytes, &messages_sent, &wakeups_sent,
-                                  &error_replies}) {
+  for (RelaxedCounter* counter :
+       {&commands_processed, &connections_received, &rejected_connections, &net_input_bytes,
+        &net_output_bytes, &messages_sent, &wakeups_sent, &error_replies}) {
     counter->Set(0);
   }
   for (CommandCounters& command : commands) command.Reset();

@@ -26,8 +26,12 @@ namespace emberkv::server {
 
 class RelaxedCounter {
  public:
-  void Add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  void Sub(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+  void Add(uint64_t n) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void Sub(uint64_t n) {
+    value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+  }
   void Set(uint64_t n) { value_.store(n, std::memory_order_relaxed); }
   uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
 
@@ -60,12 +64,12 @@ struct WorkerStats {
   RelaxedCounter connected_clients;  // a gauge, not reset
   RelaxedCounter net_input_bytes;
   RelaxedCounter net_output_bytes;
-  RelaxedCounter messages_sent;      // to other loops
-  RelaxedCounter wakeups_sent;       // eventfd writes
-  RelaxedCounter cpu_user_us;        // the loop thread's own CPU time, as of its last timer tick
+  RelaxedCounter messages_sent;  // to other loops
+  RelaxedCounter wakeups_sent;   // eventfd writes
+  RelaxedCounter cpu_user_us;    // the loop thread's own CPU time, as of its last timer tick
   RelaxedCounter cpu_sys_us;
   std::vector<CommandCounters> commands;  // indexed by CommandSpec::id
-  RelaxedCounter error_replies;     // every error reply, refusals included
+  RelaxedCounter error_replies;           // every error reply, refusals included
   // The loop's Lua heap (a gauge, not reset), as of its last script.
   RelaxedCounter lua_heap_bytes;
   // instantaneous_ops_per_sec, _input_kbps, _output_kbps (sampled by the

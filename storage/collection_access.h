@@ -48,7 +48,8 @@ class CollectionEdit {
 
   // Returns whether the key still exists.
   bool Finish(bool changed) {
-    db_.AdjustExternalBytes(static_cast<ptrdiff_t>(object_->MemoryUsage()) - static_cast<ptrdiff_t>(before_));
+    db_.AdjustExternalBytes(static_cast<ptrdiff_t>(object_->MemoryUsage()) -
+                            static_cast<ptrdiff_t>(before_));
     before_ = object_->MemoryUsage();
     if (object_->size() == 0) {
       db_.Erase(key_, slot_);

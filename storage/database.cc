@@ -130,11 +130,11 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
     }
   }
 
-  const bool in_place = exists && old_shape.key_external == shape.key_external &&
-                        old_shape.value_external == shape.value_external &&
-                        old_shape.SameExpiryField(shape) &&
-                        old_shape.HeaderSize() == shape.HeaderSize() &&
-                        SlabArena::ChunkSize(old_shape.Size()) == SlabArena::ChunkSize(shape.Size());
+  const bool in_place =
+      exists && old_shape.key_external == shape.key_external &&
+      old_shape.value_external == shape.value_external && old_shape.SameExpiryField(shape) &&
+      old_shape.HeaderSize() == shape.HeaderSize() &&
+      SlabArena::ChunkSize(old_shape.Size()) == SlabArena::ChunkSize(shape.Size());
   Handle handle = slot->handle;
   // A write counts as an access (Redis refreshes the LRU clock of a key that
   // is overwritten, and keeps and bumps its LFU counter).
@@ -145,8 +145,8 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
     // Same chunk and same offsets: rewrite the header; inline value bytes
     // stay where they are.
     char* data = arena.Resolve(handle);
-    entry = Entry::Init(data, shape, ValueType::kString, key.bytes, static_cast<char*>(old_key_blob),
-                        deadline, access);
+    entry = Entry::Init(data, shape, ValueType::kString, key.bytes,
+                        static_cast<char*>(old_key_blob), deadline, access);
   } else {
     handle = arena.Allocate(shape.Size());
     if (handle == kNullHandle) {
@@ -309,7 +309,8 @@ void Database::OnWheelFire(Handle handle) {
   if (!entry.has_expiry()) return;  // persisted since
   Key key(entry.key());
   Slot slot;
-  bool ours = index_table_.Find(key.hash, [&](Handle h) { return h == handle; }, &slot.position);
+  bool ours = index_table_.Find(
+      key.hash, [&](Handle h) { return h == handle; }, &slot.position);
   if (!ours) return;  // the chunk now holds an entry that moved here from elsewhere
   slot.handle = handle;
   if (entry.expiry_ms() > context_->now_ms) {
@@ -346,7 +347,9 @@ size_t Database::CompactWheel(size_t budget) {
     if (!entry.has_expiry()) return 0;
     uint64_t hash = HashKey(entry.key());
     KeyIndex::Position position;
-    if (!index_table_.Find(hash, [&](Handle h) { return h == handle; }, &position)) return 0;
+    if (!index_table_.Find(
+            hash, [&](Handle h) { return h == handle; }, &position))
+      return 0;
     // A chunk freed and taken by another entry with a deadline in the same
     // slot leaves references that look current: keep one per handle. (One
     // kept earlier in this pass is in the slot's list or where it was moved;
@@ -366,7 +369,9 @@ bool Database::LocateHandle(Handle handle, Slot* slot, uint64_t* hash) const {
   const SlabArena& arena = context_->arena;
   if (!arena.IsLiveChunk(handle)) return false;
   *hash = HashKey(Entry(arena.Resolve(handle)).key());
-  if (!index_table_.Find(*hash, [&](Handle h) { return h == handle; }, &slot->position)) return false;
+  if (!index_table_.Find(
+          *hash, [&](Handle h) { return h == handle; }, &slot->position))
+    return false;
   slot->handle = handle;
   return true;
 }
@@ -403,7 +408,9 @@ bool Database::Relocate(Handle from, Handle to) {
   Entry entry(context_->arena.Resolve(to));
   uint64_t hash = HashKey(entry.key());
   KeyIndex::Position position;
-  if (!index_table_.Find(hash, [&](Handle h) { return h == from; }, &position)) return false;
+  if (!index_table_.Find(
+          hash, [&](Handle h) { return h == from; }, &position))
+    return false;
   index_table_.Set(position, to);
   // The wheel's reference to `from` goes stale; the entry needs a new one.
   if (entry.has_expiry()) ScheduleExpiry(to, entry.expiry_ms());
@@ -438,8 +445,9 @@ size_t Database::EvictSoonestDeadline(size_t budget) {
   if (found == 0) return 0;
   // Slots fire in deadline order, but a coarse slot spans a range: take the
   // soonest of what was found.
-  Candidate* best = std::min_element(candidates, candidates + found,
-                                     [](const Candidate& a, const Candidate& b) { return a.deadline < b.deadline; });
+  Candidate* best = std::min_element(
+      candidates, candidates + found,
+      [](const Candidate& a, const Candidate& b) { return a.deadline < b.deadline; });
   return EvictHandle(best->handle);
 }
 

@@ -81,10 +81,13 @@ class Database {
   // PrefetchEntries, called once that has had time to arrive, asks for the
   // entries in it whose tag matches. Always inlined: GCC takes a function
   // that only prefetches for one without effects and drops calls to it.
-  [[gnu::always_inline]] void PrefetchIndex(uint64_t hash) const { index_table_.PrefetchHome(hash); }
+  [[gnu::always_inline]] void PrefetchIndex(uint64_t hash) const {
+    index_table_.PrefetchHome(hash);
+  }
   [[gnu::always_inline]] void PrefetchEntries(uint64_t hash) const {
     const SlabArena& arena = context_->arena;
-    index_table_.VisitHomeMatches(hash, [&arena](Handle handle) { PrefetchEntryAt(arena.Resolve(handle)); });
+    index_table_.VisitHomeMatches(
+        hash, [&arena](Handle handle) { PrefetchEntryAt(arena.Resolve(handle)); });
   }
   // Small entries are packed at 4-byte granularity, so more than half of
   // them straddle two cache lines: ask for the line that holds a small

@@ -50,7 +50,8 @@ size_t EntryShape::Size() const {
          (value_external ? kPointerSize : value_len);
 }
 
-EntryShape EntryShape::For(size_t key_len, size_t value_len, int64_t deadline_ms, bool value_is_object) {
+EntryShape EntryShape::For(size_t key_len, size_t value_len, int64_t deadline_ms,
+                           bool value_is_object) {
   EntryShape shape;
   shape.key_len = static_cast<uint32_t>(key_len);
   shape.value_len = value_is_object ? 0 : static_cast<uint32_t>(value_len);

@@ -40,7 +40,8 @@ struct EntryShape {
 
   // Decides what is inlined so that the entry fits the arena's largest
   // chunk. deadline_ms: the entry's expiry, 0 for none.
-  static EntryShape For(size_t key_len, size_t value_len, int64_t deadline_ms, bool value_is_object);
+  static EntryShape For(size_t key_len, size_t value_len, int64_t deadline_ms,
+                        bool value_is_object);
   // Whether entries of both shapes keep their expiry the same way.
   bool SameExpiryField(const EntryShape& other) const {
     return has_expiry == other.has_expiry && long_expiry == other.long_expiry;
@@ -75,7 +76,7 @@ class Entry {
   uint8_t access() const { return static_cast<uint8_t>(data_[1]); }
   void set_access(uint8_t value) { data_[1] = static_cast<char>(value); }
 
-  int64_t expiry_ms() const;        // 0 when there is none
+  int64_t expiry_ms() const;  // 0 when there is none
   // Only when has_expiry(), and with a deadline the field can hold (an entry
   // whose shape EntryShape::For gave for it).
   void set_expiry_ms(int64_t ms);

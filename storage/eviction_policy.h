@@ -102,7 +102,8 @@ class AccessTracker {
  private:
   void Tick(size_t population) {
     // A tick per 1/64 of the entries: a full cache turns over in a few dozen.
-    until_tick_ = static_cast<uint32_t>(population / 64 > kMinTickInterval ? population / 64 : kMinTickInterval);
+    until_tick_ = static_cast<uint32_t>(population / 64 > kMinTickInterval ? population / 64
+                                                                           : kMinTickInterval);
     if (static_cast<uint8_t>(clock_ + 1 - clock_floor_) <= kMaxClockLead) ++clock_;
   }
 

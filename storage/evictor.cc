@@ -33,14 +33,22 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
 
 std::string_view EvictionPolicyName(EvictionPolicy policy) {
   switch (policy) {
-    case EvictionPolicy::kNoEviction: return "noeviction";
-    case EvictionPolicy::kAllKeysLru: return "allkeys-lru";
-    case EvictionPolicy::kAllKeysLfu: return "allkeys-lfu";
-    case EvictionPolicy::kAllKeysRandom: return "allkeys-random";
-    case EvictionPolicy::kVolatileLru: return "volatile-lru";
-    case EvictionPolicy::kVolatileLfu: return "volatile-lfu";
-    case EvictionPolicy::kVolatileRandom: return "volatile-random";
-    case EvictionPolicy::kVolatileTtl: return "volatile-ttl";
+    case EvictionPolicy::kNoEviction:
+      return "noeviction";
+    case EvictionPolicy::kAllKeysLru:
+      return "allkeys-lru";
+    case EvictionPolicy::kAllKeysLfu:
+      return "allkeys-lfu";
+    case EvictionPolicy::kAllKeysRandom:
+      return "allkeys-random";
+    case EvictionPolicy::kVolatileLru:
+      return "volatile-lru";
+    case EvictionPolicy::kVolatileLfu:
+      return "volatile-lfu";
+    case EvictionPolicy::kVolatileRandom:
+      return "volatile-random";
+    case EvictionPolicy::kVolatileTtl:
+      return "volatile-ttl";
   }
   return "noeviction";
 }
@@ -120,7 +128,8 @@ Evictor::Result Evictor::Reclaim(size_t budget) {
     if (!candidates) return over ? Result::kOutOfMemory : Result::kOk;
     if (budget == 0) return over ? Result::kInProgress : Result::kOk;
     --budget;
-    wanted_ = std::max(over ? used - limit : 0, live + reserve_ > limit ? live + reserve_ - limit : 0);
+    wanted_ =
+        std::max(over ? used - limit : 0, live + reserve_ > limit ? live + reserve_ - limit : 0);
     switch (policy_.policy) {
       case EvictionPolicy::kAllKeysRandom:
         EvictRandom();
@@ -211,7 +220,8 @@ size_t Evictor::SweepStep(bool evict) {
         score = age;
       }
       ++histogram_[score];
-      if (++histogram_total_ >= (stats_.entries_visited > kHistogramWindow ? kHistogramWindow : kFirstHistogramWindow)) {
+      if (++histogram_total_ >=
+          (stats_.entries_visited > kHistogramWindow ? kHistogramWindow : kFirstHistogramWindow)) {
         UpdateThreshold();
       }
       if (evict && (any || score >= threshold_)) victims[victim_count++] = handles[i];

@@ -75,10 +75,14 @@ std::vector<Token> Tokenize(std::string_view p, bool nocase) {
 
 bool MatchOne(const Token& token, unsigned char c, bool nocase) {
   switch (token.kind) {
-    case Token::kAny: return true;
-    case Token::kLiteral: return token.literal == Fold(c, nocase);
-    case Token::kClass: return token.set.test(Fold(c, nocase));
-    case Token::kStar: return false;
+    case Token::kAny:
+      return true;
+    case Token::kLiteral:
+      return token.literal == Fold(c, nocase);
+    case Token::kClass:
+      return token.set.test(Fold(c, nocase));
+    case Token::kStar:
+      return false;
   }
   return false;
 }
@@ -96,7 +100,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase) {
     if (t < tokens.size() && tokens[t].kind == Token::kStar) {
       star = t++;
       star_text = s;
-    } else if (t < tokens.size() && MatchOne(tokens[t], static_cast<unsigned char>(text[s]), nocase)) {
+    } else if (t < tokens.size() &&
+               MatchOne(tokens[t], static_cast<unsigned char>(text[s]), nocase)) {
       ++t;
       ++s;
     } else if (star != SIZE_MAX) {

@@ -41,7 +41,9 @@ class HandleSet {
   size_t size() const { return size_; }
 
  private:
-  static size_t Mix(Handle handle) { return static_cast<size_t>((uint64_t{handle} * 0x9E3779B97F4A7C15ULL) >> 32); }
+  static size_t Mix(Handle handle) {
+    return static_cast<size_t>((uint64_t{handle} * 0x9E3779B97F4A7C15ULL) >> 32);
+  }
   void Grow() {
     std::vector<Handle> old = std::move(slots_);
     slots_.assign(old.empty() ? 64 : old.size() * 2, kNullHandle);

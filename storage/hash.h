@@ -14,7 +14,8 @@ inline uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), k
 
 // Maps a hash to one of `shards` shards, independently of the index's bits.
 inline uint32_t ShardOf(uint64_t hash, uint32_t shards) {
-  return static_cast<uint32_t>((static_cast<uint64_t>(static_cast<uint32_t>(hash >> 8)) * shards) >> 32);
+  return static_cast<uint32_t>((static_cast<uint64_t>(static_cast<uint32_t>(hash >> 8)) * shards) >>
+                               32);
 }
 
 }  // namespace emberkv::storage

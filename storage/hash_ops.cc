@@ -21,7 +21,8 @@ OpStatus Read(Database& db, const Key& key, const HashValue** hash) {
   return status;
 }
 
-OpResult<int64_t> Set(Database& db, const Key& key, std::span<const std::string_view> field_values) {
+OpResult<int64_t> Set(Database& db, const Key& key,
+                      std::span<const std::string_view> field_values) {
   HashValue* hash;
   Database::Slot slot;
   OpStatus status = FindOrCreateCollection(db, key, ValueType::kHash, &hash, &slot);
@@ -134,7 +135,8 @@ OpResult<int64_t> IncrBy(Database& db, const Key& key, std::string_view field, i
   return value;
 }
 
-OpResult<std::string> IncrByFloat(Database& db, const Key& key, std::string_view field, long double delta) {
+OpResult<std::string> IncrByFloat(Database& db, const Key& key, std::string_view field,
+                                  long double delta) {
   HashValue* hash;
   Database::Slot slot;
   OpStatus status = FindForWrite(db, key, &hash, &slot);

@@ -45,6 +45,7 @@ OpResult<bool> Exists(Database& db, const Key& key, std::string_view field);
 OpResult<int64_t> IncrBy(Database& db, const Key& key, std::string_view field, int64_t delta);
 // HINCRBYFLOAT: the new value as Redis prints it; kNotFloat when the field's
 // value is not a number ("hash value is not a float"), kNanOrInfinity.
-OpResult<std::string> IncrByFloat(Database& db, const Key& key, std::string_view field, long double delta);
+OpResult<std::string> IncrByFloat(Database& db, const Key& key, std::string_view field,
+                                  long double delta);
 
 }  // namespace emberkv::storage::hashes

@@ -50,7 +50,8 @@ void HashValue::ConvertToTable() {
 }
 
 void HashValue::TableSet(std::string_view field, std::string_view value, size_t existing) {
-  char* record = table_->NewRecord(detail::StringRecordSize(field) + detail::StringRecordSize(value));
+  char* record =
+      table_->NewRecord(detail::StringRecordSize(field) + detail::StringRecordSize(value));
   detail::PutString(detail::PutString(record, field), value);
   if (existing == Table::kNotFound) {
     table_->Insert(record);
@@ -68,7 +69,8 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
       size_t at = ListpackFind(field, &old);
       if (at != SIZE_MAX) {
         size_t value_at = at + detail::StringRecordSize(field);
-        char* dest = listpack_.Resize(value_at, detail::StringRecordSize(old), detail::StringRecordSize(value));
+        char* dest = listpack_.Resize(value_at, detail::StringRecordSize(old),
+                                      detail::StringRecordSize(value));
         detail::PutString(dest, value);
         return false;
       }

@@ -91,7 +91,8 @@ void HashValue::ForEach(Fn&& fn) const {
     }
     return;
   }
-  table_->ForEach([&](const char* record) { fn(PairLayout::Key(record), PairLayout::Value(record)); });
+  table_->ForEach(
+      [&](const char* record) { fn(PairLayout::Key(record), PairLayout::Value(record)); });
 }
 
 template <class Fn>

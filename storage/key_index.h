@@ -84,7 +84,9 @@ class KeyIndex {
   template <class Equals>
   bool Find(uint64_t hash, Equals&& equals, Position* position) const;
 
-  Handle Get(Position position) const { return TableAt(position).chunks[position.chunk].handles[position.slot]; }
+  Handle Get(Position position) const {
+    return TableAt(position).chunks[position.chunk].handles[position.slot];
+  }
   void Set(Position position, Handle handle) {
     TableAt(position).chunks[position.chunk].handles[position.slot] = handle;
   }
@@ -102,7 +104,9 @@ class KeyIndex {
   void Clear();
   size_t size() const { return current_.count + old_.count; }
   size_t capacity() const { return static_cast<size_t>(current_.size) * kSlotsPerChunk; }
-  size_t memory_bytes() const { return (static_cast<size_t>(current_.size) + old_.size) * sizeof(Chunk); }
+  size_t memory_bytes() const {
+    return (static_cast<size_t>(current_.size) + old_.size) * sizeof(Chunk);
+  }
 
   // Calls fn(handle) for every entry.
   template <class Fn>
@@ -123,7 +127,8 @@ class KeyIndex {
   uint32_t sweep_length() const { return current_.size + old_.size; }
   // After a resize: the position as far through the new sweep as
   // `position` was through the old one.
-  static uint32_t RescaleSweepPosition(uint32_t position, uint32_t old_length, uint32_t new_length) {
+  static uint32_t RescaleSweepPosition(uint32_t position, uint32_t old_length,
+                                       uint32_t new_length) {
     return old_length ? static_cast<uint32_t>(uint64_t{position} * new_length / old_length) : 0;
   }
   // Calls fn(handle) for each entry in chunk `position` of the sweep.
@@ -136,7 +141,8 @@ class KeyIndex {
   [[gnu::always_inline]] void PrefetchSweepChunk(uint32_t position) const {
     const Table& table = position < current_.size ? current_ : old_;
     if (position >= current_.size) position -= current_.size;
-    if (position < table.size) __builtin_prefetch(&table.chunks[(position * kSweepStride) % table.size]);
+    if (position < table.size)
+      __builtin_prefetch(&table.chunks[(position * kSweepStride) % table.size]);
   }
 
   // Asks the CPU to fetch the chunk that a lookup of `hash` reads first (in
@@ -152,7 +158,8 @@ class KeyIndex {
   void VisitHomeMatches(uint64_t hash, Fn&& fn) const {
     if (current_.count == 0) return;
     const Chunk& chunk = current_.chunks[HomeChunk(hash, current_.size)];
-    for (uint32_t mask = MatchMask(chunk, TagOf(hash)); mask; mask &= mask - 1) fn(chunk.handles[__builtin_ctz(mask)]);
+    for (uint32_t mask = MatchMask(chunk, TagOf(hash)); mask; mask &= mask - 1)
+      fn(chunk.handles[__builtin_ctz(mask)]);
   }
 
  private:
@@ -182,7 +189,8 @@ class KeyIndex {
   static uint64_t ChunkStart(uint32_t chunk, uint32_t size, bool* end);
   static uint32_t MatchMask(const Chunk& chunk, uint8_t tag) {
     __m128i tags = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk.tags));
-    uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(tags, _mm_set1_epi8(static_cast<char>(tag)))));
+    uint32_t mask = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(tags, _mm_set1_epi8(static_cast<char>(tag)))));
     return mask & ((1u << kSlotsPerChunk) - 1);
   }
 
@@ -215,8 +223,8 @@ class KeyIndex {
   size_t* memory_counter_;  // the owner's byte count, or nullptr
   GrowthCheck may_grow_;    // or nullptr: always
   Table current_;
-  Table old_;              // being drained into current_, or empty
-  uint32_t drained_ = 0;   // chunks of old_ already moved
+  Table old_;             // being drained into current_, or empty
+  uint32_t drained_ = 0;  // chunks of old_ already moved
 };
 
 // ---- implementation of the templates ----

@@ -8,11 +8,16 @@ namespace emberkv::storage::keys {
 
 std::string_view TypeName(ValueType type) {
   switch (type) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kHash: return "hash";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+    case ValueType::kHash:
+      return "hash";
   }
   return "none";
 }
@@ -111,7 +116,8 @@ OpStatus Attach(Database& db, const Key& key, DetachedValue value) {
     slot = Database::Slot{};
   }
   if (value.type == ValueType::kString) {
-    ExpiryChange expiry = value.expiry_ms ? ExpiryChange::At(value.expiry_ms) : ExpiryChange::Clear();
+    ExpiryChange expiry =
+        value.expiry_ms ? ExpiryChange::At(value.expiry_ms) : ExpiryChange::Clear();
     char* dest = db.WriteString(key, &slot, value.bytes.size(), expiry);
     if (!dest) return OpStatus::kOutOfMemory;
     std::memcpy(dest, value.bytes.data(), value.bytes.size());
@@ -123,7 +129,8 @@ OpStatus Attach(Database& db, const Key& key, DetachedValue value) {
   return OpStatus::kOk;
 }
 
-OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to, bool only_if_absent) {
+OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to,
+                bool only_if_absent) {
   Database::Slot slot;
   if (!from_db.Find(from, &slot, LookupMode::kWrite)) return OpStatus::kNotFound;
   if (from.bytes == to.bytes) return only_if_absent ? OpStatus::kConditionNotMet : OpStatus::kOk;

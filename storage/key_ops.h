@@ -53,7 +53,8 @@ OpStatus Attach(Database& db, const Key& key, DetachedValue value);
 // RENAME / RENAMENX: kNotFound, kConditionNotMet (NX and the destination
 // exists) or kOk. `from_db` and `to_db` are the same numbered database in
 // the shards that own the two keys (one object when they share a shard).
-OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to, bool only_if_absent);
+OpStatus Rename(Database& from_db, const Key& from, Database& to_db, const Key& to,
+                bool only_if_absent);
 // MOVE within one shard: whether the key moved.
 bool Move(Database& from, Database& to, const Key& key);
 // COPY, from the database of the source's shard to that of the

@@ -45,8 +45,8 @@ size_t Magnitude(int64_t count) {
 
 }  // namespace
 
-OpResult<int64_t> Push(Database& db, const Key& key, ListEnd end, std::span<const std::string_view> values,
-                       bool only_existing) {
+OpResult<int64_t> Push(Database& db, const Key& key, ListEnd end,
+                       std::span<const std::string_view> values, bool only_existing) {
   Database::Slot slot;
   ListValue* list;
   OpStatus status = only_existing ? FindList(db, key, LookupMode::kWrite, &list, &slot)
@@ -60,7 +60,8 @@ OpResult<int64_t> Push(Database& db, const Key& key, ListEnd end, std::span<cons
   return length;
 }
 
-OpStatus Pop(Database& db, const Key& key, ListEnd end, size_t count, std::vector<std::string>* out) {
+OpStatus Pop(Database& db, const Key& key, ListEnd end, size_t count,
+             std::vector<std::string>* out) {
   Database::Slot slot;
   ListValue* list;
   OpStatus status = FindList(db, key, LookupMode::kWrite, &list, &slot);
@@ -81,7 +82,8 @@ OpResult<int64_t> Length(Database& db, const Key& key) {
   return static_cast<int64_t>(list->size());
 }
 
-OpStatus Range(Database& db, const Key& key, int64_t start, int64_t stop, std::vector<std::string_view>* out) {
+OpStatus Range(Database& db, const Key& key, int64_t start, int64_t stop,
+               std::vector<std::string_view>* out) {
   ListValue* list;
   OpStatus status = FindList(db, key, LookupMode::kRead, &list);
   if (status == OpStatus::kNotFound) return OpStatus::kOk;
@@ -145,7 +147,8 @@ OpResult<int64_t> Remove(Database& db, const Key& key, int64_t count, std::strin
   if (status == OpStatus::kNotFound) return int64_t{0};
   if (status != OpStatus::kOk) return status;
   Edit edit(db, key, list, slot);
-  size_t removed = list->RemoveEqual(value, Magnitude(count), count < 0 ? ListEnd::kTail : ListEnd::kHead);
+  size_t removed =
+      list->RemoveEqual(value, Magnitude(count), count < 0 ? ListEnd::kTail : ListEnd::kHead);
   edit.Finish(removed > 0);
   return static_cast<int64_t>(removed);
 }
@@ -201,8 +204,8 @@ OpStatus Pos(Database& db, const Key& key, std::string_view element, const PosOp
   return OpStatus::kOk;
 }
 
-OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination, ListEnd from,
-              ListEnd to, std::string* moved) {
+OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination,
+              ListEnd from, ListEnd to, std::string* moved) {
   Database::Slot slot;
   ListValue* list;
   OpStatus status = FindList(from_db, source, LookupMode::kWrite, &list, &slot);

@@ -24,19 +24,21 @@ namespace emberkv::storage::lists {
 
 // LPUSH/RPUSH: the new length. With `only_existing` (LPUSHX/RPUSHX) a
 // missing key is left alone and the result is 0.
-OpResult<int64_t> Push(Database& db, const Key& key, ListEnd end, std::span<const std::string_view> values,
-                       bool only_existing = false);
+OpResult<int64_t> Push(Database& db, const Key& key, ListEnd end,
+                       std::span<const std::string_view> values, bool only_existing = false);
 
 // LPOP/RPOP and the popping half of LMPOP, BLPOP, ...: appends up to `count`
 // elements to *out. kNotFound, kWrongType or kOk.
-OpStatus Pop(Database& db, const Key& key, ListEnd end, size_t count, std::vector<std::string>* out);
+OpStatus Pop(Database& db, const Key& key, ListEnd end, size_t count,
+             std::vector<std::string>* out);
 
 // LLEN (0 for a missing key).
 OpResult<int64_t> Length(Database& db, const Key& key);
 
 // LRANGE: appends the elements from `start` to `stop` to *out (none for a
 // missing key).
-OpStatus Range(Database& db, const Key& key, int64_t start, int64_t stop, std::vector<std::string_view>* out);
+OpStatus Range(Database& db, const Key& key, int64_t start, int64_t stop,
+               std::vector<std::string_view>* out);
 
 // LINDEX: kNotFound when the key is missing or the index out of range.
 OpStatus Index(Database& db, const Key& key, int64_t index, std::string_view* value);
@@ -73,8 +75,8 @@ OpStatus Pos(Database& db, const Key& key, std::string_view element, const PosOp
 // and returns it in *moved. kNotFound when the source is missing;
 // kWrongType when either key holds another type; kOutOfMemory when the
 // destination cannot take it (nothing moves then).
-OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination, ListEnd from,
-              ListEnd to, std::string* moved);
+OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& destination,
+              ListEnd from, ListEnd to, std::string* moved);
 
 // Whether a list element may be pushed to `key`: kOk for a list or a missing
 // key, kWrongType otherwise (LMOVE checks its destination before popping).

@@ -226,7 +226,8 @@ void ListValue::MakeRoom(size_t i, size_t bytes, ListEnd end) {
   // The new room is at the back; pushes at the head want it in front.
   size_t begin = end == ListEnd::kTail ? (block->capacity - block->end >= bytes ? block->begin : 0)
                                        : block->capacity - used;
-  if (begin != block->begin) std::memmove(block->data() + begin, block->data() + block->begin, used);
+  if (begin != block->begin)
+    std::memmove(block->data() + begin, block->data() + block->begin, used);
   block->begin = static_cast<uint32_t>(begin);
   block->end = static_cast<uint32_t>(begin + used);
 }
@@ -530,7 +531,8 @@ void ListValue::Cursor::Prev() {
   } else if (block_ > 0) {
     --block_;
     const Block* previous = list_->BlockAt(block_);
-    offset_ = static_cast<uint32_t>(ElementBefore(previous->data() + previous->end) - previous->data());
+    offset_ =
+        static_cast<uint32_t>(ElementBefore(previous->data() + previous->end) - previous->data());
   } else {
     block_ = kNone;
   }
@@ -544,7 +546,8 @@ bool ListValue::Verify() const {
   for (size_t i = 0; i < ring_size_; ++i) {
     const Block* block = BlockAt(i);
     bytes += malloc_usable_size(const_cast<Block*>(block));
-    if (block->count == 0 || block->begin > block->end || block->end > block->capacity) return false;
+    if (block->count == 0 || block->begin > block->end || block->end > block->capacity)
+      return false;
     if (block->count > 1 && block->used() > kBlockBytes) return false;
     size_t n = 0;
     const char* p = block->data() + block->begin;

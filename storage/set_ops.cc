@@ -66,7 +66,8 @@ OpResult<int64_t> Card(Database& db, const Key& key) {
   return static_cast<int64_t>(set->size());
 }
 
-OpResult<std::vector<std::string>> Pop(Database& db, const Key& key, uint64_t count, std::mt19937_64& rng) {
+OpResult<std::vector<std::string>> Pop(Database& db, const Key& key, uint64_t count,
+                                       std::mt19937_64& rng) {
   SetValue* set;
   Database::Slot slot;
   OpStatus status = FindForWrite(db, key, &set, &slot);
@@ -176,9 +177,11 @@ OpResult<int64_t> Store(Database& db, const Key& key, std::vector<std::string> m
 
 std::vector<std::string> Intersect(std::vector<std::vector<std::string>> inputs, size_t limit) {
   if (inputs.empty()) return {};
-  std::sort(inputs.begin(), inputs.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  std::sort(inputs.begin(), inputs.end(),
+            [](const auto& a, const auto& b) { return a.size() < b.size(); });
   std::vector<std::unordered_set<std::string_view>> others;
-  for (size_t i = 1; i < inputs.size(); ++i) others.emplace_back(inputs[i].begin(), inputs[i].end());
+  for (size_t i = 1; i < inputs.size(); ++i)
+    others.emplace_back(inputs[i].begin(), inputs[i].end());
   std::vector<std::string> out;
   for (std::string& m : inputs[0]) {
     bool everywhere = true;

@@ -28,7 +28,8 @@ OpResult<int64_t> Remove(Database& db, const Key& key, std::span<const std::stri
 OpResult<bool> IsMember(Database& db, const Key& key, std::string_view member);
 OpResult<int64_t> Card(Database& db, const Key& key);
 // SPOP: up to `count` random members, removed (the key goes when emptied).
-OpResult<std::vector<std::string>> Pop(Database& db, const Key& key, uint64_t count, std::mt19937_64& rng);
+OpResult<std::vector<std::string>> Pop(Database& db, const Key& key, uint64_t count,
+                                       std::mt19937_64& rng);
 // SRANDMEMBER with a count: count >= 0 distinct members, count < 0 |count|
 // members that may repeat.
 OpResult<std::vector<std::string>> RandomMembers(Database& db, const Key& key, int64_t count,

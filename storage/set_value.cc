@@ -31,10 +31,14 @@ std::unique_ptr<SetValue> SetValue::ForMembers(size_t expected, bool all_integer
 
 size_t SetValue::size() const {
   switch (encoding_) {
-    case Encoding::kIntset: return intset_.size();
-    case Encoding::kListpack: return listpack_.count();
-    case Encoding::kIntTable: return ints_->size() + (has_int64_min_ ? 1 : 0);
-    case Encoding::kStringTable: return strings_->size();
+    case Encoding::kIntset:
+      return intset_.size();
+    case Encoding::kListpack:
+      return listpack_.count();
+    case Encoding::kIntTable:
+      return ints_->size() + (has_int64_min_ ? 1 : 0);
+    case Encoding::kStringTable:
+      return strings_->size();
   }
   return 0;
 }
@@ -53,7 +57,8 @@ size_t SetValue::ListpackFind(std::string_view member) const {
 bool SetValue::IntTableContains(int64_t value) const {
   if (value == INT64_MIN) return has_int64_min_;
   uint64_t slot = static_cast<uint64_t>(value);
-  return ints_->Find(detail::HashInteger(value), [&](uint64_t s) { return s == slot; }) != IntTable::kNotFound;
+  return ints_->Find(detail::HashInteger(value), [&](uint64_t s) { return s == slot; }) !=
+         IntTable::kNotFound;
 }
 
 bool SetValue::IntTableAdd(int64_t value) {
@@ -89,10 +94,14 @@ void SetValue::StringTableAdd(std::string_view member) {
 bool SetValue::Contains(std::string_view member) const {
   int64_t value;
   switch (encoding_) {
-    case Encoding::kIntset: return AsInteger(member, &value) && intset_.Contains(value);
-    case Encoding::kListpack: return ListpackFind(member) != SIZE_MAX;
-    case Encoding::kIntTable: return AsInteger(member, &value) && IntTableContains(value);
-    case Encoding::kStringTable: return strings_->FindIndex(member) != StringSet::kNotFound;
+    case Encoding::kIntset:
+      return AsInteger(member, &value) && intset_.Contains(value);
+    case Encoding::kListpack:
+      return ListpackFind(member) != SIZE_MAX;
+    case Encoding::kIntTable:
+      return AsInteger(member, &value) && IntTableContains(value);
+    case Encoding::kStringTable:
+      return strings_->FindIndex(member) != StringSet::kNotFound;
   }
   return false;
 }
@@ -172,14 +181,16 @@ bool SetValue::Add(std::string_view member) {
 bool SetValue::Remove(std::string_view member) {
   int64_t value;
   switch (encoding_) {
-    case Encoding::kIntset: return AsInteger(member, &value) && intset_.Remove(value);
+    case Encoding::kIntset:
+      return AsInteger(member, &value) && intset_.Remove(value);
     case Encoding::kListpack: {
       size_t at = ListpackFind(member);
       if (at == SIZE_MAX) return false;
       listpack_.Erase(at, detail::StringRecordSize(member));
       return true;
     }
-    case Encoding::kIntTable: return AsInteger(member, &value) && IntTableRemove(value);
+    case Encoding::kIntTable:
+      return AsInteger(member, &value) && IntTableRemove(value);
     case Encoding::kStringTable: {
       size_t index = strings_->FindIndex(member);
       if (index == StringSet::kNotFound) return false;
@@ -192,7 +203,8 @@ bool SetValue::Remove(std::string_view member) {
 
 std::string SetValue::Random(uint64_t random) const {
   switch (encoding_) {
-    case Encoding::kIntset: return IntText(intset_.At(static_cast<uint32_t>(random % intset_.size())));
+    case Encoding::kIntset:
+      return IntText(intset_.At(static_cast<uint32_t>(random % intset_.size())));
     case Encoding::kListpack: {
       size_t target = random % listpack_.count();
       const char* p = listpack_.begin();
@@ -243,7 +255,8 @@ std::unique_ptr<ValueObject> SetValue::Clone() const {
     case Encoding::kStringTable:
       copy->strings_ = std::make_unique<StringSet>();
       copy->strings_->Reserve(strings_->size());
-      strings_->ForEach([&](const char* record) { copy->StringTableAdd(MemberLayout::Key(record)); });
+      strings_->ForEach(
+          [&](const char* record) { copy->StringTableAdd(MemberLayout::Key(record)); });
       break;
   }
   return copy;
@@ -251,10 +264,13 @@ std::unique_ptr<ValueObject> SetValue::Clone() const {
 
 std::string_view SetValue::EncodingName() const {
   switch (encoding_) {
-    case Encoding::kIntset: return "intset";
-    case Encoding::kListpack: return "listpack";
+    case Encoding::kIntset:
+      return "intset";
+    case Encoding::kListpack:
+      return "listpack";
     case Encoding::kIntTable:
-    case Encoding::kStringTable: return "hashtable";
+    case Encoding::kStringTable:
+      return "hashtable";
   }
   return "hashtable";
 }
@@ -263,8 +279,6 @@ bool SetValue::CostlyToDelete() const {
   return encoding_ == Encoding::kStringTable && strings_->size() > 4096;
 }
 
-size_t SetValue::ReleaseSome(size_t budget) {
-  return strings_ ? strings_->ReleaseSome(budget) : 0;
-}
+size_t SetValue::ReleaseSome(size_t budget) { return strings_ ? strings_->ReleaseSome(budget) : 0; }
 
 }  // namespace emberkv::storage

@@ -139,7 +139,8 @@ uint64_t SetValue::Scan(uint64_t cursor, size_t count, Fn&& fn) const {
         fn(std::string_view(buf, end - buf));
       });
     case Encoding::kStringTable:
-      return strings_->Scan(cursor, count, [&](const char* record) { fn(MemberLayout::Key(record)); });
+      return strings_->Scan(cursor, count,
+                            [&](const char* record) { fn(MemberLayout::Key(record)); });
   }
   return 0;
 }

@@ -70,7 +70,8 @@ struct ShardContext {
   // What counts against the limit: resident arena pages, external bytes,
   // tables, client buffers.
   size_t UsedMemory() const {
-    return arena.resident_bytes() + external_bytes + table_bytes + client_bytes.load(std::memory_order_relaxed);
+    return arena.resident_bytes() + external_bytes + table_bytes +
+           client_bytes.load(std::memory_order_relaxed);
   }
 };
 

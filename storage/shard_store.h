@@ -20,11 +20,11 @@
 namespace emberkv::storage {
 
 struct MemoryFigures {
-  size_t entry_bytes = 0;      // arena chunks handed out
-  size_t arena_page_bytes = 0; // arena pages resident (entries plus fragmentation)
-  size_t external_bytes = 0;   // long strings and collection objects
-  size_t overhead_bytes = 0;   // indexes and timing wheels
-  size_t client_bytes = 0;     // connection buffers (see ShardContext)
+  size_t entry_bytes = 0;       // arena chunks handed out
+  size_t arena_page_bytes = 0;  // arena pages resident (entries plus fragmentation)
+  size_t external_bytes = 0;    // long strings and collection objects
+  size_t overhead_bytes = 0;    // indexes and timing wheels
+  size_t client_bytes = 0;      // connection buffers (see ShardContext)
   size_t used() const { return arena_page_bytes + external_bytes + overhead_bytes + client_bytes; }
 };
 

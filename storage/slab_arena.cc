@@ -10,11 +10,11 @@ namespace emberkv::storage {
 // 4-byte steps up to 128, then eight classes per doubling up to 2048, then
 // sizes that divide a 16 KiB page (7, 6, 5 and 4 chunks: none is left over).
 const uint16_t SlabArena::kClassSize[SlabArena::kNumClasses] = {
-    4,    8,    12,   16,   20,   24,   28,   32,   36,   40,   44,   48,   52,   56,   60,
-    64,   68,   72,   76,   80,   84,   88,   92,   96,   100,  104,  108,  112,  116,  120,
-    124,  128,  144,  160,  176,  192,  208,  224,  240,  256,  288,  320,  352,  384,  416,
-    448,  480,  512,  576,  640,  704,  768,  832,  896,  960,  1024, 1152, 1280, 1408, 1536,
-    1664, 1792, 1920, 2048, 2340, 2728, 3276, 4096};
+    4,    8,    12,   16,   20,   24,   28,   32,   36,   40,   44,   48,  52,  56,
+    60,   64,   68,   72,   76,   80,   84,   88,   92,   96,   100,  104, 108, 112,
+    116,  120,  124,  128,  144,  160,  176,  192,  208,  224,  240,  256, 288, 320,
+    352,  384,  416,  448,  480,  512,  576,  640,  704,  768,  832,  896, 960, 1024,
+    1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048, 2340, 2728, 3276, 4096};
 
 size_t SlabArena::ClassOf(size_t size) {
   if (size <= 128) return size == 0 ? 0 : (size - 1) / 4;
@@ -22,7 +22,10 @@ size_t SlabArena::ClassOf(size_t size) {
   size_t lo = 32, hi = kNumClasses - 1;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (kClassSize[mid] < size) lo = mid + 1; else hi = mid;
+    if (kClassSize[mid] < size)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }

@@ -112,10 +112,10 @@ class SlabArena {
   struct Page {
     char* base = nullptr;
     uint8_t size_class = kNoClass;
-    uint16_t live = 0;           // chunks handed out
+    uint16_t live = 0;              // chunks handed out
     uint16_t free_head = kNoChunk;  // first freed chunk, in 4-byte units
-    uint16_t bump = 0;           // start of the never-used tail, in 4-byte units
-    uint32_t prev = 0, next = 0; // links in the class's list of pages with room
+    uint16_t bump = 0;              // start of the never-used tail, in 4-byte units
+    uint32_t prev = 0, next = 0;    // links in the class's list of pages with room
   };
 
   uint32_t TakeEmptyPage();
@@ -124,7 +124,7 @@ class SlabArena {
   void UnlinkPartial(uint32_t page);
   bool HasRoom(const Page& page) const;
 
-  std::vector<Page> pages_;               // index 0 unused, so no handle is 0
+  std::vector<Page> pages_;  // index 0 unused, so no handle is 0
   std::vector<char*> regions_;
   std::vector<uint32_t> resident_empty_;  // emptied recently, still resident; oldest first
   std::vector<uint32_t> released_empty_;  // returned to the kernel, or never touched
@@ -145,8 +145,10 @@ size_t SlabArena::EvacuatePage(uint32_t index, Relocate&& relocate) {
   // taking it off keeps Allocate from handing out chunks of it meanwhile.
   if (HasRoom(pages_[index])) UnlinkPartial(index);
   size_t moved = 0;
-  for (uint16_t offset = 0; offset < pages_[index].bump && pages_[index].live > 0; offset += units) {
-    if (static_cast<uint8_t>(pages_[index].base[offset * kGranularity]) == kFreeChunkMarker) continue;
+  for (uint16_t offset = 0; offset < pages_[index].bump && pages_[index].live > 0;
+       offset += units) {
+    if (static_cast<uint8_t>(pages_[index].base[offset * kGranularity]) == kFreeChunkMarker)
+      continue;
     // Allocate may grow pages_ (if the class ran out of room after all), so
     // the page is looked up again rather than held by reference.
     Handle to = Allocate(chunk);

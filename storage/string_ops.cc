@@ -196,7 +196,8 @@ OpResult<int64_t> SetRange(Database& db, const Key& key, int64_t offset, std::st
   }
   // Written so that a huge offset cannot overflow the sum (Redis's
   // checkStringLength also refuses a total that wraps around).
-  if (offset > kMaxStringLength - static_cast<int64_t>(value.size())) return OpStatus::kStringTooLong;
+  if (offset > kMaxStringLength - static_cast<int64_t>(value.size()))
+    return OpStatus::kStringTooLong;
   size_t end = static_cast<size_t>(offset) + value.size();
   size_t length = std::max(old_length, end);
   char* dest = db.WriteString(key, &slot, length, ExpiryChange::Keep(), /*preserve=*/true);

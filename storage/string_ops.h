@@ -31,8 +31,9 @@ struct SetOptions {
   bool get_old = false;                         // SET ... GET
 };
 struct SetOutcome {
-  OpStatus status = OpStatus::kOk;    // kOk, kConditionNotMet, kWrongType (GET on a non-string), kOutOfMemory
-  std::optional<std::string> old;     // with get_old: the previous value, if there was one
+  OpStatus status =
+      OpStatus::kOk;  // kOk, kConditionNotMet, kWrongType (GET on a non-string), kOutOfMemory
+  std::optional<std::string> old;  // with get_old: the previous value, if there was one
 };
 SetOutcome Set(Database& db, const Key& key, std::string_view value, const SetOptions& options);
 

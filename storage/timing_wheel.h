@@ -31,9 +31,9 @@
 // Thread safety: none; a wheel belongs to one shard's thread.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -133,7 +133,7 @@ class TimingWheel {
   int64_t now_;
   List slots_[kLevels][kSlots];
   uint64_t occupied_[kLevels] = {};  // bit s: slots_[level][s] is not empty
-  List due_;                          // handles whose slot was reached but not yet offered
+  List due_;                         // handles whose slot was reached but not yet offered
   size_t size_ = 0;
   Block* free_blocks_ = nullptr;
   size_t blocks_allocated_ = 0;

@@ -40,8 +40,12 @@ void ResolveRanks(const ZSetValue& zset, const RangeSpec& spec, size_t* lo, size
     case RangeSpec::kByScore: {
       const ScoreBound& min = spec.min_score;
       const ScoreBound& max = spec.max_score;
-      *lo = zset.CountBefore([&](double s, std::string_view) { return min.exclusive ? s <= min.value : s < min.value; });
-      *hi = zset.CountBefore([&](double s, std::string_view) { return max.exclusive ? s < max.value : s <= max.value; });
+      *lo = zset.CountBefore([&](double s, std::string_view) {
+        return min.exclusive ? s <= min.value : s < min.value;
+      });
+      *hi = zset.CountBefore([&](double s, std::string_view) {
+        return max.exclusive ? s < max.value : s <= max.value;
+      });
       break;
     }
     case RangeSpec::kByLex: {
@@ -49,12 +53,18 @@ void ResolveRanks(const ZSetValue& zset, const RangeSpec& spec, size_t* lo, size
       const LexBound& max = spec.max_lex;
       auto count_before = [&](const LexBound& bound, bool upper) -> size_t {
         switch (bound.kind) {
-          case LexBound::kMinusInfinity: return 0;
-          case LexBound::kPlusInfinity: return n;
+          case LexBound::kMinusInfinity:
+            return 0;
+          case LexBound::kPlusInfinity:
+            return n;
           case LexBound::kInclusive:
-            return zset.CountBefore([&](double, std::string_view m) { return upper ? m <= bound.value : m < bound.value; });
+            return zset.CountBefore([&](double, std::string_view m) {
+              return upper ? m <= bound.value : m < bound.value;
+            });
           case LexBound::kExclusive:
-            return zset.CountBefore([&](double, std::string_view m) { return upper ? m < bound.value : m <= bound.value; });
+            return zset.CountBefore([&](double, std::string_view m) {
+              return upper ? m < bound.value : m <= bound.value;
+            });
         }
         return 0;
       };
@@ -207,7 +217,8 @@ OpResult<int64_t> Rank(Database& db, const Key& key, std::string_view member, bo
   return static_cast<int64_t>(reverse ? zset->size() - 1 - *rank : *rank);
 }
 
-OpStatus Range(Database& db, const Key& key, const RangeSpec& spec, std::vector<ScoredMember>* out) {
+OpStatus Range(Database& db, const Key& key, const RangeSpec& spec,
+               std::vector<ScoredMember>* out) {
   const ZSetValue* zset;
   OpStatus status = Read(db, key, &zset);
   if (status == OpStatus::kNotFound) return OpStatus::kOk;
@@ -320,7 +331,9 @@ OpStatus Members(Database& db, const Key& key, std::vector<ScoredMember>* out) {
   if (type == ValueType::kZSet) {
     const ZSetValue* zset = static_cast<const ZSetValue*>(db.ObjectAt(slot));
     out->reserve(zset->size());
-    zset->ForEach([&](std::string_view m, double s) { out->push_back(ScoredMember{std::string(m), s}); });
+    zset->ForEach([&](std::string_view m, double s) {
+      out->push_back(ScoredMember{std::string(m), s});
+    });
     return OpStatus::kOk;
   }
   if (type == ValueType::kSet) {
@@ -345,8 +358,8 @@ OpResult<int64_t> Store(Database& db, const Key& key, std::vector<ScoredMember> 
   return size;
 }
 
-std::vector<ScoredMember> Combine(std::vector<std::vector<ScoredMember>> inputs, std::span<const double> weights,
-                                  Aggregate aggregate, SetOp op) {
+std::vector<ScoredMember> Combine(std::vector<std::vector<ScoredMember>> inputs,
+                                  std::span<const double> weights, Aggregate aggregate, SetOp op) {
   auto weight = [&](size_t i) { return i < weights.size() ? weights[i] : 1.0; };
   auto fold = [&](double acc, double value) {
     double result;
@@ -354,8 +367,10 @@ std::vector<ScoredMember> Combine(std::vector<std::vector<ScoredMember>> inputs,
       case Aggregate::kSum:
         result = acc + value;
         return std::isnan(result) ? 0.0 : result;  // inf + -inf is 0, as in Redis
-      case Aggregate::kMin: return std::min(acc, value);
-      case Aggregate::kMax: return std::max(acc, value);
+      case Aggregate::kMin:
+        return std::min(acc, value);
+      case Aggregate::kMax:
+        return std::max(acc, value);
     }
     return acc;
   };

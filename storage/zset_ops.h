@@ -37,8 +37,8 @@ struct AddInput {
   std::string_view member;
 };
 struct AddOutcome {
-  int64_t count = 0;                 // added (plus changed with CH)
-  std::optional<double> new_score;   // INCR: the new score, nullopt when skipped
+  int64_t count = 0;                // added (plus changed with CH)
+  std::optional<double> new_score;  // INCR: the new score, nullopt when skipped
 };
 // ZADD / ZINCRBY. kNanOrInfinity when INCR would make a NaN.
 OpResult<AddOutcome> Add(Database& db, const Key& key, const AddOptions& options,
@@ -54,12 +54,17 @@ struct ScoreBound {
   bool exclusive = false;
 };
 struct LexBound {
-  enum Kind : uint8_t { kMinusInfinity, kPlusInfinity, kInclusive, kExclusive } kind = kMinusInfinity;
+  enum Kind : uint8_t {
+    kMinusInfinity,
+    kPlusInfinity,
+    kInclusive,
+    kExclusive
+  } kind = kMinusInfinity;
   std::string value;
 };
 struct RangeSpec {
   enum Kind : uint8_t { kByRank, kByScore, kByLex } kind = kByRank;
-  int64_t start = 0, stop = -1;   // kByRank
+  int64_t start = 0, stop = -1;     // kByRank
   ScoreBound min_score, max_score;  // kByScore
   LexBound min_lex, max_lex;        // kByLex
   bool reverse = false;
@@ -95,7 +100,7 @@ enum class Aggregate : uint8_t { kSum, kMin, kMax };
 enum class SetOp : uint8_t { kUnion, kInter, kDiff };
 // The algebra on member lists, with weights (one per input) and aggregate;
 // the result is sorted by (score, member).
-std::vector<ScoredMember> Combine(std::vector<std::vector<ScoredMember>> inputs, std::span<const double> weights,
-                                  Aggregate aggregate, SetOp op);
+std::vector<ScoredMember> Combine(std::vector<std::vector<ScoredMember>> inputs,
+                                  std::span<const double> weights, Aggregate aggregate, SetOp op);
 
 }  // namespace emberkv::storage::zsets

@@ -13,7 +13,8 @@ ZSetValue::~ZSetValue() {
 
 std::unique_ptr<ZSetValue> ZSetValue::ForMembers(size_t expected, size_t longest_member) {
   auto zset = std::make_unique<ZSetValue>();
-  if (expected > kMaxListpackEntries || longest_member > kMaxListpackValue) zset->ConvertToSkipList(expected);
+  if (expected > kMaxListpackEntries || longest_member > kMaxListpackValue)
+    zset->ConvertToSkipList(expected);
   return zset;
 }
 
@@ -170,7 +171,9 @@ void ZSetValue::RemoveRanks(size_t first, size_t last) {
 
 size_t ZSetValue::MemoryUsage() const {
   size_t bytes = sizeof(ZSetValue) + 8 + listpack_.MemoryUsage();
-  if (index_) bytes += sizeof(Index) + index_->MemoryUsage() + sizeof(detail::ScoreTree) + tree_->MemoryUsage();
+  if (index_)
+    bytes +=
+        sizeof(Index) + index_->MemoryUsage() + sizeof(detail::ScoreTree) + tree_->MemoryUsage();
   return bytes;
 }
 
@@ -181,7 +184,8 @@ std::unique_ptr<ValueObject> ZSetValue::Clone() const {
     return copy;
   }
   copy->ConvertToSkipList(size());
-  VisitRanks(0, size() - 1, false, [&](std::string_view m, double s) { copy->SkipListInsert(m, s); });
+  VisitRanks(0, size() - 1, false,
+             [&](std::string_view m, double s) { copy->SkipListInsert(m, s); });
   return copy;
 }
 

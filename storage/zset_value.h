@@ -155,7 +155,8 @@ void ZSetValue::VisitRanks(size_t first, size_t last, bool reverse, Fn&& fn) con
 template <class Fn>
 void ZSetValue::ForEach(Fn&& fn) const {
   if (encoding_ == Encoding::kSkipList) {
-    index_->ForEach([&](const char* record) { fn(detail::RecordMember(record), detail::RecordScore(record)); });
+    index_->ForEach(
+        [&](const char* record) { fn(detail::RecordMember(record), detail::RecordScore(record)); });
     return;
   }
   VisitRanks(0, size() ? size() - 1 : 0, false, fn);

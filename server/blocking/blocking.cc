@@ -1,15 +1,14 @@
 #include "server/blocking/blocking.h"
 
 #include <asio/post.hpp>
-
 #include <chrono>
 #include <cmath>
 
+#include "base/numbers.h"
+#include "server/command_context.h"
 #include "server/engine/engine.h"
 #include "server/engine/shard_locks.h"
 #include "server/net/connection.h"
-#include "base/numbers.h"
-#include "server/command_context.h"
 
 namespace emberkv::server {
 namespace {
@@ -33,13 +32,15 @@ void FinishFromHome(Worker& home, const std::shared_ptr<BlockedClient>& client, 
   }
   client->finished.store(true, std::memory_order_release);
   if (timed_out) {
-    if (auto connection = client->connection.lock()) connection->EndBlockedWait(client->timeout_reply);
+    if (auto connection = client->connection.lock())
+      connection->EndBlockedWait(client->timeout_reply);
   }
   EndWait(home, client);
 }
 
 // Marks `key` of `db` ready on its shard, to be served by ServeDeferred.
-void Recheck(Keyspace& keyspace, int db, std::string_view key, std::vector<DeferredServe>* deferred) {
+void Recheck(Keyspace& keyspace, int db, std::string_view key,
+             std::vector<DeferredServe>* deferred) {
   int shard = keyspace.ShardOfKey(key);
   deferred->push_back(DeferredServe{shard, db, std::string(key), ShardSet::Of(shard)});
 }
@@ -52,7 +53,8 @@ void ReleaseClaim(Keyspace& keyspace, BlockedClient& client, std::string_view tr
   client.claimed.store(false, std::memory_order_seq_cst);
   if (!client.contended.exchange(false, std::memory_order_seq_cst)) return;
   for (int arg : client.key_args) {
-    if (client.arg_views[arg] != tried) Recheck(keyspace, client.db, client.arg_views[arg], deferred);
+    if (client.arg_views[arg] != tried)
+      Recheck(keyspace, client.db, client.arg_views[arg], deferred);
   }
 }
 
@@ -62,10 +64,10 @@ void Deliver(Worker& worker, std::shared_ptr<BlockedClient> client, std::string 
   // looked up there, on its own loop, and may have gone.
   const int home = client->home;
   worker.Send(home, MakeMessage([client = std::move(client), reply = std::move(reply)] {
-    Worker& home = *Worker::Current();
-    if (auto connection = client->connection.lock()) connection->EndBlockedWait(reply);
-    EndWait(home, client);
-  }));
+                Worker& home = *Worker::Current();
+                if (auto connection = client->connection.lock()) connection->EndBlockedWait(reply);
+                EndWait(home, client);
+              }));
 }
 
 }  // namespace
@@ -79,7 +81,8 @@ absl::string_view BlockingRegistry::Slot(int db, std::string_view key) {
   return absl::string_view(slot_buffer_.data(), slot_buffer_.size());
 }
 
-void BlockingRegistry::Block(int db, std::string_view key, const std::shared_ptr<BlockedClient>& client) {
+void BlockingRegistry::Block(int db, std::string_view key,
+                             const std::shared_ptr<BlockedClient>& client) {
   waiters_[std::string(Slot(db, key))].push_back(client);
 }
 
@@ -170,8 +173,9 @@ void BlockingRegistry::ServeKey(Worker& worker, ShardLocks& locks, Shard& self, 
     }
     std::string reply;
     protocol::ReplyBuilder builder(&reply, client->resp);
-    CommandContext context{worker,       *client->spec, client->arg_views, builder, locks,
-                           client->key_hashes, client->db, client->flags, nullptr};
+    CommandContext context{worker,     *client->spec, client->arg_views,
+                           builder,    locks,         client->key_hashes,
+                           client->db, client->flags, nullptr};
     if (client->serve(context, routed) == ServeResult::kNothing) {
       ReleaseClaim(locks.keyspace(), *client, key, deferred);
       break;
@@ -221,12 +225,14 @@ void ServeDeferred(Worker& worker, ShardLocks& locks) {
 
 // ---- The blocking command's side ----
 
-std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx, std::vector<int> key_args,
-                                                 storage::ValueType kind, ServeFn serve,
-                                                 std::string timeout_reply, ShardSet extra_shards) {
+std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx,
+                                                 std::vector<int> key_args, storage::ValueType kind,
+                                                 ServeFn serve, std::string timeout_reply,
+                                                 ShardSet extra_shards) {
   auto client = std::make_shared<BlockedClient>();
   client->home = ctx.worker.id();
-  if (ctx.client && ctx.client->connection()) client->connection = ctx.client->connection()->weak_from_this();
+  if (ctx.client && ctx.client->connection())
+    client->connection = ctx.client->connection()->weak_from_this();
   client->spec = &ctx.spec;
   client->args.assign(ctx.args.begin(), ctx.args.end());
   client->arg_views.assign(client->args.begin(), client->args.end());
@@ -287,7 +293,9 @@ void EndWait(Worker& home, const std::shared_ptr<BlockedClient>& client) {
     locks.set_now_ms(home.now_ms());
     for (int arg : client->key_args) {
       locks.AcquireOnly(keyspace.ShardOfHash(client->key_hashes[arg]));
-      locks.shard(keyspace.ShardOfHash(client->key_hashes[arg])).blocking().Unblock(client->db, client->arg_views[arg], client.get());
+      locks.shard(keyspace.ShardOfHash(client->key_hashes[arg]))
+          .blocking()
+          .Unblock(client->db, client->arg_views[arg], client.get());
     }
     locks.ReleaseAll();
   });

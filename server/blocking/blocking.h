@@ -32,8 +32,9 @@
 // shard's lock.
 #pragma once
 
-#include <asio/steady_timer.hpp>
+#include <absl/container/flat_hash_map.h>
 
+#include <asio/steady_timer.hpp>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -41,8 +42,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "protocol/reply_builder.h"
 #include "server/client/client.h"
@@ -104,7 +103,7 @@ struct BlockedClient {
 
 // A key whose serving waits for more shards than its writer held.
 struct DeferredServe {
-  int shard;   // the key's
+  int shard;  // the key's
   int db;
   std::string key;
   ShardSet needs;
@@ -126,7 +125,8 @@ class BlockingRegistry {
   // Serves the waiters of the keys that changed, oldest first, as long as
   // the keys have something to give. `self` is this registry's shard, held
   // by `locks`; keys whose head waiter needs more go to *deferred.
-  void ServeReadyKeys(Worker& worker, ShardLocks& locks, Shard& self, std::vector<DeferredServe>* deferred);
+  void ServeReadyKeys(Worker& worker, ShardLocks& locks, Shard& self,
+                      std::vector<DeferredServe>* deferred);
   // Serves one key (from ServeDeferred).
   void ServeKey(Worker& worker, ShardLocks& locks, Shard& self, int db, std::string_view key,
                 std::vector<DeferredServe>* deferred);
@@ -161,9 +161,10 @@ void ServeDeferred(Worker& worker, ShardLocks& locks);
 // A BlockedClient for the command in `ctx`, waiting on the key arguments
 // `key_args` for values of type `kind`. `timeout_reply` is the reply when
 // its time is up; `extra_shards`, shards beyond its keys' that serve needs.
-std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx, std::vector<int> key_args,
-                                                 storage::ValueType kind, ServeFn serve,
-                                                 std::string timeout_reply, ShardSet extra_shards = {});
+std::shared_ptr<BlockedClient> MakeBlockedClient(const CommandContext& ctx,
+                                                 std::vector<int> key_args, storage::ValueType kind,
+                                                 ServeFn serve, std::string timeout_reply,
+                                                 ShardSet extra_shards = {});
 
 // Registers `client` on its keys (with their shards held by ctx), hands it
 // to the client's connection (which reads no more commands until the wait

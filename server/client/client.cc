@@ -56,7 +56,9 @@ std::vector<QueuedCommand> Client::EndMulti(bool* failed) {
 
 bool Client::watch_dirty() const { return watch_state_->dirty.load(std::memory_order_acquire); }
 
-std::vector<std::pair<int, std::string>> Client::TakeWatchedKeys() { return std::exchange(watched_keys_, {}); }
+std::vector<std::pair<int, std::string>> Client::TakeWatchedKeys() {
+  return std::exchange(watched_keys_, {});
+}
 
 bool Client::AddChannel(std::string_view channel) {
   bool added = channels_.emplace(channel).second;

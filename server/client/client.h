@@ -48,7 +48,7 @@ struct ClientOrigin {
   std::string peer_address;   // ip:port
   std::string local_address;  // ip:port
   int fd = -1;
-  int home_worker = 0;        // the loop that serves it
+  int home_worker = 0;  // the loop that serves it
   int64_t created_ms = 0;
 };
 
@@ -67,12 +67,17 @@ class Client {
   // ---- Settings ----
   int db() const { return db_.load(std::memory_order_relaxed); }
   void set_db(int db) { db_.store(db, std::memory_order_relaxed); }
-  protocol::RespVersion resp() const { return static_cast<protocol::RespVersion>(resp_.load(std::memory_order_relaxed)); }
-  void set_resp(protocol::RespVersion resp) { resp_.store(static_cast<int>(resp), std::memory_order_relaxed); }
+  protocol::RespVersion resp() const {
+    return static_cast<protocol::RespVersion>(resp_.load(std::memory_order_relaxed));
+  }
+  void set_resp(protocol::RespVersion resp) {
+    resp_.store(static_cast<int>(resp), std::memory_order_relaxed);
+  }
   bool authenticated() const { return authenticated_; }
   void set_authenticated(bool value) { authenticated_ = value; }
   ClientFlags flags() const {
-    return ClientFlags{no_touch_.load(std::memory_order_relaxed), no_evict_.load(std::memory_order_relaxed)};
+    return ClientFlags{no_touch_.load(std::memory_order_relaxed),
+                       no_evict_.load(std::memory_order_relaxed)};
   }
   void set_flags(ClientFlags flags) {
     no_touch_.store(flags.no_touch, std::memory_order_relaxed);
@@ -89,14 +94,22 @@ class Client {
   void SetLibVersion(std::string_view version);
 
   // ---- Activity ----
-  int64_t last_interaction_ms() const { return last_interaction_ms_.load(std::memory_order_relaxed); }
-  void set_last_interaction_ms(int64_t ms) { last_interaction_ms_.store(ms, std::memory_order_relaxed); }
+  int64_t last_interaction_ms() const {
+    return last_interaction_ms_.load(std::memory_order_relaxed);
+  }
+  void set_last_interaction_ms(int64_t ms) {
+    last_interaction_ms_.store(ms, std::memory_order_relaxed);
+  }
   // The last command it ran (CLIENT LIST's cmd), or nullptr.
   const CommandSpec* last_command() const { return last_command_.load(std::memory_order_relaxed); }
-  void set_last_command(const CommandSpec* spec) { last_command_.store(spec, std::memory_order_relaxed); }
+  void set_last_command(const CommandSpec* spec) {
+    last_command_.store(spec, std::memory_order_relaxed);
+  }
   // Its buffers, as its connection last reported them.
   size_t query_buffer_bytes() const { return query_buffer_bytes_.load(std::memory_order_relaxed); }
-  size_t output_buffer_bytes() const { return output_buffer_bytes_.load(std::memory_order_relaxed); }
+  size_t output_buffer_bytes() const {
+    return output_buffer_bytes_.load(std::memory_order_relaxed);
+  }
   void ReportBuffers(size_t query, size_t output) {
     query_buffer_bytes_.store(query, std::memory_order_relaxed);
     output_buffer_bytes_.store(output, std::memory_order_relaxed);

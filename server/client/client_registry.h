@@ -9,9 +9,9 @@
 // soon as the lock is let go.
 #pragma once
 
-#include <mutex>
-
 #include <absl/container/flat_hash_set.h>
+
+#include <mutex>
 
 namespace emberkv::server {
 

@@ -5,9 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "server/util/ascii.h"
-
 #include "protocol/reply_builder.h"
+#include "server/util/ascii.h"
 
 namespace emberkv::server {
 

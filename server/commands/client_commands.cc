@@ -246,7 +246,8 @@ void ClientSetName(CommandContext& c) {
 void ClientSetInfo(CommandContext& c) {
   std::string_view attribute = c.args[2];
   const bool name = Is(attribute, "lib-name");
-  if (!name && !Is(attribute, "lib-ver")) return c.reply.Error(errors::UnrecognizedClientOption(attribute));
+  if (!name && !Is(attribute, "lib-ver"))
+    return c.reply.Error(errors::UnrecognizedClientOption(attribute));
   if (!ValidClientAttribute(c.args[3])) {
     return c.reply.Error(errors::BadClientAttribute(attribute));
   }
@@ -258,7 +259,9 @@ void ClientSetInfo(CommandContext& c) {
   c.reply.Ok();
 }
 
-void ClientInfo(CommandContext& c) { c.reply.Verbatim("txt", ClientInfoLine(*c.client, c.now_ms()) + "\n"); }
+void ClientInfo(CommandContext& c) {
+  c.reply.Verbatim("txt", ClientInfoLine(*c.client, c.now_ms()) + "\n");
+}
 
 void ClientList(CommandContext& c) {
   std::optional<ClientType> type;
@@ -358,9 +361,11 @@ void ClientKill(CommandContext& c) {
     ++killed;
     // The connection is found again on its loop by pointer and id: it may
     // have gone by the time the message runs.
-    c.worker.Send(origin.home_worker, MakeMessage([connection = client.connection(), id = client.id()] {
-      if (Connection* target = Worker::Current()->FindConnection(connection, id)) target->Close();
-    }));
+    c.worker.Send(origin.home_worker,
+                  MakeMessage([connection = client.connection(), id = client.id()] {
+                    if (Connection* target = Worker::Current()->FindConnection(connection, id))
+                      target->Close();
+                  }));
   });
   if (old_form) {
     if (killed == 0) return c.reply.Error(errors::kNoSuchClient);
@@ -489,9 +494,7 @@ void RegisterClientCommands(CommandTable& table) {
   table.Register({
       {.name = "hello", .handler = Hello},
       {.name = "auth", .handler = Auth},
-      {.name = "reset",
-       .handler = Reset,
-       .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
+      {.name = "reset", .handler = Reset, .flags = kCmdOkWhileSubscribed | kCmdNeverQueued},
       {.name = "client",
        .subcommands =
            {{.name = "client|getname", .handler = ClientGetName},

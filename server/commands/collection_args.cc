@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/numbers.h"
 #include "server/commands/arg_parsing.h"
 #include "server/errors.h"
 #include "storage/glob.h"
-#include "base/numbers.h"
 
 namespace emberkv::server {
 
@@ -28,7 +28,8 @@ std::optional<uint64_t> ParseCursor(std::string_view arg, protocol::ReplyBuilder
   errno = 0;
   char* end = nullptr;
   unsigned long long cursor = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
+      errno == ERANGE) {
     reply.Error(errors::kInvalidCursor);
     return std::nullopt;
   }

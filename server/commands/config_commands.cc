@@ -66,10 +66,12 @@ void ConfigSet(CommandContext& c) {
       return c.reply.Error(errors::ConfigSetFailed(c.args[i], *error));
     }
   }
-  for (size_t i = 2; i < c.args.size(); i += 2) SetConfigParam(c.engine().config(), c.args[i], c.args[i + 1]);
+  for (size_t i = 2; i < c.args.size(); i += 2)
+    SetConfigParam(c.engine().config(), c.args[i], c.args[i + 1]);
   c.engine().set_auth_required(!c.engine().config().requirepass.empty());
   // The memory limit and its policy live in every shard.
-  for (std::string_view name : {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"}) {
+  for (std::string_view name :
+       {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"}) {
     if (names.count(name)) {
       ApplyMemoryPolicy(c.shards, ShardMemoryPolicy(c.engine().config(), c.engine().shard_count()));
       break;
@@ -103,11 +105,12 @@ void ConfigHelp(CommandContext& c) {
 void RegisterConfigCommands(CommandTable& table) {
   table.Register({
       {.name = "config",
-       .subcommands = {{.name = "config|get", .handler = ConfigGet},
-                       {.name = "config|set", .handler = ConfigSet, .flags = kCmdVisitsShards},
-                       {.name = "config|resetstat", .handler = ConfigResetStat, .flags = kCmdVisitsShards},
-                       {.name = "config|help", .handler = ConfigHelp},
-                       {.name = "config|rewrite", .handler = ConfigRewrite}}},
+       .subcommands =
+           {{.name = "config|get", .handler = ConfigGet},
+            {.name = "config|set", .handler = ConfigSet, .flags = kCmdVisitsShards},
+            {.name = "config|resetstat", .handler = ConfigResetStat, .flags = kCmdVisitsShards},
+            {.name = "config|help", .handler = ConfigHelp},
+            {.name = "config|rewrite", .handler = ConfigRewrite}}},
   });
 }
 

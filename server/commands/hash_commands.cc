@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
 #include "server/errors.h"
 #include "storage/hash_ops.h"
-#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -78,9 +78,13 @@ void HMGet(CommandContext& c) {
   }
 }
 
-void HDel(CommandContext& c) { ReplyInteger(c.reply, hashes::Del(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void HDel(CommandContext& c) {
+  ReplyInteger(c.reply, hashes::Del(c.Db(1), c.Key(1), c.args.subspan(2)));
+}
 void HLen(CommandContext& c) { ReplyInteger(c.reply, hashes::Len(c.Db(1), c.Key(1))); }
-void HStrLen(CommandContext& c) { ReplyInteger(c.reply, hashes::StrLen(c.Db(1), c.Key(1), c.args[2])); }
+void HStrLen(CommandContext& c) {
+  ReplyInteger(c.reply, hashes::StrLen(c.Db(1), c.Key(1), c.args[2]));
+}
 
 void HExists(CommandContext& c) {
   storage::OpResult<bool> result = hashes::Exists(c.Db(1), c.Key(1), c.args[2]);
@@ -189,11 +193,12 @@ void HScan(CommandContext& c) {
   std::vector<std::string_view> found;
   uint64_t next = 0;
   if (status == OpStatus::kOk) {
-    next = hash->Scan(scan->cursor, scan->count, [&](std::string_view field, std::string_view value) {
-      if (!scan->Matches(field)) return;
-      found.push_back(field);
-      found.push_back(value);
-    });
+    next =
+        hash->Scan(scan->cursor, scan->count, [&](std::string_view field, std::string_view value) {
+          if (!scan->Matches(field)) return;
+          found.push_back(field);
+          found.push_back(value);
+        });
   }
   c.reply.ArrayHeader(2);
   c.reply.Bulk(std::to_string(next));

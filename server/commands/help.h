@@ -13,7 +13,8 @@ namespace emberkv::server {
 inline void ReplyHelp(protocol::ReplyBuilder& reply, std::string_view command,
                       std::initializer_list<std::string_view> lines) {
   reply.ArrayHeader(lines.size() + 3);
-  reply.SimpleString(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  reply.SimpleString(std::string(command) +
+                     " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view line : lines) reply.SimpleString(line);
   reply.SimpleString("HELP");
   reply.SimpleString("    Prints this help.");

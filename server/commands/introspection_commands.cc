@@ -340,8 +340,10 @@ void CommandList(CommandContext& c) {
   if (filter == kAll && c.args.size() != 2) return c.reply.Error(errors::kSyntax);
   auto matches = [&](const CommandSpec& spec) {
     switch (filter) {
-      case kAll: return true;
-      case kModule: return false;  // emberkv has no modules
+      case kAll:
+        return true;
+      case kModule:
+        return false;  // emberkv has no modules
       case kAclCat: {
         bool found = false;
         ForEachWord(spec.data->acl_categories, [&](std::string_view category) {
@@ -349,7 +351,8 @@ void CommandList(CommandContext& c) {
         });
         return found;
       }
-      case kPattern: return storage::GlobMatch(value, spec.name, /*nocase=*/true);
+      case kPattern:
+        return storage::GlobMatch(value, spec.name, /*nocase=*/true);
     }
     return false;
   };

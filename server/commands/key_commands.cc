@@ -151,8 +151,8 @@ std::optional<CopyOptions> ParseCopy(ArgList args, int current_db, Engine& engin
 void Copy(CommandContext& c) {
   std::optional<CopyOptions> options = ParseCopy(c.args, c.db, c.engine(), c.reply);
   if (!options) return;
-  storage::OpResult<bool> result =
-      keys::Copy(c.Db(1), c.DbOf(c.Key(2), options->destination_db), c.Key(1), c.Key(2), options->replace);
+  storage::OpResult<bool> result = keys::Copy(c.Db(1), c.DbOf(c.Key(2), options->destination_db),
+                                              c.Key(1), c.Key(2), options->replace);
   if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
   c.reply.Integer(result.value ? 1 : 0);
 }
@@ -170,7 +170,8 @@ void DbSize(CommandContext& c) {
 void Keys(CommandContext& c) {
   std::vector<std::string> found;
   c.VisitShards([&](Shard& shard) {
-    if (storage::Database* db = shard.store().existing_db(c.db)) keys::CollectKeys(*db, c.args[1], &found);
+    if (storage::Database* db = shard.store().existing_db(c.db))
+      keys::CollectKeys(*db, c.args[1], &found);
   });
   c.reply.ArrayHeader(found.size());
   for (const std::string& key : found) c.reply.Bulk(key);
@@ -212,8 +213,10 @@ void Scan(CommandContext& c) {
       std::string_view type = c.args[++i];
       filter.has_type = true;
       static const std::pair<std::string_view, storage::ValueType> kTypes[] = {
-          {"string", storage::ValueType::kString}, {"list", storage::ValueType::kList},
-          {"set", storage::ValueType::kSet},       {"zset", storage::ValueType::kZSet},
+          {"string", storage::ValueType::kString},
+          {"list", storage::ValueType::kList},
+          {"set", storage::ValueType::kSet},
+          {"zset", storage::ValueType::kZSet},
           {"hash", storage::ValueType::kHash}};
       filter.type = static_cast<storage::ValueType>(0xFF);  // matches nothing, as in Redis 7.0
       for (auto& [name, value] : kTypes) {
@@ -232,7 +235,8 @@ void Scan(CommandContext& c) {
     uint64_t returned = 0;
     c.shards.AcquireOnly(shard);
     storage::Database* db = c.shards.shard(shard).store().existing_db(c.db);
-    if (db) returned = keys::Scan(*db, position, want - std::min(want - 1, found.size()), filter, &found);
+    if (db)
+      returned = keys::Scan(*db, position, want - std::min(want - 1, found.size()), filter, &found);
     if (returned != 0) {
       next = (static_cast<uint64_t>(shard) << kCursorShardShift) | (returned >> 8);
       if (next == 0) next = 1;  // never confuse "shard 0, start" with "done"
@@ -241,7 +245,8 @@ void Scan(CommandContext& c) {
     ++shard;
     position = 0;
     if (found.size() >= want) {
-      next = shard < c.engine().shard_count() ? static_cast<uint64_t>(shard) << kCursorShardShift : 0;
+      next =
+          shard < c.engine().shard_count() ? static_cast<uint64_t>(shard) << kCursorShardShift : 0;
       break;
     }
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/blocking/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
@@ -18,7 +19,6 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "storage/list_ops.h"
-#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -236,20 +236,24 @@ void Move(CommandContext& c) {
 
 // ---- LMPOP ----
 
-void ReplyKeyAndValues(protocol::ReplyBuilder& reply, std::string_view key, const std::vector<std::string>& values) {
+void ReplyKeyAndValues(protocol::ReplyBuilder& reply, std::string_view key,
+                       const std::vector<std::string>& values) {
   reply.ArrayHeader(2);
   reply.Bulk(key);
   ReplyStrings(reply, values);
 }
 
-ListEnd EndOf(const MultiPopArgs& parsed) { return parsed.first_word ? ListEnd::kHead : ListEnd::kTail; }
+ListEnd EndOf(const MultiPopArgs& parsed) {
+  return parsed.first_word ? ListEnd::kHead : ListEnd::kTail;
+}
 
 void Lmpop(CommandContext& c) {
   std::optional<MultiPopArgs> parsed = ParseMultiPop(c.args, 1, "LEFT", "RIGHT", c.reply);
   if (!parsed) return;
   for (int i : parsed->keys) {
     std::vector<std::string> out;
-    OpStatus status = lists::Pop(c.Db(i), c.Key(i), EndOf(*parsed), static_cast<size_t>(parsed->count), &out);
+    OpStatus status =
+        lists::Pop(c.Db(i), c.Key(i), EndOf(*parsed), static_cast<size_t>(parsed->count), &out);
     if (status == OpStatus::kNotFound) continue;
     if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
     return ReplyKeyAndValues(c.reply, c.args[i], out);
@@ -286,7 +290,8 @@ bool PopFirstReady(CommandContext& c, const std::vector<int>& keys, ListEnd end,
 template <ListEnd kEnd>
 ServeResult ServeBPop(CommandContext& ctx, const storage::Key& key) {
   std::vector<std::string> out;
-  if (lists::Pop(ctx.DbOf(key, ctx.db), key, kEnd, 1, &out) != OpStatus::kOk) return ServeResult::kNothing;
+  if (lists::Pop(ctx.DbOf(key, ctx.db), key, kEnd, 1, &out) != OpStatus::kOk)
+    return ServeResult::kNothing;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key.bytes);
   ctx.reply.Bulk(out[0]);
@@ -302,8 +307,9 @@ void BPop(CommandContext& c) {
   if (PopFirstReady(c, keys, kEnd, 1, false)) return;
   // Inside MULTI or a script nothing blocks: the answer is the timeout's.
   if (!MayBlock(c)) return c.reply.NullArray();
-  BlockOnKeys(c, MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop<kEnd>, NullArrayReply(c)),
-              *timeout);
+  BlockOnKeys(
+      c, MakeBlockedClient(c, keys, storage::ValueType::kList, ServeBPop<kEnd>, NullArrayReply(c)),
+      *timeout);
 }
 
 void BLPop(CommandContext& c) { BPop<ListEnd::kHead>(c); }
@@ -313,10 +319,11 @@ void BRPop(CommandContext& c) { BPop<ListEnd::kTail>(c); }
 ServeResult ServeBLmpop(CommandContext& ctx, const storage::Key& key) {
   std::string ignored;
   protocol::ReplyBuilder scratch(&ignored, ctx.reply.version());
-  std::optional<MultiPopArgs> parsed = ParseMultiPop(ctx.args, 2, "LEFT", "RIGHT", scratch);  // checked before
+  std::optional<MultiPopArgs> parsed =
+      ParseMultiPop(ctx.args, 2, "LEFT", "RIGHT", scratch);  // checked before
   std::vector<std::string> out;
-  if (!parsed || lists::Pop(ctx.DbOf(key, ctx.db), key, EndOf(*parsed), static_cast<size_t>(parsed->count),
-                            &out) != OpStatus::kOk) {
+  if (!parsed || lists::Pop(ctx.DbOf(key, ctx.db), key, EndOf(*parsed),
+                            static_cast<size_t>(parsed->count), &out) != OpStatus::kOk) {
     return ServeResult::kNothing;
   }
   ReplyKeyAndValues(ctx.reply, key.bytes, out);
@@ -331,8 +338,10 @@ void BLmpop(CommandContext& c) {
   if (!timeout) return;
   if (PopFirstReady(c, parsed->keys, EndOf(*parsed), parsed->count, true)) return;
   if (!MayBlock(c)) return c.reply.NullArray();
-  BlockOnKeys(c, MakeBlockedClient(c, parsed->keys, storage::ValueType::kList, ServeBLmpop, NullArrayReply(c)),
-              *timeout);
+  BlockOnKeys(
+      c,
+      MakeBlockedClient(c, parsed->keys, storage::ValueType::kList, ServeBLmpop, NullArrayReply(c)),
+      *timeout);
 }
 
 // BLMOVE/BRPOPLPUSH served by a writer that holds both keys' shards.
@@ -342,7 +351,8 @@ ServeResult ServeBLMove(CommandContext& ctx, const storage::Key& key) {
   std::optional<MoveEnds> ends = ParseMoveEnds(ctx.args, scratch);  // checked before
   if (!ends) return ServeResult::kNothing;
   std::string moved;
-  OpStatus status = lists::Move(ctx.DbOf(key, ctx.db), key, ctx.Db(2), ctx.Key(2), ends->from, ends->to, &moved);
+  OpStatus status =
+      lists::Move(ctx.DbOf(key, ctx.db), key, ctx.Db(2), ctx.Key(2), ends->from, ends->to, &moved);
   if (status == OpStatus::kNotFound) return ServeResult::kNothing;
   // A destination of another type ends the wait with WRONGTYPE, as in Redis.
   ReplyMoved(ctx.reply, status, moved);
@@ -360,7 +370,8 @@ void BLMove(CommandContext& c) {
   if (status != OpStatus::kNotFound || !MayBlock(c)) return ReplyMoved(c.reply, status, moved);
   ShardSet destination_shard = ShardSet::Of(c.engine().keyspace().ShardOfHash(c.Key(2).hash));
   BlockOnKeys(c,
-              MakeBlockedClient(c, {1}, storage::ValueType::kList, ServeBLMove, NullArrayReply(c), destination_shard),
+              MakeBlockedClient(c, {1}, storage::ValueType::kList, ServeBLMove, NullArrayReply(c),
+                                destination_shard),
               *timeout);
 }
 
@@ -368,28 +379,17 @@ void BLMove(CommandContext& c) {
 
 void RegisterListCommands(CommandTable& table) {
   table.Register({
-      {.name = "lpush", .handler = LPush},
-      {.name = "rpush", .handler = RPush},
-      {.name = "lpushx", .handler = LPushX},
-      {.name = "rpushx", .handler = RPushX},
-      {.name = "lpop", .handler = LPop},
-      {.name = "rpop", .handler = RPop},
-      {.name = "llen", .handler = LLen},
-      {.name = "lrange", .handler = LRange},
-      {.name = "lindex", .handler = LIndex},
-      {.name = "lset", .handler = LSet},
-      {.name = "linsert", .handler = LInsert},
-      {.name = "lrem", .handler = LRem},
-      {.name = "ltrim", .handler = LTrim},
-      {.name = "lpos", .handler = LPos},
-      {.name = "lmove", .handler = Move},
-      {.name = "rpoplpush", .handler = Move},
-      {.name = "lmpop", .handler = Lmpop},
-      {.name = "blpop", .handler = BLPop},
-      {.name = "brpop", .handler = BRPop},
-      {.name = "brpoplpush", .handler = BLMove},
-      {.name = "blmove", .handler = BLMove},
-      {.name = "blmpop", .handler = BLmpop},
+      {.name = "lpush", .handler = LPush},     {.name = "rpush", .handler = RPush},
+      {.name = "lpushx", .handler = LPushX},   {.name = "rpushx", .handler = RPushX},
+      {.name = "lpop", .handler = LPop},       {.name = "rpop", .handler = RPop},
+      {.name = "llen", .handler = LLen},       {.name = "lrange", .handler = LRange},
+      {.name = "lindex", .handler = LIndex},   {.name = "lset", .handler = LSet},
+      {.name = "linsert", .handler = LInsert}, {.name = "lrem", .handler = LRem},
+      {.name = "ltrim", .handler = LTrim},     {.name = "lpos", .handler = LPos},
+      {.name = "lmove", .handler = Move},      {.name = "rpoplpush", .handler = Move},
+      {.name = "lmpop", .handler = Lmpop},     {.name = "blpop", .handler = BLPop},
+      {.name = "brpop", .handler = BRPop},     {.name = "brpoplpush", .handler = BLMove},
+      {.name = "blmove", .handler = BLMove},   {.name = "blmpop", .handler = BLmpop},
   });
 }
 

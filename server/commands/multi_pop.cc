@@ -1,8 +1,8 @@
 #include "server/commands/multi_pop.h"
 
+#include "base/numbers.h"
 #include "server/commands/arg_parsing.h"
 #include "server/errors.h"
-#include "base/numbers.h"
 
 namespace emberkv::server {
 namespace {
@@ -27,8 +27,9 @@ std::vector<int> KeysAfterNumkeys(ArgList args, size_t numkeys_index) {
 
 }  // namespace
 
-std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
-                                          std::string_view second_word, protocol::ReplyBuilder& reply) {
+std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index,
+                                          std::string_view first_word, std::string_view second_word,
+                                          protocol::ReplyBuilder& reply) {
   if (Numkeys(args[numkeys_index]) == 0) {
     reply.Error(errors::kNumkeysNotPositive);
     return std::nullopt;
@@ -65,7 +66,8 @@ std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, st
   return parsed;
 }
 
-ReadyKey FindReady(CommandContext& c, const std::vector<int>& key_indices, storage::ValueType kind) {
+ReadyKey FindReady(CommandContext& c, const std::vector<int>& key_indices,
+                   storage::ValueType kind) {
   for (int i : key_indices) {
     storage::Database::Slot slot;
     storage::Database& db = c.Db(i);

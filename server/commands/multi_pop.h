@@ -19,15 +19,16 @@ namespace emberkv::server {
 
 // "numkeys key [key ...] <where> [COUNT count]" starting at args[numkeys_index].
 struct MultiPopArgs {
-  std::vector<int> keys;  // argument indices
+  std::vector<int> keys;   // argument indices
   bool first_word = true;  // `where` was the first of the two words (LEFT, MIN)
   int64_t count = 1;
   bool has_count = false;
 };
 // `words` are the two accepted spellings of `where` ("LEFT", "RIGHT" or "MIN",
 // "MAX"). Replies Redis's error and returns nullopt on bad syntax.
-std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index, std::string_view first_word,
-                                          std::string_view second_word, protocol::ReplyBuilder& reply);
+std::optional<MultiPopArgs> ParseMultiPop(ArgList args, size_t numkeys_index,
+                                          std::string_view first_word, std::string_view second_word,
+                                          protocol::ReplyBuilder& reply);
 
 // The first key that has something to pop: `index` is its argument index
 // and `status` kOk (a value of type `kind`) or kWrongType; index -1 when

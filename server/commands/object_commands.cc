@@ -8,9 +8,9 @@
 
 #include "base/numbers.h"
 #include "server/command_table.h"
+#include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
 #include "server/errors.h"
-#include "server/commands/arg_parsing.h"
 #include "storage/database.h"
 #include "storage/key_ops.h"
 
@@ -47,9 +47,10 @@ void ObjectRefCount(CommandContext& c) {
 
 void ObjectHelp(CommandContext& c) {
   ReplyHelp(c.reply, "OBJECT",
-            {"ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
-             "    associated with a <key>.",
-             "REFCOUNT <key>", "    Return the number of references of the value associated with the specified",
+            {"ENCODING <key>",
+             "    Return the kind of internal representation used in order to store the value",
+             "    associated with a <key>.", "REFCOUNT <key>",
+             "    Return the number of references of the value associated with the specified",
              "    <key>."});
 }
 

@@ -45,7 +45,8 @@ void SlowlogGet(CommandContext& c) {
     Records& records = c.engine().records();
     std::lock_guard lock(records.mutex);
     const auto& entries = records.slowlog.entries();
-    newest.assign(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(std::min(entries.size(), wanted)));
+    newest.assign(entries.begin(),
+                  entries.begin() + static_cast<ptrdiff_t>(std::min(entries.size(), wanted)));
   }
   c.reply.ArrayHeader(newest.size());
   for (const SlowlogEntry& entry : newest) {
@@ -77,15 +78,12 @@ void SlowlogReset(CommandContext& c) {
 
 void SlowlogHelp(CommandContext& c) {
   ReplyHelp(c.reply, "SLOWLOG",
-                 {"GET [<count>]",
-                  "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                  "    Entries are made of:",
-                  "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                  "    client name",
-                  "LEN",
-                  "    Return the length of the slowlog.",
-                  "RESET",
-                  "    Reset the slowlog."});
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
+             "    Reset the slowlog."});
 }
 
 // ---- LATENCY ----
@@ -155,7 +153,8 @@ void LatencyHistogramCommand(CommandContext& c) {
       } else {
         spec = table.Find(name);
       }
-      if (spec && std::find(wanted.begin(), wanted.end(), spec) == wanted.end()) wanted.push_back(spec);
+      if (spec && std::find(wanted.begin(), wanted.end(), spec) == wanted.end())
+        wanted.push_back(spec);
     }
   } else {
     wanted = table.by_id();
@@ -180,7 +179,8 @@ void LatencyHistogramCommand(CommandContext& c) {
     uint64_t previous = 0;
     for (uint64_t us = 1; previous < histogram.count(); us *= 2) {
       uint64_t ticks = us * LatencyHistogram::kTicksPerMicrosecond;
-      uint64_t below = ticks > LatencyHistogram::kMaxTicks ? histogram.count() : histogram.CountBelow(ticks);
+      uint64_t below =
+          ticks > LatencyHistogram::kMaxTicks ? histogram.count() : histogram.CountBelow(ticks);
       if (below > previous) buckets.emplace_back(us, below);
       previous = below;
     }
@@ -194,17 +194,14 @@ void LatencyHistogramCommand(CommandContext& c) {
 
 void LatencyHelp(CommandContext& c) {
   ReplyHelp(c.reply, "LATENCY",
-                 {"HISTORY <event>",
-                  "    Return time-latency samples for the <event> class.",
-                  "LATEST",
-                  "    Return the latest latency samples for all events.",
-                  "RESET [<event> ...]",
-                  "    Reset latency data of one or more <event> classes.",
-                  "    (default: reset all data for all event classes)",
-                  "HISTOGRAM [COMMAND ...]",
-                  "    Return a cumulative distribution of latencies in the format of a histogram for the specified "
-                  "command names.",
-                  "    If no commands are specified then all histograms are replied."});
+            {"HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST",
+             "    Return the latest latency samples for all events.", "RESET [<event> ...]",
+             "    Reset latency data of one or more <event> classes.",
+             "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]",
+             "    Return a cumulative distribution of latencies in the format of a histogram for "
+             "the specified "
+             "command names.",
+             "    If no commands are specified then all histograms are replied."});
 }
 
 }  // namespace

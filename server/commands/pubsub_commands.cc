@@ -14,8 +14,8 @@
 namespace emberkv::server {
 namespace {
 
-void ReplySubscription(protocol::ReplyBuilder& reply, std::string_view kind, const std::string* name,
-                       size_t count) {
+void ReplySubscription(protocol::ReplyBuilder& reply, std::string_view kind,
+                       const std::string* name, size_t count) {
   reply.PushHeader(3);
   reply.Bulk(kind);
   if (name) {
@@ -42,7 +42,8 @@ void SubscribeGeneric(CommandContext& c, bool patterns) {
   std::set<std::string_view> seen;
   for (size_t i = 1; i < c.args.size(); ++i) {
     std::string name(c.args[i]);
-    if (std::find(added.begin(), added.end(), name) != added.end() && seen.insert(c.args[i]).second) ++count;
+    if (std::find(added.begin(), added.end(), name) != added.end() && seen.insert(c.args[i]).second)
+      ++count;
     ReplySubscription(c.reply, patterns ? "psubscribe" : "subscribe", &name, count);
   }
 }
@@ -60,7 +61,8 @@ void PSubscribe(CommandContext& c) { SubscribeGeneric(c, true); }
 void WritePendingMessages(CommandContext& c, Client& client) {
   if (c.shards.pinned()) return;
   for (const Letter& letter : client.mailbox()->Take()) {
-    if (client.IsSubscribed(letter.pattern, letter.publication->channel)) WriteMessagePush(c.reply, letter);
+    if (client.IsSubscribed(letter.pattern, letter.publication->channel))
+      WriteMessagePush(c.reply, letter);
   }
 }
 
@@ -100,7 +102,8 @@ void Publish(CommandContext& c) {
 }
 
 void PubsubChannels(CommandContext& c) {
-  std::vector<std::string> channels = c.engine().pubsub().Channels(c.args.size() > 2 ? c.args[2] : "");
+  std::vector<std::string> channels =
+      c.engine().pubsub().Channels(c.args.size() > 2 ? c.args[2] : "");
   c.reply.ArrayHeader(channels.size());
   for (const std::string& channel : channels) c.reply.Bulk(channel);
 }
@@ -113,7 +116,9 @@ void PubsubNumsub(CommandContext& c) {
   }
 }
 
-void PubsubNumpat(CommandContext& c) { c.reply.Integer(static_cast<int64_t>(c.engine().pubsub().NumPatterns())); }
+void PubsubNumpat(CommandContext& c) {
+  c.reply.Integer(static_cast<int64_t>(c.engine().pubsub().NumPatterns()));
+}
 
 }  // namespace
 

@@ -1,9 +1,8 @@
 // Server commands: TIME, SHUTDOWN, INFO. (CONFIG is in config_commands.cc.)
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -54,9 +53,7 @@ void Shutdown(CommandContext& c) {
   c.engine().RequestShutdown();
 }
 
-void Info(CommandContext& c) {
-  c.reply.Verbatim("txt", BuildInfo(c, c.args.subspan(1)));
-}
+void Info(CommandContext& c) { c.reply.Verbatim("txt", BuildInfo(c, c.args.subspan(1))); }
 
 }  // namespace
 

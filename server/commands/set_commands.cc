@@ -27,7 +27,8 @@ void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t
   reply.Integer(result.value);
 }
 
-void ReplyMembers(protocol::ReplyBuilder& reply, const std::vector<std::string>& members, bool as_set) {
+void ReplyMembers(protocol::ReplyBuilder& reply, const std::vector<std::string>& members,
+                  bool as_set) {
   if (as_set) {
     reply.SetHeader(members.size());
   } else {
@@ -36,8 +37,12 @@ void ReplyMembers(protocol::ReplyBuilder& reply, const std::vector<std::string>&
   for (const std::string& m : members) reply.Bulk(m);
 }
 
-void SAdd(CommandContext& c) { ReplyInteger(c.reply, sets::Add(c.Db(1), c.Key(1), c.args.subspan(2))); }
-void SRem(CommandContext& c) { ReplyInteger(c.reply, sets::Remove(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void SAdd(CommandContext& c) {
+  ReplyInteger(c.reply, sets::Add(c.Db(1), c.Key(1), c.args.subspan(2)));
+}
+void SRem(CommandContext& c) {
+  ReplyInteger(c.reply, sets::Remove(c.Db(1), c.Key(1), c.args.subspan(2)));
+}
 void SCard(CommandContext& c) { ReplyInteger(c.reply, sets::Card(c.Db(1), c.Key(1))); }
 
 void SIsMember(CommandContext& c) {
@@ -51,7 +56,8 @@ void SMIsMember(CommandContext& c) {
   OpStatus status = sets::Read(c.Db(1), c.Key(1), &set);
   if (status == OpStatus::kWrongType) return errors::ReplyStatus(c.reply, status);
   c.reply.ArrayHeader(c.args.size() - 2);
-  for (size_t i = 2; i < c.args.size(); ++i) c.reply.Integer(set && set->Contains(c.args[i]) ? 1 : 0);
+  for (size_t i = 2; i < c.args.size(); ++i)
+    c.reply.Integer(set && set->Contains(c.args[i]) ? 1 : 0);
 }
 
 void SMembers(CommandContext& c) {
@@ -93,7 +99,8 @@ void SRandMember(CommandContext& c) {
   }
   std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
   if (!count) return;
-  storage::OpResult<std::vector<std::string>> members = sets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
+  storage::OpResult<std::vector<std::string>> members =
+      sets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
   if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
   ReplyMembers(c.reply, members.value, false);
 }
@@ -169,7 +176,8 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind,
     }
     return call;
   }
-  for (size_t i = call.store ? 2 : 1; i < args.size(); ++i) call.sources.push_back(static_cast<int>(i));
+  for (size_t i = call.store ? 2 : 1; i < args.size(); ++i)
+    call.sources.push_back(static_cast<int>(i));
   return call;
 }
 
@@ -187,14 +195,17 @@ storage::OpResult<std::vector<std::string>> Evaluate(const AlgebraCall& call,
     case Algebra::kInter:
       if (any_missing) return std::vector<std::string>{};
       return sets::Intersect(std::move(inputs), call.limit);
-    case Algebra::kUnion: return sets::Union(std::move(inputs));
-    case Algebra::kDiff: return sets::Difference(std::move(inputs));
+    case Algebra::kUnion:
+      return sets::Union(std::move(inputs));
+    case Algebra::kDiff:
+      return sets::Difference(std::move(inputs));
   }
   return std::vector<std::string>{};
 }
 
 void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
-                  const storage::OpResult<std::vector<std::string>>& result, const storage::OpResult<int64_t>& stored) {
+                  const storage::OpResult<std::vector<std::string>>& result,
+                  const storage::OpResult<int64_t>& stored) {
   if (!result.ok()) return errors::ReplyStatus(reply, result.status);
   if (call.cardinality) return reply.Integer(static_cast<int64_t>(result.value.size()));
   if (call.store) return ReplyInteger(reply, stored);

@@ -91,7 +91,8 @@ std::optional<ParsedSet> ParseSetOptions(CommandContext& c, size_t first) {
   if (expire == kKeepTtl) {
     o.expiry = ExpiryChange::Keep();
   } else if (expire != kNone) {
-    TimeUnit unit = (expire == kEx || expire == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
+    TimeUnit unit =
+        (expire == kEx || expire == kExAt) ? TimeUnit::kSeconds : TimeUnit::kMilliseconds;
     bool absolute = expire == kExAt || expire == kPxAt;
     std::optional<int64_t> deadline =
         ExpireDeadlineArg(expire_arg, unit, absolute, c.now_ms(), c.spec.name, c.reply);
@@ -356,10 +357,14 @@ void Lcs(CommandContext& c) {
   const auto max_table = static_cast<uint64_t>(int64_t{c.engine().config().proto_max_bulk_len});
   storage::OpResult<storage::lcs::Result> result = storage::lcs::Compute(a, b, options, max_table);
   switch (result.status) {
-    case OpStatus::kOk: break;
-    case OpStatus::kStringTooLong: return c.reply.Error(errors::kLcsStringTooLong);
-    case OpStatus::kOutOfMemory: return c.reply.Error(errors::kLcsNoMemory);
-    default: return errors::ReplyStatus(c.reply, result.status);
+    case OpStatus::kOk:
+      break;
+    case OpStatus::kStringTooLong:
+      return c.reply.Error(errors::kLcsStringTooLong);
+    case OpStatus::kOutOfMemory:
+      return c.reply.Error(errors::kLcsNoMemory);
+    default:
+      return errors::ReplyStatus(c.reply, result.status);
   }
   if (options.want_matches) return ReplyLcsMatches(c, result.value, with_match_len);
   if (want_len) return c.reply.Integer(result.value.length);

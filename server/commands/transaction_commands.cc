@@ -47,14 +47,17 @@ void Watch(CommandContext& c) {
     // that its expiry does not count as a change (as in Redis).
     storage::Database::Slot slot;
     db.Find(c.Key(i), &slot, storage::LookupMode::kWrite);
-    c.shards.shard(c.shards.keyspace().ShardOfHash(c.Key(i).hash)).watches().Watch(c.db, c.args[i], state);
+    c.shards.shard(c.shards.keyspace().ShardOfHash(c.Key(i).hash))
+        .watches()
+        .Watch(c.db, c.args[i], state);
     c.client->AddWatchedKey(c.db, c.args[i]);
   }
   c.reply.Ok();
 }
 
 // Every shard the queued commands and the watched keys need.
-ShardSet ShardsOf(const std::vector<QueuedCommand>& queue, const Client& client, const Keyspace& keyspace) {
+ShardSet ShardsOf(const std::vector<QueuedCommand>& queue, const Client& client,
+                  const Keyspace& keyspace) {
   ShardSet shards;
   for (const QueuedCommand& command : queue) {
     const CommandSpec& spec = *command.spec;
@@ -83,8 +86,10 @@ void Exec(CommandContext& c) {
   for (const auto& [db, key] : client.watched_keys()) {
     storage::Key routed(key, storage::HashKey(key));
     storage::Database::Slot slot;
-    locks.shard(locks.keyspace().ShardOfHash(routed.hash)).store().db(db).Find(routed, &slot,
-                                                                               storage::LookupMode::kWrite);
+    locks.shard(locks.keyspace().ShardOfHash(routed.hash))
+        .store()
+        .db(db)
+        .Find(routed, &slot, storage::LookupMode::kWrite);
   }
   if (client.watch_dirty()) {
     locks.Unpin();

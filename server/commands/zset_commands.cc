@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/blocking/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
-#include "server/commands/multi_pop.h"
 #include "server/commands/collection_args.h"
+#include "server/commands/multi_pop.h"
 #include "server/errors.h"
-#include "base/numbers.h"
 #include "storage/zset_ops.h"
 
 namespace emberkv::server {
@@ -36,8 +36,8 @@ void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t
 
 // Members with or without scores; in RESP3 each scored member is a pair
 // unless `flat` (ZPOPMIN without a count).
-void ReplyScored(protocol::ReplyBuilder& reply, const std::vector<ScoredMember>& members, bool with_scores,
-                 bool flat = false) {
+void ReplyScored(protocol::ReplyBuilder& reply, const std::vector<ScoredMember>& members,
+                 bool with_scores, bool flat = false) {
   bool pairs = with_scores && reply.resp3() && !flat;
   reply.ArrayHeader(with_scores && !pairs ? members.size() * 2 : members.size());
   for (const ScoredMember& m : members) {
@@ -124,7 +124,9 @@ void ZIncrBy(CommandContext& c) {
   c.reply.Double(*result.value.new_score);
 }
 
-void ZRem(CommandContext& c) { ReplyInteger(c.reply, zsets::Remove(c.Db(1), c.Key(1), c.args.subspan(2))); }
+void ZRem(CommandContext& c) {
+  ReplyInteger(c.reply, zsets::Remove(c.Db(1), c.Key(1), c.args.subspan(2)));
+}
 void ZCard(CommandContext& c) { ReplyInteger(c.reply, zsets::Card(c.Db(1), c.Key(1))); }
 
 void ZScore(CommandContext& c) {
@@ -161,7 +163,8 @@ void ZRevRank(CommandContext& c) { ReplyRank(c, true); }
 
 // ---- Ranges ----
 
-bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* spec, protocol::ReplyBuilder& reply) {
+bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* spec,
+                 protocol::ReplyBuilder& reply) {
   switch (spec->kind) {
     case zsets::RangeSpec::kByRank: {
       std::optional<int64_t> start = IntArg(min, reply);
@@ -173,13 +176,15 @@ bool ParseBounds(std::string_view min, std::string_view max, zsets::RangeSpec* s
       return true;
     }
     case zsets::RangeSpec::kByScore:
-      if (!zsets::ParseScoreBound(min, &spec->min_score) || !zsets::ParseScoreBound(max, &spec->max_score)) {
+      if (!zsets::ParseScoreBound(min, &spec->min_score) ||
+          !zsets::ParseScoreBound(max, &spec->max_score)) {
         reply.Error(errors::kMinMaxNotFloat);
         return false;
       }
       return true;
     case zsets::RangeSpec::kByLex:
-      if (!zsets::ParseLexBound(min, &spec->min_lex) || !zsets::ParseLexBound(max, &spec->max_lex)) {
+      if (!zsets::ParseLexBound(min, &spec->min_lex) ||
+          !zsets::ParseLexBound(max, &spec->max_lex)) {
         reply.Error(errors::kMinMaxNotLex);
         return false;
       }
@@ -196,7 +201,8 @@ struct ParsedRange {
   bool with_scores = false;
 };
 
-std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, std::optional<zsets::RangeSpec::Kind> kind,
+std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store,
+                                      std::optional<zsets::RangeSpec::Kind> kind,
                                       std::optional<bool> reverse, protocol::ReplyBuilder& reply) {
   ParsedRange parsed;
   bool kind_fixed = kind.has_value(), direction_fixed = reverse.has_value();
@@ -245,7 +251,8 @@ std::optional<ParsedRange> ParseRange(ArgList args, size_t first, bool store, st
   return parsed;
 }
 
-void RangeCommand(CommandContext& c, std::optional<zsets::RangeSpec::Kind> kind, std::optional<bool> reverse) {
+void RangeCommand(CommandContext& c, std::optional<zsets::RangeSpec::Kind> kind,
+                  std::optional<bool> reverse) {
   std::optional<ParsedRange> parsed = ParseRange(c.args, 1, false, kind, reverse, c.reply);
   if (!parsed) return;
   std::vector<ScoredMember> out;
@@ -264,7 +271,8 @@ void ZRevRangeByLex(CommandContext& c) { RangeCommand(c, zsets::RangeSpec::kByLe
 // The source and the destination may live on different shards: both are
 // held.
 void ZRangeStore(CommandContext& c) {
-  std::optional<ParsedRange> parsed = ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
+  std::optional<ParsedRange> parsed =
+      ParseRange(c.args, 2, true, std::nullopt, std::nullopt, c.reply);
   if (!parsed) return;
   std::vector<ScoredMember> out;
   OpStatus status = zsets::Range(c.Db(2), c.Key(2), parsed->spec, &out);
@@ -326,7 +334,8 @@ void ZRandMember(CommandContext& c) {
   }
   std::optional<int64_t> count = RandomCountArg(c.args[2], c.reply);
   if (!count) return;
-  storage::OpResult<std::vector<ScoredMember>> members = zsets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
+  storage::OpResult<std::vector<ScoredMember>> members =
+      zsets::RandomMembers(c.Db(1), c.Key(1), *count, rng);
   if (!members.ok()) return errors::ReplyStatus(c.reply, members.status);
   ReplyScored(c.reply, members.value, c.args.size() == 4);
 }
@@ -451,7 +460,8 @@ storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
     if (status == OpStatus::kNotFound) any_missing = true;
   }
   if (call.op == zsets::SetOp::kInter && any_missing) return std::vector<ScoredMember>{};
-  std::vector<ScoredMember> result = zsets::Combine(std::move(inputs), call.weights, call.aggregate, call.op);
+  std::vector<ScoredMember> result =
+      zsets::Combine(std::move(inputs), call.weights, call.aggregate, call.op);
   if (call.limit && result.size() > call.limit) result.resize(call.limit);
   return result;
 }
@@ -477,7 +487,8 @@ void ZSetAlgebra(CommandContext& c) {
     int source = call->sources[i];
     statuses[i] = zsets::Members(c.Db(source), c.Key(source), &inputs[i]);
   }
-  storage::OpResult<std::vector<ScoredMember>> result = Evaluate(*call, std::move(inputs), statuses);
+  storage::OpResult<std::vector<ScoredMember>> result =
+      Evaluate(*call, std::move(inputs), statuses);
   storage::OpResult<int64_t> stored = int64_t{0};
   if (result.ok() && call->store) stored = zsets::Store(c.Db(1), c.Key(1), std::move(result.value));
   ReplyAlgebra(c.reply, *call, result, stored);
@@ -506,7 +517,8 @@ void ReplyOne(protocol::ReplyBuilder& reply, std::string_view key, const ScoredM
 }
 
 // BZMPOP: [key, [[member, score], ...]], pairs in RESP2 too.
-void ReplyMany(protocol::ReplyBuilder& reply, std::string_view key, const std::vector<ScoredMember>& popped) {
+void ReplyMany(protocol::ReplyBuilder& reply, std::string_view key,
+               const std::vector<ScoredMember>& popped) {
   reply.ArrayHeader(2);
   reply.Bulk(key);
   reply.ArrayHeader(popped.size());
@@ -523,7 +535,8 @@ enum class ScoreEnd : bool { kMin = false, kMax = true };
 // Pops up to `count` members from the first key with something to give
 // (FindReady) and replies; false when every key was missing (nothing is
 // written then).
-bool PopFirstReady(CommandContext& c, const std::vector<int>& keys, bool max, int64_t count, bool many) {
+bool PopFirstReady(CommandContext& c, const std::vector<int>& keys, bool max, int64_t count,
+                   bool many) {
   ReadyKey ready = FindReady(c, keys, storage::ValueType::kZSet);
   if (ready.index < 0) return false;
   if (ready.status != OpStatus::kOk) {
@@ -561,8 +574,9 @@ void BZPop(CommandContext& c) {
   if (PopFirstReady(c, keys, kEnd == ScoreEnd::kMax, 1, false)) return;
   // Inside MULTI or a script nothing blocks: the answer is the timeout's.
   if (!MayBlock(c)) return c.reply.NullArray();
-  BlockOnKeys(c, MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>, NullArrayReply(c)),
-              *timeout);
+  BlockOnKeys(
+      c, MakeBlockedClient(c, keys, storage::ValueType::kZSet, ServeBZPop<kEnd>, NullArrayReply(c)),
+      *timeout);
 }
 
 void BZPopMin(CommandContext& c) { BZPop<ScoreEnd::kMin>(c); }
@@ -571,10 +585,11 @@ void BZPopMax(CommandContext& c) { BZPop<ScoreEnd::kMax>(c); }
 ServeResult ServeBZMPop(CommandContext& ctx, const storage::Key& key) {
   std::string ignored;
   protocol::ReplyBuilder scratch(&ignored, ctx.reply.version());
-  std::optional<MultiPopArgs> parsed = ParseMultiPop(ctx.args, 2, "MIN", "MAX", scratch);  // checked before
+  std::optional<MultiPopArgs> parsed =
+      ParseMultiPop(ctx.args, 2, "MIN", "MAX", scratch);  // checked before
   if (!parsed) return ServeResult::kNothing;
-  storage::OpResult<std::vector<ScoredMember>> popped =
-      zsets::Pop(ctx.DbOf(key, ctx.db), key, static_cast<uint64_t>(parsed->count), !parsed->first_word);
+  storage::OpResult<std::vector<ScoredMember>> popped = zsets::Pop(
+      ctx.DbOf(key, ctx.db), key, static_cast<uint64_t>(parsed->count), !parsed->first_word);
   if (!popped.ok() || popped.value.empty()) return ServeResult::kNothing;
   ReplyMany(ctx.reply, key.bytes, popped.value);
   return ServeResult::kServed;
@@ -588,8 +603,10 @@ void BZMPop(CommandContext& c) {
   if (!timeout) return;
   if (PopFirstReady(c, parsed->keys, !parsed->first_word, parsed->count, true)) return;
   if (!MayBlock(c)) return c.reply.NullArray();
-  BlockOnKeys(c, MakeBlockedClient(c, parsed->keys, storage::ValueType::kZSet, ServeBZMPop, NullArrayReply(c)),
-              *timeout);
+  BlockOnKeys(
+      c,
+      MakeBlockedClient(c, parsed->keys, storage::ValueType::kZSet, ServeBZMPop, NullArrayReply(c)),
+      *timeout);
 }
 
 // ZMPOP: BZMPOP that never blocks; nil when every key is missing.

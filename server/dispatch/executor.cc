@@ -20,7 +20,8 @@ storage::LookupMode CommandContext::read_mode() const {
                                                              : storage::LookupMode::kRead;
 }
 
-ShardSet RouteKeys(const Keyspace& keyspace, const CommandSpec& spec, ArgList args, std::span<uint64_t> hashes) {
+ShardSet RouteKeys(const Keyspace& keyspace, const CommandSpec& spec, ArgList args,
+                   std::span<uint64_t> hashes) {
   if (spec.flags & kCmdAllShards) {
     spec.ForEachKeyIndex(args, [&](int index) { hashes[index] = storage::HashKey(args[index]); });
     return keyspace.all();
@@ -43,7 +44,8 @@ void RunCommand(const CommandRun& run, std::string* out) {
   // Routing: one hash per key, kept for the handler (no allocation for the
   // common short commands).
   absl::InlinedVector<uint64_t, 8> hashes(run.args.size(), 0);
-  ShardSet shards = RouteKeys(run.locks.keyspace(), spec, run.args, std::span<uint64_t>(hashes.data(), hashes.size()));
+  ShardSet shards = RouteKeys(run.locks.keyspace(), spec, run.args,
+                              std::span<uint64_t>(hashes.data(), hashes.size()));
   // A script past busy-reply-threshold holds some shards: commands of other
   // loops that need them are refused, as Redis refuses every command then
   // (clients of other shards go on; docs/compatibility.md).
@@ -70,20 +72,23 @@ void RunCommand(const CommandRun& run, std::string* out) {
     return;
   }
 
-  CommandContext context{worker, spec, run.args, reply, run.locks, hashes, client.db(), client.flags(), &client};
+  CommandContext context{worker, spec,        run.args,       reply,  run.locks,
+                         hashes, client.db(), client.flags(), &client};
   const bool touch = context.read_mode() == storage::LookupMode::kRead;
-  if (!touch) shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = false; });
+  if (!touch)
+    shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = false; });
   size_t before = out->size();
   uint64_t start = CycleClock::Now();
   spec.handler(context);
   uint64_t cycles = CycleClock::Now() - start;
-  if (!touch) shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = true; });
+  if (!touch)
+    shards.ForEach([&](int s) { run.locks.shard(s).store().context().reads_touch = true; });
 
   // Clients blocked on a key this command filled are served right after it,
   // before anything else can take the element, as in Redis.
   if (!run.locks.pinned()) ServeBlockedClients(worker, run.locks);
-  ObserveCall(worker, spec, run.args, ClientLabel{client.origin().peer_address, client.name()}, cycles,
-              std::string_view(*out).substr(before));
+  ObserveCall(worker, spec, run.args, ClientLabel{client.origin().peer_address, client.name()},
+              cycles, std::string_view(*out).substr(before));
 }
 
 }  // namespace emberkv::server

@@ -50,6 +50,7 @@ void RunCommand(const CommandRun& run, std::string* out);
 
 // The shards that hold `spec`'s keys in `args` (every shard for
 // kCmdAllShards commands); fills hashes[i] for each key argument i.
-ShardSet RouteKeys(const Keyspace& keyspace, const CommandSpec& spec, ArgList args, std::span<uint64_t> hashes);
+ShardSet RouteKeys(const Keyspace& keyspace, const CommandSpec& spec, ArgList args,
+                   std::span<uint64_t> hashes);
 
 }  // namespace emberkv::server

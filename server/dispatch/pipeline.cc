@@ -17,7 +17,9 @@ Pipeline::Pipeline(Worker& worker, Client& client, Connection& connection)
 
 Pipeline::~Pipeline() = default;
 
-bool Pipeline::RequiresAuth() const { return !client_.authenticated() && worker_.engine().auth_required(); }
+bool Pipeline::RequiresAuth() const {
+  return !client_.authenticated() && worker_.engine().auth_required();
+}
 
 size_t Pipeline::Run(std::string_view data, std::string* out, Stop* why) {
   ShardLocks& locks = worker_.locks();
@@ -136,7 +138,8 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
   if (HeldByPause(spec)) {
     // CLIENT PAUSE: keep the command until the pause ends; nothing after it
     // runs meanwhile.
-    held_ = std::make_unique<QueuedCommand>(QueuedCommand{&spec, std::vector<std::string>(args.begin(), args.end())});
+    held_ = std::make_unique<QueuedCommand>(
+        QueuedCommand{&spec, std::vector<std::string>(args.begin(), args.end())});
     worker_.locks().ReleaseAll();
     worker_.HoldForPause(connection_.shared_from_this());
     return;
@@ -148,7 +151,8 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
   RunCommand(CommandRun{worker_, worker_.locks(), client_, spec, args}, target);
   // CLIENT REPLY OFF and SKIP answer nothing, ON answers although replies
   // were off when it arrived.
-  if (suppressed && (spec.flags & kCmdControlsReplies) && client_.replies_off()) out->resize(before);
+  if (suppressed && (spec.flags & kCmdControlsReplies) && client_.replies_off())
+    out->resize(before);
   discarded_.clear();
   if (client_.is_blocked()) client_.blocked()->reply_suppressed = suppressed;
 }

@@ -17,7 +17,8 @@ Engine::Engine(ServerConfig config, IoEngine io_engine)
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   storage::MemoryPolicy policy = ShardMemoryPolicy(config_, keyspace_.shard_count());
-  for (int s = 0; s < keyspace_.shard_count(); ++s) keyspace_.shard(s).store().SetMemoryPolicy(policy);
+  for (int s = 0; s < keyspace_.shard_count(); ++s)
+    keyspace_.shard(s).store().SetMemoryPolicy(policy);
   workers_.reserve(worker_count_);
   for (int i = 0; i < worker_count_; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }
@@ -31,7 +32,8 @@ void Engine::AccountClientBytes(int worker, int64_t delta) {
   // Connections are spread over the loops round robin, and keys over the
   // shards uniformly: pairing loop i with shard i % shards keeps each
   // shard's share of the limit fair without a global sum on the data path.
-  storage::ShardContext& context = keyspace_.shard(worker % keyspace_.shard_count()).store().context();
+  storage::ShardContext& context =
+      keyspace_.shard(worker % keyspace_.shard_count()).store().context();
   context.client_bytes.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
 }
 
@@ -39,7 +41,8 @@ void Engine::Pause(int64_t until_ms, PauseMode mode, int64_t now_ms) {
   bool active = now_ms < pause_until_ms_.load(std::memory_order_acquire);
   int current = active ? pause_mode_.load(std::memory_order_acquire) : 0;
   pause_mode_.store(std::max(current, static_cast<int>(mode)), std::memory_order_release);
-  int64_t until = active ? std::max(until_ms, pause_until_ms_.load(std::memory_order_acquire)) : until_ms;
+  int64_t until =
+      active ? std::max(until_ms, pause_until_ms_.load(std::memory_order_acquire)) : until_ms;
   pause_until_ms_.store(until, std::memory_order_release);
 }
 

@@ -75,7 +75,9 @@ class Engine {
   void RequestShutdown() {
     if (shutdown_handler_) shutdown_handler_();
   }
-  void set_shutdown_handler(std::function<void()> handler) { shutdown_handler_ = std::move(handler); }
+  void set_shutdown_handler(std::function<void()> handler) {
+    shutdown_handler_ = std::move(handler);
+  }
 
   // CLIENT PAUSE: which commands wait, as of `now_ms`. Safe from any thread.
   PauseMode pause_mode(int64_t now_ms) const {

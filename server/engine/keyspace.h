@@ -30,7 +30,9 @@ class Keyspace {
   Shard& shard(int index) { return *shards_[index]; }
   ShardSet all() const { return ShardSet::FirstN(shard_count()); }
 
-  int ShardOfHash(uint64_t hash) const { return static_cast<int>(storage::ShardOf(hash, shards_.size())); }
+  int ShardOfHash(uint64_t hash) const {
+    return static_cast<int>(storage::ShardOf(hash, shards_.size()));
+  }
   int ShardOfKey(std::string_view key) const { return ShardOfHash(storage::HashKey(key)); }
 
  private:

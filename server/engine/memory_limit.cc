@@ -27,7 +27,8 @@ storage::MemoryPolicy ShardMemoryPolicy(const ServerConfig& config, int shards) 
   policy.limit = shards > 0 ? config.maxmemory / static_cast<uint64_t>(shards) : config.maxmemory;
   // A limit too small to divide still limits.
   if (config.maxmemory != 0 && policy.limit == 0) policy.limit = 1;
-  policy.policy = storage::ParseEvictionPolicy(config.maxmemory_policy).value_or(storage::EvictionPolicy::kNoEviction);
+  policy.policy = storage::ParseEvictionPolicy(config.maxmemory_policy)
+                      .value_or(storage::EvictionPolicy::kNoEviction);
   policy.samples = config.maxmemory_samples;
   policy.lfu_log_factor = config.lfu_log_factor;
   policy.lfu_decay_time = config.lfu_decay_time;
@@ -50,9 +51,11 @@ bool AdmitUnderMemoryLimit(ShardLocks& locks, ShardSet shards, const CommandSpec
     if (store.memory_limit() == 0) return;
     storage::Evictor::Result result = store.ReclaimMemory();
     Publish(shard, result);
-    if (result == storage::Evictor::Result::kOutOfMemory && (spec.flags & kCmdDenyOom)) admitted = false;
+    if (result == storage::Evictor::Result::kOutOfMemory && (spec.flags & kCmdDenyOom))
+      admitted = false;
   });
-  if (shards.empty() && (spec.flags & kCmdDenyOom)) admitted = !AnyShardOutOfMemory(locks.keyspace());
+  if (shards.empty() && (spec.flags & kCmdDenyOom))
+    admitted = !AnyShardOutOfMemory(locks.keyspace());
   return admitted;
 }
 

@@ -20,11 +20,13 @@ inline void CpuRelax() {
 void FutexWait(std::atomic<uint32_t>* word, uint32_t expected) {
   // Returns at once if the word no longer holds `expected`; spurious
   // wake-ups are fine, the caller looks again.
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
+          nullptr, 0);
 }
 
 void FutexWake(std::atomic<uint32_t>* word, int count) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr,
+          0);
 }
 
 }  // namespace
@@ -37,7 +39,8 @@ void ShardMutex::LockSlow() {
     uint32_t state = state_.load(std::memory_order_relaxed);
     if (state == kFree) {
       uint32_t expected = kFree;
-      if (state_.compare_exchange_weak(expected, kHeld, std::memory_order_acquire, std::memory_order_relaxed)) {
+      if (state_.compare_exchange_weak(expected, kHeld, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
         return;
       }
     } else if (state == kHeldWithSleepers) {

@@ -23,7 +23,7 @@ class ShardSet {
   bool Contains(ShardSet other) const { return (other.bits_ & ~bits_) == 0; }
   bool empty() const { return bits_ == 0; }
   int size() const { return __builtin_popcountll(bits_); }
-  int lowest() const { return __builtin_ctzll(bits_); }   // not empty
+  int lowest() const { return __builtin_ctzll(bits_); }        // not empty
   int highest() const { return 63 - __builtin_clzll(bits_); }  // not empty
   ShardSet Minus(ShardSet other) const { return ShardSet(bits_ & ~other.bits_); }
   bool Intersects(ShardSet other) const { return (bits_ & other.bits_) != 0; }

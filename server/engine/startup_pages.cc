@@ -46,7 +46,8 @@ StartupPagesReleased ReleaseStartupPages() {
         current = Mapping{start, end};
         // Not writable, private, and a file (not [vdso], [stack], ...):
         // code and constants of the binary and its libraries.
-        current.droppable = perms[1] == '-' && perms[3] == 'p' && path_at > 0 && line[path_at] == '/';
+        current.droppable =
+            perms[1] == '-' && perms[3] == 'p' && path_at > 0 && line[path_at] == '/';
       } else if (std::strncmp(line, "Anonymous:", 10) == 0) {
         current.copied = std::strtoul(line + 10, nullptr, 10) != 0;
       }

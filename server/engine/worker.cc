@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <asio/post.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -222,9 +221,10 @@ void Worker::ArmWakeup() {
 }
 
 void Worker::ArmRingWait() {
-  ring_wait_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& error) {
-    if (!error) ArmRingWait();  // the loop reaps the completions itself
-  });
+  ring_wait_.async_wait(asio::posix::stream_descriptor::wait_read,
+                        [this](const asio::error_code& error) {
+                          if (!error) ArmRingWait();  // the loop reaps the completions itself
+                        });
 }
 
 void Worker::ScheduleCron(int delay_ms) {
@@ -278,8 +278,10 @@ bool Worker::MaintainShards() {
 void Worker::SampleCpuTime() {
   rusage usage;
   if (getrusage(RUSAGE_THREAD, &usage) != 0) return;
-  stats_.cpu_user_us.Set(static_cast<uint64_t>(usage.ru_utime.tv_sec) * 1000000 + usage.ru_utime.tv_usec);
-  stats_.cpu_sys_us.Set(static_cast<uint64_t>(usage.ru_stime.tv_sec) * 1000000 + usage.ru_stime.tv_usec);
+  stats_.cpu_user_us.Set(static_cast<uint64_t>(usage.ru_utime.tv_sec) * 1000000 +
+                         usage.ru_utime.tv_usec);
+  stats_.cpu_sys_us.Set(static_cast<uint64_t>(usage.ru_stime.tv_sec) * 1000000 +
+                        usage.ru_stime.tv_usec);
 }
 
 void Worker::Cron() {
@@ -342,7 +344,10 @@ void Worker::Run() {
   while (!stopping_.load(std::memory_order_relaxed)) {
     RefreshClock();
     DrainInbox();
-    if (ring_) ring_->Reap([](const UringLoop::Completion& completion) { Connection::OnRingCompletion(completion); });
+    if (ring_)
+      ring_->Reap([](const UringLoop::Completion& completion) {
+        Connection::OnRingCompletion(completion);
+      });
     FlushPendingWrites();
     FlushOutgoing();
     if (ring_) ring_->Submit();

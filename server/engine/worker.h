@@ -20,17 +20,16 @@
 // otherwise.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/blocking/blocking.h"
 #include "server/engine/message.h"
@@ -72,7 +71,9 @@ class Worker {
   UringLoop* ring() { return ring_.get(); }
   // Keeps a connection alive while the ring has requests of it in flight
   // (their completions name it by pointer); idempotent.
-  void HoldForRing(std::shared_ptr<Connection> connection) { ring_users_.emplace(connection.get(), std::move(connection)); }
+  void HoldForRing(std::shared_ptr<Connection> connection) {
+    ring_users_.emplace(connection.get(), std::move(connection));
+  }
   void ReleaseFromRing(Connection* connection) { ring_users_.erase(connection); }
   // Its counters; read from any thread.
   WorkerStats& stats() { return stats_; }

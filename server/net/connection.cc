@@ -1,13 +1,12 @@
 #include "server/net/connection.h"
 
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
-
 #include <cerrno>
 
 #include "server/blocking/blocking.h"
@@ -56,7 +55,8 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
     : worker_(worker),
       socket_(std::move(socket)),
       fd_(socket_.native_handle()),
-      client_(worker.engine().NextClientId(), OriginOf(worker, socket_), this, &worker.engine().clients()),
+      client_(worker.engine().NextClientId(), OriginOf(worker, socket_), this,
+              &worker.engine().clients()),
       pipeline_(worker, client_, *this),
       ring_(worker.ring()) {
   asio::error_code error;
@@ -103,16 +103,17 @@ void Connection::WaitReadable() {
   }
   if (waiting_readable_ || closed_) return;
   waiting_readable_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const asio::error_code& error) {
-    self->waiting_readable_ = false;
-    if (self->closed_) return;
-    if (error) {
-      self->Close();
-      return;
-    }
-    self->readable_ = true;
-    self->Pump();
-  });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const asio::error_code& error) {
+                       self->waiting_readable_ = false;
+                       if (self->closed_) return;
+                       if (error) {
+                         self->Close();
+                         return;
+                       }
+                       self->readable_ = true;
+                       self->Pump();
+                     });
 }
 
 bool Connection::ReadOnce() {
@@ -123,7 +124,8 @@ bool Connection::ReadOnce() {
     // Grow with what has arrived, never with what a header announced.
     room = kReadChunk;
     size_t wanted = pipeline_.bytes_wanted();
-    if (wanted > input_.size()) room = std::max(room, std::min(wanted - input_.size(), input_.size()));
+    if (wanted > input_.size())
+      room = std::max(room, std::min(wanted - input_.size(), input_.size()));
     dest = input_.Reserve(room);
   } else {
     room = kReadChunk;
@@ -214,7 +216,8 @@ void Connection::ProcessInput(std::string_view data, bool data_is_input_buffer) 
   }
   // Commands left behind a wait or a full output run later; an incomplete
   // one waits for more bytes.
-  input_pending_ = (why == Pipeline::Stop::kSuspended || why == Pipeline::Stop::kOutputFull) && !input_.empty();
+  input_pending_ =
+      (why == Pipeline::Stop::kSuspended || why == Pipeline::Stop::kOutputFull) && !input_.empty();
 }
 
 void Connection::EndBlockedWait(std::string_view reply) {
@@ -303,28 +306,30 @@ void Connection::WriteNow() {
 }
 
 void Connection::WaitWritable() {
-  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const asio::error_code& error) {
-    if (self->closed_) return;
-    if (error) {
-      self->Close();
-      return;
-    }
-    ssize_t n = ::send(self->fd_, self->sending_.data(), self->sending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      self->Close();
-      return;
-    }
-    size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
-    self->worker_.stats().net_output_bytes.Add(sent);
-    self->sending_.erase(0, sent);
-    if (!self->sending_.empty()) {
-      self->WaitWritable();
-      return;
-    }
-    std::string().swap(self->sending_);
-    self->writing_ = false;
-    self->Pump();
-  });
+  socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](const asio::error_code& error) {
+                       if (self->closed_) return;
+                       if (error) {
+                         self->Close();
+                         return;
+                       }
+                       ssize_t n = ::send(self->fd_, self->sending_.data(), self->sending_.size(),
+                                          MSG_NOSIGNAL | MSG_DONTWAIT);
+                       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                         self->Close();
+                         return;
+                       }
+                       size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+                       self->worker_.stats().net_output_bytes.Add(sent);
+                       self->sending_.erase(0, sent);
+                       if (!self->sending_.empty()) {
+                         self->WaitWritable();
+                         return;
+                       }
+                       std::string().swap(self->sending_);
+                       self->writing_ = false;
+                       self->Pump();
+                     });
 }
 
 void Connection::DeliverMail() {
@@ -376,7 +381,8 @@ bool Connection::PastOutputBufferLimit() {
 void Connection::AccountBuffers() {
   size_t bytes = closed_ ? 0 : input_.capacity() + output_.capacity() + sending_.capacity();
   if (bytes != accounted_bytes_) {
-    worker_.engine().AccountClientBytes(worker_.id(), static_cast<int64_t>(bytes) - static_cast<int64_t>(accounted_bytes_));
+    worker_.engine().AccountClientBytes(
+        worker_.id(), static_cast<int64_t>(bytes) - static_cast<int64_t>(accounted_bytes_));
     accounted_bytes_ = bytes;
   }
   client_.ReportBuffers(input_.size(), output_.size() + sending_.size());
@@ -435,7 +441,8 @@ void Connection::Finish() {
     }
     lingering_ = true;
     ArmReceive();
-    linger_timer_ = std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
+    linger_timer_ =
+        std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
     linger_timer_->async_wait([self = shared_from_this()](const asio::error_code& error) {
       if (!error && self->lingering_) self->CloseRingSocket();
     });
@@ -447,7 +454,8 @@ void Connection::Finish() {
     socket_.close(error);
     return;
   }
-  linger_timer_ = std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
+  linger_timer_ =
+      std::make_unique<asio::steady_timer>(worker_.io(), std::chrono::milliseconds(kLingerMs));
   linger_timer_->async_wait([self = shared_from_this()](const asio::error_code& error) {
     if (error) return;  // the client closed first
     asio::error_code ignored;
@@ -492,7 +500,8 @@ void Connection::OnRingCompletion(const UringLoop::Completion& completion) {
   } else {
     connection->OnSent(completion.result);
   }
-  if (!connection->receive_armed_ && !connection->send_in_flight_) connection->worker_.ReleaseFromRing(connection);
+  if (!connection->receive_armed_ && !connection->send_in_flight_)
+    connection->worker_.ReleaseFromRing(connection);
 }
 
 void Connection::OnReceived(const UringLoop::Completion& completion) {
@@ -509,7 +518,7 @@ void Connection::OnReceived(const UringLoop::Completion& completion) {
   }
   if (closed_) return;
   if (draining_ && result > 0) return;  // shutting down: nothing more runs
-  if (result == 0) {  // the client closed its side
+  if (result == 0) {                    // the client closed its side
     Close();
     return;
   }
@@ -547,7 +556,8 @@ void Connection::OnReceived(const UringLoop::Completion& completion) {
 void Connection::SubmitSend() {
   send_in_flight_ = true;
   worker_.HoldForRing(shared_from_this());
-  ring_->Send(RingTag(kSendOp), fd_, sending_.data() + send_offset_, sending_.size() - send_offset_);
+  ring_->Send(RingTag(kSendOp), fd_, sending_.data() + send_offset_,
+              sending_.size() - send_offset_);
 }
 
 void Connection::OnSent(int result) {

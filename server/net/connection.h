@@ -38,7 +38,6 @@
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -103,7 +102,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // read that the input buffer does not hold).
   void ProcessInput(std::string_view data, bool data_is_input_buffer);
   bool suspended() const { return client_.is_blocked() || pipeline_.holding_command(); }
-  bool OutputOverLimit() const { return output_.size() + sending_.size() > Pipeline::kOutputPauseBytes; }
+  bool OutputOverLimit() const {
+    return output_.size() + sending_.size() > Pipeline::kOutputPauseBytes;
+  }
   // Schedules the pending replies for the end of the loop's turn.
   void FlushOutput();
   void WaitWritable();
@@ -136,28 +137,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Client client_;
   Pipeline pipeline_;
 
-  IoBuffer input_;       // bytes of an incomplete command, or read while suspended
-  std::string output_;   // replies not yet handed to the socket
-  std::string sending_;  // replies the socket is taking now
-  bool readable_ = false;        // the last read filled the buffer: more may wait
+  IoBuffer input_;                 // bytes of an incomplete command, or read while suspended
+  std::string output_;             // replies not yet handed to the socket
+  std::string sending_;            // replies the socket is taking now
+  bool readable_ = false;          // the last read filled the buffer: more may wait
   bool waiting_readable_ = false;  // an async_wait for reading is pending
-  bool input_pending_ = false;   // input_ may hold whole commands not yet run
-  bool writing_ = false;         // an async_wait for writing is pending
+  bool input_pending_ = false;     // input_ may hold whole commands not yet run
+  bool writing_ = false;           // an async_wait for writing is pending
   bool write_scheduled_ = false;
   bool closed_ = false;
   bool close_after_reply_ = false;
   bool draining_ = false;
-  size_t accounted_bytes_ = 0;   // buffer bytes last added to the memory count
+  size_t accounted_bytes_ = 0;  // buffer bytes last added to the memory count
   int64_t output_over_soft_limit_since_ms_ = 0;
   std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds Finish's wait
   std::unique_ptr<char[]> discard_buffer_;
 
-  UringLoop* const ring_;          // the loop's ring, or nullptr with epoll
-  bool receive_armed_ = false;     // a multishot receive is in the ring
-  bool receive_cancelled_ = false; // ... and its cancellation too
-  bool send_in_flight_ = false;    // sending_ is in the ring
-  size_t send_offset_ = 0;         // bytes of sending_ already sent
-  bool lingering_ = false;         // Finish waits for the client's FIN
+  UringLoop* const ring_;           // the loop's ring, or nullptr with epoll
+  bool receive_armed_ = false;      // a multishot receive is in the ring
+  bool receive_cancelled_ = false;  // ... and its cancellation too
+  bool send_in_flight_ = false;     // sending_ is in the ring
+  size_t send_offset_ = 0;          // bytes of sending_ already sent
+  bool lingering_ = false;          // Finish waits for the client's FIN
 };
 
 }  // namespace emberkv::server

@@ -10,13 +10,15 @@ namespace {
 
 // Redis 7.0's words, byte for byte (clients and operators search for them).
 constexpr char kProtectedModeRefusal[] =
-    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is "
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is "
     "set for the default user. In this mode connections are only accepted from the loopback "
     "interface. If you want to connect from external computers to Redis you may adopt one of the "
     "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
     "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
     "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
-    "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the "
+    "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable "
+    "the "
     "protected mode by editing the Redis configuration file, and setting the protected mode option "
     "to 'no', and then restarting the server. 3) If you started the server manually just for "
     "testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
@@ -63,7 +65,9 @@ std::optional<std::string> Listener::Open() {
     if (!error) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
     if (!error) acceptor->bind(endpoint, error);
     if (!error) acceptor->listen(511, error);
-    if (error) return "could not listen on " + address_text + ":" + std::to_string(port) + ": " + error.message();
+    if (error)
+      return "could not listen on " + address_text + ":" + std::to_string(port) + ": " +
+             error.message();
     // With port 0 the first address picks a port and the others reuse it.
     port = acceptor->local_endpoint().port();
     acceptors_.push_back(std::move(acceptor));
@@ -85,8 +89,9 @@ void Listener::Close() {
 
 void Listener::Accept(size_t index) {
   Worker& target = engine_.worker(static_cast<int>(next_worker_++ % engine_.worker_count()));
-  acceptors_[index]->async_accept(target.io(), [this, index, &target](const asio::error_code& error,
-                                                                      asio::ip::tcp::socket socket) {
+  acceptors_[index]->async_accept(target.io(), [this, index, &target](
+                                                   const asio::error_code& error,
+                                                   asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptors_[index]->is_open()) return;
     if (!error) {
       Worker& home = engine_.worker(0);
@@ -104,9 +109,9 @@ void Listener::Accept(size_t index) {
         // The socket already belongs to the target's reactor; move it there.
         auto moved = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
         home.Send(target.id(), MakeMessage([moved] {
-          Worker* here = Worker::Current();
-          std::make_shared<Connection>(*here, std::move(*moved))->Start();
-        }));
+                    Worker* here = Worker::Current();
+                    std::make_shared<Connection>(*here, std::move(*moved))->Start();
+                  }));
       }
     }
     Accept(index);

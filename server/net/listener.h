@@ -6,7 +6,6 @@
 #pragma once
 
 #include <asio/ip/tcp.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>

@@ -9,7 +9,8 @@ namespace emberkv::server {
 
 uint64_t CyclesToTicks(uint64_t cycles) {
   constexpr double kTicksPerNs = LatencyHistogram::kTicksPerMicrosecond / 1000.0;
-  return static_cast<uint64_t>(static_cast<double>(cycles) * CycleClock::NsPerCycle() * kTicksPerNs);
+  return static_cast<uint64_t>(static_cast<double>(cycles) * CycleClock::NsPerCycle() *
+                               kTicksPerNs);
 }
 
 void CountErrorReply(WorkerStats& stats, std::string_view error) {
@@ -20,7 +21,8 @@ void CountErrorReply(WorkerStats& stats, std::string_view error) {
   std::string_view code = "ERR";
   size_t space = error.substr(0, 32).find(' ');
   if (space != std::string_view::npos) code = error.substr(0, space);
-  if (size_t end = code.find_first_of("\r\n"); end != std::string_view::npos) code = code.substr(0, end);
+  if (size_t end = code.find_first_of("\r\n"); end != std::string_view::npos)
+    code = code.substr(0, end);
   stats.CountError(code);
 }
 
@@ -29,8 +31,9 @@ namespace {
 // The rare part: the command was slow enough for the slow log or the latency
 // monitor.
 [[gnu::noinline]] void RecordSlowCall(Worker& worker, const CommandSpec& spec,
-                                      std::span<const std::string_view> args, const ClientLabel& client,
-                                      uint64_t duration_us, bool for_slowlog, bool for_monitor) {
+                                      std::span<const std::string_view> args,
+                                      const ClientLabel& client, uint64_t duration_us,
+                                      bool for_slowlog, bool for_monitor) {
   const ServerConfig& config = worker.engine().config();
   int64_t now_s = worker.now_ms() / 1000;
   Records& records = worker.engine().records();
@@ -40,7 +43,8 @@ namespace {
                         static_cast<size_t>(config.slowlog_max_len.load()));
   }
   if (for_monitor) {
-    records.latency.Add((spec.flags & kCmdFast) ? "fast-command" : "command", now_s, duration_us / 1000);
+    records.latency.Add((spec.flags & kCmdFast) ? "fast-command" : "command", now_s,
+                        duration_us / 1000);
   }
 }
 

@@ -110,7 +110,8 @@ double CycleClock::Calibrate() {
 void CycleClock::Refine() {
   if (!uses_tsc_) return;
   // Only from 10 ms on: a shorter span would not beat the first estimate.
-  if (double rate = MeasureRate(10000000); rate > 0) ns_per_cycle_.store(rate, std::memory_order_relaxed);
+  if (double rate = MeasureRate(10000000); rate > 0)
+    ns_per_cycle_.store(rate, std::memory_order_relaxed);
 }
 
 }  // namespace emberkv::server

@@ -12,8 +12,21 @@ namespace {
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -63,7 +76,8 @@ HttpRequestParser::Status HttpRequestParser::Parse(std::string_view input) {
   size_t from = scanned_ > 0 ? scanned_ - 1 : 0;
   for (size_t i = from; i < limit; ++i) {
     if (input[i] != '\n') continue;
-    bool blank_before = (i >= 1 && input[i - 1] == '\n') || (i >= 2 && input[i - 1] == '\r' && input[i - 2] == '\n');
+    bool blank_before = (i >= 1 && input[i - 1] == '\n') ||
+                        (i >= 2 && input[i - 1] == '\r' && input[i - 2] == '\n');
     if (i == 0 || (i == 1 && input[0] == '\r')) return Status::kBad;  // no request line
     if (blank_before) {
       consumed_ = i + 1;
@@ -80,7 +94,8 @@ HttpRequestParser::Status HttpRequestParser::ParseHead(std::string_view head) {
   size_t first = line.find(' ');
   if (first == std::string_view::npos) return Status::kBad;
   size_t second = line.find(' ', first + 1);
-  if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos) return Status::kBad;
+  if (second == std::string_view::npos || line.find(' ', second + 1) != std::string_view::npos)
+    return Status::kBad;
   std::string_view method = line.substr(0, first);
   std::string_view target = line.substr(first + 1, second - first - 1);
   std::string_view version = line.substr(second + 1);
@@ -88,8 +103,8 @@ HttpRequestParser::Status HttpRequestParser::ParseHead(std::string_view head) {
   for (char c : target) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return Status::kBad;
   }
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' || version[5] < '0' ||
-      version[5] > '9' || version[7] < '0' || version[7] > '9') {
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
+      version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
     return Status::kBad;
   }
   if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) return Status::kBadVersion;

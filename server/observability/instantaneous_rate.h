@@ -28,7 +28,8 @@ class InstantaneousRate {
     }
     int64_t elapsed = now_ms - last_ms_;
     if (elapsed < kPeriodMs) return;
-    rates_[next_ % kSamples] = static_cast<double>(counter - last_counter_) * 1000.0 / static_cast<double>(elapsed);
+    rates_[next_ % kSamples] =
+        static_cast<double>(counter - last_counter_) * 1000.0 / static_cast<double>(elapsed);
     ++next_;
     last_ms_ = now_ms;
     last_counter_ = counter;

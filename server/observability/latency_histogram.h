@@ -102,7 +102,8 @@ class LazyLatencyHistogram {
     histogram->Add(ticks);
   }
   void Reset() {
-    if (LatencyHistogram* histogram = histogram_.load(std::memory_order_acquire)) histogram->Clear();
+    if (LatencyHistogram* histogram = histogram_.load(std::memory_order_acquire))
+      histogram->Clear();
   }
   // Null until the first Add().
   const LatencyHistogram* get() const { return histogram_.load(std::memory_order_acquire); }

@@ -1,10 +1,9 @@
 #include "server/observability/metrics_server.h"
 
-#include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
-
 #include <absl/strings/str_cat.h>
 
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
 #include <string_view>
 #include <vector>
 
@@ -23,14 +22,22 @@ constexpr size_t kReadChunk = 4096;
 
 std::string_view Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
   }
 }
 
@@ -77,12 +84,13 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
     if (closed_) return;
     size_t old_size = input_.size();
     input_.resize(old_size + kReadChunk);
-    socket_.async_read_some(asio::buffer(input_.data() + old_size, kReadChunk),
-                            [self = shared_from_this(), old_size](const asio::error_code& error, size_t n) {
-                              self->input_.resize(old_size + n);
-                              if (error || self->closed_ || self->shared_->closed) return self->Close();
-                              self->Process();
-                            });
+    socket_.async_read_some(
+        asio::buffer(input_.data() + old_size, kReadChunk),
+        [self = shared_from_this(), old_size](const asio::error_code& error, size_t n) {
+          self->input_.resize(old_size + n);
+          if (error || self->closed_ || self->shared_->closed) return self->Close();
+          self->Process();
+        });
   }
 
   void Process() {
@@ -104,7 +112,8 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
     parser_.Reset();
     head_only_ = request_.method == "HEAD";
     if (request_.method != "GET" && !head_only_) {
-      return Respond(405, kTextType, "only GET and HEAD\n", !request_.keep_alive, "Allow: GET, HEAD\r\n");
+      return Respond(405, kTextType, "only GET and HEAD\n", !request_.keep_alive,
+                     "Allow: GET, HEAD\r\n");
     }
     Engine& engine = *shared_->engine;
     if (request_.path == "/healthz") return Respond(200, kTextType, "ok\n", !request_.keep_alive);
@@ -118,20 +127,24 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
       Worker& home = engine.worker(0);
       home.locks().set_now_ms(home.now_ms());
       TakeSnapshot(engine, home.locks(), &snapshot);
-      return Respond(200, kPrometheusType, RenderPrometheus(engine, snapshot), !request_.keep_alive);
+      return Respond(200, kPrometheusType, RenderPrometheus(engine, snapshot),
+                     !request_.keep_alive);
     }
     if (request_.path == "/") {
-      return Respond(200, kTextType, "emberkv: /metrics (Prometheus), /healthz, /readyz\n", !request_.keep_alive);
+      return Respond(200, kTextType, "emberkv: /metrics (Prometheus), /healthz, /readyz\n",
+                     !request_.keep_alive);
     }
     Respond(404, kTextType, "not found\n", !request_.keep_alive);
   }
 
-  void Respond(int status, std::string_view type, std::string body, bool close, std::string_view extra = {}) {
+  void Respond(int status, std::string_view type, std::string body, bool close,
+               std::string_view extra = {}) {
     if (closed_) return;
     close = close || shared_->closed;
-    response_ = absl::StrCat("HTTP/1.1 ", status, " ", ToAbsl(Reason(status)), "\r\nContent-Type: ", ToAbsl(type),
-                             "\r\nContent-Length: ", body.size(), "\r\n", ToAbsl(extra),
-                             close ? "Connection: close\r\n" : "", "\r\n");
+    response_ =
+        absl::StrCat("HTTP/1.1 ", status, " ", ToAbsl(Reason(status)),
+                     "\r\nContent-Type: ", ToAbsl(type), "\r\nContent-Length: ", body.size(),
+                     "\r\n", ToAbsl(extra), close ? "Connection: close\r\n" : "", "\r\n");
     if (!head_only_) response_.append(body);
     head_only_ = false;
     asio::async_write(socket_, asio::buffer(response_),
@@ -156,7 +169,8 @@ class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
   bool closed_ = false;
 };
 
-MetricsServer::MetricsServer(Engine& engine) : engine_(engine), shared_(std::make_shared<Shared>()) {
+MetricsServer::MetricsServer(Engine& engine)
+    : engine_(engine), shared_(std::make_shared<Shared>()) {
   shared_->engine = &engine;
 }
 
@@ -174,8 +188,8 @@ std::optional<std::string> MetricsServer::Open() {
   if (!error) acceptor->bind(endpoint, error);
   if (!error) acceptor->listen(64, error);
   if (error) {
-    return "could not listen for metrics on " + config.metrics_bind + ":" + std::to_string(config.metrics_port) +
-           ": " + error.message();
+    return "could not listen for metrics on " + config.metrics_bind + ":" +
+           std::to_string(config.metrics_port) + ": " + error.message();
   }
   port_ = acceptor->local_endpoint().port();
   address_ = config.metrics_bind;
@@ -191,7 +205,8 @@ void MetricsServer::Accept() {
   acceptor_->async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || shared_->closed || !acceptor_->is_open()) return;
     if (!error) {
-      std::erase_if(shared_->live, [](const std::weak_ptr<MetricsSession>& s) { return s.expired(); });
+      std::erase_if(shared_->live,
+                    [](const std::weak_ptr<MetricsSession>& s) { return s.expired(); });
       bool room = shared_->sessions < kMaxSessions;
       if (!room) {
         // Full: the oldest connection still waiting for its request makes
@@ -218,7 +233,8 @@ void MetricsServer::Accept() {
       return;
     }
     // Out of descriptors, or the like: try again shortly rather than spin.
-    auto retry = std::make_shared<asio::steady_timer>(acceptor_->get_executor(), std::chrono::milliseconds(100));
+    auto retry = std::make_shared<asio::steady_timer>(acceptor_->get_executor(),
+                                                      std::chrono::milliseconds(100));
     retry->async_wait([this, retry](const asio::error_code& wait_error) {
       if (!wait_error && !shared_->closed) Accept();
     });

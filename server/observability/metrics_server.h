@@ -23,7 +23,6 @@
 #pragma once
 
 #include <asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>

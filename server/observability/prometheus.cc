@@ -1,10 +1,9 @@
 #include "server/observability/prometheus.h"
 
+#include <absl/strings/str_cat.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-#include <absl/strings/str_cat.h>
 
 #include <charconv>
 #include <chrono>
@@ -127,14 +126,18 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
               {"process_id", pid}},
              1);
   }
-  e.Single("redis_start_time_seconds", "gauge", "Start time of the Redis instance since unix epoch in seconds.",
+  e.Single("redis_start_time_seconds", "gauge",
+           "Start time of the Redis instance since unix epoch in seconds.",
            static_cast<double>(engine.start_time_ms() / 1000));
   e.Single("redis_uptime_in_seconds", "gauge", "Seconds since the server started", uptime_s);
   e.Single("redis_process_id", "gauge", "The server's process id", getpid());
 
-  e.Single("redis_connected_clients", "gauge", "Client connections open now", total.connected_clients);
-  e.Single("redis_blocked_clients", "gauge", "Clients waiting in a blocking command", total.blocked_clients);
-  e.Single("redis_tracking_clients", "gauge", "Clients with client-side caching on (never, here)", 0);
+  e.Single("redis_connected_clients", "gauge", "Client connections open now",
+           total.connected_clients);
+  e.Single("redis_blocked_clients", "gauge", "Clients waiting in a blocking command",
+           total.blocked_clients);
+  e.Single("redis_tracking_clients", "gauge", "Clients with client-side caching on (never, here)",
+           0);
   e.Single("redis_max_clients", "gauge", "The maxclients setting", config.maxclients);
   e.Single("redis_config_maxclients", "gauge", "The maxclients setting", config.maxclients);
   e.Single("redis_client_recent_max_input_buffer_bytes", "gauge",
@@ -144,33 +147,41 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
 
   uint64_t used = total.memory.used();
   uint64_t rss = ResidentSetBytes();
-  e.Single("redis_memory_used_bytes", "gauge", "Memory used for data, indexes and client buffers (INFO used_memory)",
-           used);
+  e.Single("redis_memory_used_bytes", "gauge",
+           "Memory used for data, indexes and client buffers (INFO used_memory)", used);
   e.Single("redis_memory_used_rss_bytes", "gauge", "Resident set size of the process", rss);
   e.Single("redis_memory_used_peak_bytes", "gauge", "The largest used_memory seen",
            std::max(used, snapshot.used_memory_peak));
-  e.Single("redis_memory_used_overhead_bytes", "gauge", "Memory of the key indexes and timing wheels",
-           total.memory.overhead_bytes);
+  e.Single("redis_memory_used_overhead_bytes", "gauge",
+           "Memory of the key indexes and timing wheels", total.memory.overhead_bytes);
   e.Single("redis_memory_used_dataset_bytes", "gauge", "used_memory less the overhead",
            used - std::min<uint64_t>(used, total.memory.overhead_bytes));
-  e.Single("redis_memory_max_bytes", "gauge", "The maxmemory setting (0: no limit)", config.maxmemory);
-  e.Single("redis_config_maxmemory", "gauge", "The maxmemory setting (0: no limit)", config.maxmemory);
+  e.Single("redis_memory_max_bytes", "gauge", "The maxmemory setting (0: no limit)",
+           config.maxmemory);
+  e.Single("redis_config_maxmemory", "gauge", "The maxmemory setting (0: no limit)",
+           config.maxmemory);
   e.Single("redis_mem_fragmentation_ratio", "gauge", "Resident set size over used memory",
            used ? static_cast<double>(rss) / static_cast<double>(used) : 0);
   e.Single("redis_mem_fragmentation_bytes", "gauge", "Resident set size less used memory",
            static_cast<double>(rss) - static_cast<double>(used));
-  e.Single("redis_total_system_memory_bytes", "gauge", "Memory of the host", TotalSystemMemoryBytes());
+  e.Single("redis_total_system_memory_bytes", "gauge", "Memory of the host",
+           TotalSystemMemoryBytes());
 
-  e.Single("redis_connections_received_total", "counter", "Connections accepted", total.connections_received);
+  e.Single("redis_connections_received_total", "counter", "Connections accepted",
+           total.connections_received);
   e.Single("redis_rejected_connections_total", "counter", "Connections refused at maxclients",
            total.rejected_connections);
   e.Single("redis_commands_processed_total", "counter", "Commands run", total.commands_processed);
-  e.Single("redis_net_input_bytes_total", "counter", "Bytes read from clients", total.net_input_bytes);
-  e.Single("redis_net_output_bytes_total", "counter", "Bytes written to clients", total.net_output_bytes);
+  e.Single("redis_net_input_bytes_total", "counter", "Bytes read from clients",
+           total.net_input_bytes);
+  e.Single("redis_net_output_bytes_total", "counter", "Bytes written to clients",
+           total.net_output_bytes);
   e.Single("redis_expired_keys_total", "counter", "Keys removed because their TTL passed",
            total.counters.expired_keys);
-  e.Single("redis_evicted_keys_total", "counter", "Keys evicted at maxmemory", total.counters.evicted_keys);
-  e.Single("redis_keyspace_hits_total", "counter", "Key lookups that found the key", total.counters.keyspace_hits);
+  e.Single("redis_evicted_keys_total", "counter", "Keys evicted at maxmemory",
+           total.counters.evicted_keys);
+  e.Single("redis_keyspace_hits_total", "counter", "Key lookups that found the key",
+           total.counters.keyspace_hits);
   e.Single("redis_keyspace_misses_total", "counter", "Key lookups that did not find the key",
            total.counters.keyspace_misses);
   e.Single("redis_pubsub_channels", "gauge", "Channels with subscribers", snapshot.pubsub_channels);
@@ -180,8 +191,10 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   {
     rusage self;
     getrusage(RUSAGE_SELF, &self);
-    e.Single("redis_cpu_sys_seconds_total", "counter", "System CPU time of the process", Seconds(self.ru_stime));
-    e.Single("redis_cpu_user_seconds_total", "counter", "User CPU time of the process", Seconds(self.ru_utime));
+    e.Single("redis_cpu_sys_seconds_total", "counter", "System CPU time of the process",
+             Seconds(self.ru_stime));
+    e.Single("redis_cpu_user_seconds_total", "counter", "User CPU time of the process",
+             Seconds(self.ru_utime));
     if (!snapshot.shards.empty()) {
       e.Single("redis_cpu_sys_main_thread_seconds_total", "counter", "System CPU time of loop 0",
                snapshot.shards[0].cpu_sys_seconds);
@@ -194,12 +207,15 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   std::vector<std::pair<std::string_view, const CommandFigures*>> commands;
   for (size_t id = 0; id < snapshot.commands.size() && id < table.by_id().size(); ++id) {
     const CommandFigures& c = snapshot.commands[id];
-    if (c.calls || c.failed_calls || c.rejected_calls) commands.emplace_back(table.by_id()[id]->name, &c);
+    if (c.calls || c.failed_calls || c.rejected_calls)
+      commands.emplace_back(table.by_id()[id]->name, &c);
   }
   std::sort(commands.begin(), commands.end());
   e.Family("redis_commands_total", "counter", "Total number of calls per command");
-  for (const auto& [name, c] : commands) e.Sample("redis_commands_total", {{"cmd", name}}, c->calls);
-  e.Family("redis_commands_duration_seconds_total", "counter", "Total amount of time in seconds spent per command");
+  for (const auto& [name, c] : commands)
+    e.Sample("redis_commands_total", {{"cmd", name}}, c->calls);
+  e.Family("redis_commands_duration_seconds_total", "counter",
+           "Total amount of time in seconds spent per command");
   for (const auto& [name, c] : commands) {
     e.Sample("redis_commands_duration_seconds_total", {{"cmd", name}}, c->usec() / 1e6);
   }
@@ -208,24 +224,29 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   for (const auto& [name, c] : commands) {
     e.Sample("redis_commands_rejected_calls_total", {{"cmd", name}}, c->rejected_calls);
   }
-  e.Family("redis_commands_failed_calls_total", "counter", "Calls that ran and replied with an error per command");
+  e.Family("redis_commands_failed_calls_total", "counter",
+           "Calls that ran and replied with an error per command");
   for (const auto& [name, c] : commands) {
     e.Sample("redis_commands_failed_calls_total", {{"cmd", name}}, c->failed_calls);
   }
   // As redis_exporter builds it from INFO latencystats: quantiles in
   // microseconds, with commandstats' usec and calls as sum and count.
-  e.Family("redis_latency_percentiles_usec", "summary", "A summary of latency percentile distribution per command");
+  e.Family("redis_latency_percentiles_usec", "summary",
+           "A summary of latency percentile distribution per command");
   for (const auto& [name, c] : commands) {
     if (!c->latency || c->latency->count() == 0) continue;
-    for (auto [quantile, percentile] : {std::pair<std::string_view, double>{"50", 50}, {"99", 99}, {"99.9", 99.9}}) {
+    for (auto [quantile, percentile] :
+         {std::pair<std::string_view, double>{"50", 50}, {"99", 99}, {"99.9", 99.9}}) {
       e.Sample("redis_latency_percentiles_usec", {{"cmd", name}, {"quantile", quantile}},
-               static_cast<double>(c->latency->Percentile(percentile)) / LatencyHistogram::kTicksPerMicrosecond);
+               static_cast<double>(c->latency->Percentile(percentile)) /
+                   LatencyHistogram::kTicksPerMicrosecond);
     }
     e.Sample("redis_latency_percentiles_usec_sum", {{"cmd", name}}, c->usec());
     e.Sample("redis_latency_percentiles_usec_count", {{"cmd", name}}, c->latency->count());
   }
   e.Family("redis_errors_total", "counter", "Total number of errors per error type");
-  for (const auto& [code, count] : snapshot.errors) e.Sample("redis_errors_total", {{"err", code}}, count);
+  for (const auto& [code, count] : snapshot.errors)
+    e.Sample("redis_errors_total", {{"err", code}}, count);
 
   // Every database, empty ones included, as redis_exporter reports them.
   e.Family("redis_db_keys", "gauge", "Total number of keys by DB");
@@ -235,7 +256,8 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   }
   e.Family("redis_db_keys_expiring", "gauge", "Total number of expiring keys by DB");
   for (int db = 0; db < config.databases; ++db) {
-    uint64_t expires = static_cast<size_t>(db) < total.keyspace.size() ? total.keyspace[db].expires : 0;
+    uint64_t expires =
+        static_cast<size_t>(db) < total.keyspace.size() ? total.keyspace[db].expires : 0;
     e.Sample("redis_db_keys_expiring", {{"db", absl::StrCat("db", db)}}, expires);
   }
 
@@ -244,21 +266,27 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
            snapshot.slowlog_newest ? static_cast<double>(snapshot.slowlog_newest->id) : 0);
   e.Single("redis_last_slow_execution_duration_seconds", "gauge",
            "The amount of time needed for last slow execution, in seconds",
-           snapshot.slowlog_newest ? static_cast<double>(snapshot.slowlog_newest->duration_us) / 1e6 : 0);
+           snapshot.slowlog_newest ? static_cast<double>(snapshot.slowlog_newest->duration_us) / 1e6
+                                   : 0);
   e.Family("redis_latency_spike_last", "gauge", "When the latency spike last occurred");
   for (const auto& [event, sample] : snapshot.latency_latest) {
-    e.Sample("redis_latency_spike_last", {{"event_name", event}}, static_cast<double>(sample.time_s));
+    e.Sample("redis_latency_spike_last", {{"event_name", event}},
+             static_cast<double>(sample.time_s));
   }
-  e.Family("redis_latency_spike_duration_seconds", "gauge", "Length of the last latency spike in seconds");
+  e.Family("redis_latency_spike_duration_seconds", "gauge",
+           "Length of the last latency spike in seconds");
   for (const auto& [event, sample] : snapshot.latency_latest) {
     e.Sample("redis_latency_spike_duration_seconds", {{"event_name", event}},
              static_cast<double>(sample.latency_ms) / 1000);
   }
 
   // ---- emberkv's own ----
-  e.Family("emberkv_build_info", "gauge", "The emberkv version and the Redis version it answers as");
-  e.Sample("emberkv_build_info", {{"version", kEmberkvVersion}, {"redis_version", kRedisCompatVersion}}, 1);
-  e.Single("emberkv_ready", "gauge", "1 while the server accepts commands, 0 once shutdown has begun (as /readyz)",
+  e.Family("emberkv_build_info", "gauge",
+           "The emberkv version and the Redis version it answers as");
+  e.Sample("emberkv_build_info",
+           {{"version", kEmberkvVersion}, {"redis_version", kRedisCompatVersion}}, 1);
+  e.Single("emberkv_ready", "gauge",
+           "1 while the server accepts commands, 0 once shutdown has begun (as /readyz)",
            engine.accepting() ? 1 : 0);
   e.Single("emberkv_threads", "gauge", "Worker threads, one shard each", engine.shard_count());
 
@@ -267,16 +295,20 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   for (int log2 = kFirstBucketLog2Us; log2 <= kLastBucketLog2Us; ++log2) {
     bounds.push_back(Exposition::Number(std::ldexp(1e-6, log2)));
   }
-  e.Family("emberkv_command_duration_seconds", "histogram",
-           "Time commands took to run (on their shard; hops included for commands that span shards)");
+  e.Family(
+      "emberkv_command_duration_seconds", "histogram",
+      "Time commands took to run (on their shard; hops included for commands that span shards)");
   for (const auto& [name, c] : commands) {
     if (!c->latency || c->latency->count() == 0) continue;
     for (int log2 = kFirstBucketLog2Us; log2 <= kLastBucketLog2Us; ++log2) {
-      uint64_t ticks = static_cast<uint64_t>(std::ldexp(static_cast<double>(LatencyHistogram::kTicksPerMicrosecond), log2));
-      e.Sample("emberkv_command_duration_seconds_bucket", {{"cmd", name}, {"le", bounds[log2 - kFirstBucketLog2Us]}},
+      uint64_t ticks = static_cast<uint64_t>(
+          std::ldexp(static_cast<double>(LatencyHistogram::kTicksPerMicrosecond), log2));
+      e.Sample("emberkv_command_duration_seconds_bucket",
+               {{"cmd", name}, {"le", bounds[log2 - kFirstBucketLog2Us]}},
                c->latency->CountBelow(ticks));
     }
-    e.Sample("emberkv_command_duration_seconds_bucket", {{"cmd", name}, {"le", "+Inf"}}, c->latency->count());
+    e.Sample("emberkv_command_duration_seconds_bucket", {{"cmd", name}, {"le", "+Inf"}},
+             c->latency->count());
     e.Sample("emberkv_command_duration_seconds_sum", {{"cmd", name}}, c->usec() / 1e6);
     e.Sample("emberkv_command_duration_seconds_count", {{"cmd", name}}, c->latency->count());
   }
@@ -284,7 +316,8 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
   // Per loop and shard (loop i and shard i share the label shard="i").
   std::vector<std::string> shard_names;
   for (const ShardFigures& s : snapshot.shards) shard_names.push_back(std::to_string(s.shard));
-  auto per_shard = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+  auto per_shard = [&](std::string_view name, std::string_view type, std::string_view help,
+                       auto value) {
     e.Family(name, type, help);
     for (size_t i = 0; i < snapshot.shards.size(); ++i) {
       e.Sample(name, {{"shard", shard_names[i]}}, static_cast<double>(value(snapshot.shards[i])));
@@ -300,7 +333,8 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
             [](const ShardFigures& s) { return s.memory.arena_page_bytes; });
   per_shard("emberkv_memory_entry_bytes", "gauge", "Bytes of the arena holding entries",
             [](const ShardFigures& s) { return s.memory.entry_bytes; });
-  per_shard("emberkv_memory_external_bytes", "gauge", "Long values and collections outside the arena",
+  per_shard("emberkv_memory_external_bytes", "gauge",
+            "Long values and collections outside the arena",
             [](const ShardFigures& s) { return s.memory.external_bytes; });
   per_shard("emberkv_memory_index_bytes", "gauge", "Key indexes and timing wheels",
             [](const ShardFigures& s) { return s.memory.overhead_bytes; });
@@ -314,18 +348,22 @@ std::string RenderPrometheus(Engine& engine, const StatsSnapshot& snapshot) {
             [](const ShardFigures& s) { return s.net_output_bytes; });
   per_shard("emberkv_keyspace_hits_total", "counter", "Lookups in the shard that found the key",
             [](const ShardFigures& s) { return s.counters.keyspace_hits; });
-  per_shard("emberkv_keyspace_misses_total", "counter", "Lookups in the shard that did not find the key",
+  per_shard("emberkv_keyspace_misses_total", "counter",
+            "Lookups in the shard that did not find the key",
             [](const ShardFigures& s) { return s.counters.keyspace_misses; });
   per_shard("emberkv_expired_keys_total", "counter", "Keys of the shard removed at their TTL",
             [](const ShardFigures& s) { return s.counters.expired_keys; });
   per_shard("emberkv_evicted_keys_total", "counter", "Keys of the shard evicted at maxmemory",
             [](const ShardFigures& s) { return s.counters.evicted_keys; });
-  per_shard("emberkv_cross_loop_messages_total", "counter",
-            "Messages the event loop sent to other loops (blocked clients' replies, published messages)",
-            [](const ShardFigures& s) { return s.messages_sent; });
-  per_shard("emberkv_cross_loop_wakeups_total", "counter", "Messages that had to wake a sleeping loop",
+  per_shard(
+      "emberkv_cross_loop_messages_total", "counter",
+      "Messages the event loop sent to other loops (blocked clients' replies, published messages)",
+      [](const ShardFigures& s) { return s.messages_sent; });
+  per_shard("emberkv_cross_loop_wakeups_total", "counter",
+            "Messages that had to wake a sleeping loop",
             [](const ShardFigures& s) { return s.wakeups_sent; });
-  per_shard("emberkv_shard_lock_contended_total", "counter", "Times a loop found the shard's lock taken",
+  per_shard("emberkv_shard_lock_contended_total", "counter",
+            "Times a loop found the shard's lock taken",
             [](const ShardFigures& s) { return s.lock_contended; });
   per_shard("emberkv_shard_lock_slept_total", "counter",
             "Times a loop that found the shard's lock taken slept in the kernel for it",

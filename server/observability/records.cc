@@ -43,11 +43,13 @@ void Slowlog::Trim(size_t max_len) {
   while (entries_.size() > max_len) entries_.pop_back();
 }
 
-std::vector<SlowlogEntry> MergeSlowlogs(const std::vector<std::vector<SlowlogEntry>>& logs, size_t count) {
+std::vector<SlowlogEntry> MergeSlowlogs(const std::vector<std::vector<SlowlogEntry>>& logs,
+                                        size_t count) {
   std::vector<SlowlogEntry> all;
   for (const auto& log : logs) all.insert(all.end(), log.begin(), log.end());
   // Ids are handed out in the order entries were made, on any worker.
-  std::sort(all.begin(), all.end(), [](const SlowlogEntry& a, const SlowlogEntry& b) { return a.id > b.id; });
+  std::sort(all.begin(), all.end(),
+            [](const SlowlogEntry& a, const SlowlogEntry& b) { return a.id > b.id; });
   if (all.size() > count) all.resize(count);
   return all;
 }

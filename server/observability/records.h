@@ -53,7 +53,8 @@ class Slowlog {
 
 // The newest `count` entries of several workers' logs (each newest first),
 // newest first.
-std::vector<SlowlogEntry> MergeSlowlogs(const std::vector<std::vector<SlowlogEntry>>& logs, size_t count);
+std::vector<SlowlogEntry> MergeSlowlogs(const std::vector<std::vector<SlowlogEntry>>& logs,
+                                        size_t count);
 
 // ---- LATENCY (the latency monitor) ----
 
@@ -96,7 +97,8 @@ struct Records {
 
   void NotePeak(uint64_t used) {
     uint64_t seen = used_memory_peak.load(std::memory_order_relaxed);
-    while (used > seen && !used_memory_peak.compare_exchange_weak(seen, used, std::memory_order_relaxed)) {
+    while (used > seen &&
+           !used_memory_peak.compare_exchange_weak(seen, used, std::memory_order_relaxed)) {
     }
   }
 };

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <mutex>
 
-#include "server/engine/engine.h"
 #include "server/client/client.h"
+#include "server/engine/engine.h"
 #include "server/engine/shard_locks.h"
 #include "server/observability/cycle_clock.h"
 
@@ -74,7 +74,8 @@ void TakeLoopFigures(Worker& worker, ShardFigures& f, StatsSnapshot* snapshot) {
   f.cpu_user_seconds = static_cast<double>(stats.cpu_user_us.Get()) / 1e6;
   f.cpu_sys_seconds = static_cast<double>(stats.cpu_sys_us.Get()) / 1e6;
 
-  if (snapshot->commands.size() < stats.commands.size()) snapshot->commands.resize(stats.commands.size());
+  if (snapshot->commands.size() < stats.commands.size())
+    snapshot->commands.resize(stats.commands.size());
   for (size_t id = 0; id < stats.commands.size(); ++id) {
     const CommandCounters& from = stats.commands[id];
     CommandFigures& to = snapshot->commands[id];
@@ -116,7 +117,8 @@ void TakeSnapshot(Engine& engine, ShardLocks& locks, StatsSnapshot* snapshot) {
   const int rows = std::max(engine.worker_count(), engine.shard_count());
   snapshot->shards.assign(rows, ShardFigures{});
   for (int i = 0; i < rows; ++i) snapshot->shards[i].shard = i;
-  for (int w = 0; w < engine.worker_count(); ++w) TakeLoopFigures(engine.worker(w), snapshot->shards[w], snapshot);
+  for (int w = 0; w < engine.worker_count(); ++w)
+    TakeLoopFigures(engine.worker(w), snapshot->shards[w], snapshot);
   for (int s = 0; s < engine.shard_count(); ++s) {
     locks.AcquireOnly(s);
     TakeShardFiguresLocked(locks.shard(s), snapshot->shards[s]);
@@ -136,7 +138,8 @@ void TakeSnapshot(Engine& engine, ShardLocks& locks, StatsSnapshot* snapshot) {
     snapshot->slowlog_length = records.slowlog.entries().size();
     if (!records.slowlog.entries().empty()) {
       const SlowlogEntry& newest = records.slowlog.entries().front();
-      snapshot->slowlog_newest = SlowlogEntry{newest.id, newest.timestamp_s, newest.duration_us, {}, {}, {}};
+      snapshot->slowlog_newest =
+          SlowlogEntry{newest.id, newest.timestamp_s, newest.duration_us, {}, {}, {}};
     }
     for (const auto& [event, series] : records.latency.events()) {
       if (!series.samples.empty()) snapshot->latency_latest[event] = series.samples.back();
@@ -147,7 +150,8 @@ void TakeSnapshot(Engine& engine, ShardLocks& locks, StatsSnapshot* snapshot) {
     // CONFIG SET may change the strings meanwhile.
     std::lock_guard lock(engine.config_mutex());
     const ServerConfig& c = engine.config();
-    snapshot->config = {c.port, c.hz, c.maxclients, c.databases, c.maxmemory, c.maxmemory_policy, c.config_file};
+    snapshot->config = {
+        c.port, c.hz, c.maxclients, c.databases, c.maxmemory, c.maxmemory_policy, c.config_file};
   }
   snapshot->total = ShardFigures{};
   for (const ShardFigures& shard : snapshot->shards) AddFigures(snapshot->total, shard);
@@ -167,7 +171,8 @@ void ObservabilityCronTick(Worker& worker) {
     // more, and no lock.
     Engine& engine = worker.engine();
     uint64_t used = 0;
-    for (int s = 0; s < engine.shard_count(); ++s) used += engine.keyspace().shard(s).published_used_memory();
+    for (int s = 0; s < engine.shard_count(); ++s)
+      used += engine.keyspace().shard(s).published_used_memory();
     engine.records().NotePeak(used);
   }
 }

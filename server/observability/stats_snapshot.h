@@ -81,7 +81,7 @@ struct ConfigFigures {
 };
 
 struct StatsSnapshot {
-  ConfigFigures config;              // as of Finish()
+  ConfigFigures config;                    // as of Finish()
   std::vector<ShardFigures> shards;        // by shard
   ShardFigures total;                      // the sums (CPU time and rates included)
   std::vector<CommandFigures> commands;    // by CommandSpec::id, summed

@@ -22,7 +22,9 @@ void PubSubHub::Remove(Table& table, std::string_view name, uint64_t id) {
   auto it = table.find(ToAbsl(name));
   if (it == table.end()) return;
   Subscribers& list = it->second;
-  list.erase(std::remove_if(list.begin(), list.end(), [id](const Subscriber& s) { return s.id == id; }), list.end());
+  list.erase(
+      std::remove_if(list.begin(), list.end(), [id](const Subscriber& s) { return s.id == id; }),
+      list.end());
   if (list.empty()) table.erase(it);
 }
 
@@ -63,7 +65,8 @@ size_t PubSubHub::Publish(Worker& from, std::string_view channel, std::string_vi
     auto post = [&](const Subscriber& to, std::string_view pattern) {
       ++receivers;
       if (!publication) {
-        publication = std::make_shared<const Publication>(Publication{std::string(channel), std::string(message)});
+        publication = std::make_shared<const Publication>(
+            Publication{std::string(channel), std::string(message)});
       }
       if (to.mailbox->Post(Letter{std::string(pattern), publication})) to_wake.push_back(to);
     };
@@ -82,8 +85,9 @@ size_t PubSubHub::Publish(Worker& from, std::string_view channel, std::string_vi
       continue;
     }
     from.Send(to.worker, MakeMessage([to] {
-      if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id)) c->DeliverMail();
-    }));
+                if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id))
+                  c->DeliverMail();
+              }));
   }
   return receivers;
 }

@@ -17,14 +17,14 @@
 // Thread safety: every method from any loop.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "server/pubsub/mailbox.h"
 

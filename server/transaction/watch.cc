@@ -56,7 +56,8 @@ void WatchRegistry::DatabaseCleared(storage::Database& db, storage::Database* re
   std::string prefix = std::to_string(db.index()) + ":";
   std::vector<std::string> keys;
   for (const auto& [slot, watchers] : watched_) {
-    if (std::string_view(slot).substr(0, prefix.size()) == prefix) keys.push_back(slot.substr(prefix.size()));
+    if (std::string_view(slot).substr(0, prefix.size()) == prefix)
+      keys.push_back(slot.substr(prefix.size()));
   }
   for (const std::string& key : keys) {
     storage::Database::Slot found;

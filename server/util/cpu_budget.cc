@@ -74,8 +74,10 @@ int UsableCores(const std::string& cgroup_root) {
     quota = QuotaFromCpuMax(*cpu_max);
   } else {
     for (const char* dir : {"/cpu", "/cpu,cpuacct"}) {
-      std::optional<std::string> quota_text = ReadSmallFile(cgroup_root + dir + "/cpu.cfs_quota_us");
-      std::optional<std::string> period_text = ReadSmallFile(cgroup_root + dir + "/cpu.cfs_period_us");
+      std::optional<std::string> quota_text =
+          ReadSmallFile(cgroup_root + dir + "/cpu.cfs_quota_us");
+      std::optional<std::string> period_text =
+          ReadSmallFile(cgroup_root + dir + "/cpu.cfs_period_us");
       if (quota_text && period_text) {
         quota = QuotaFromCfs(*quota_text, *period_text);
         break;

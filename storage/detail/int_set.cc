@@ -64,7 +64,9 @@ IntSet::IntSet(const IntSet& other) {
   std::memcpy(buffer_, other.buffer_, bytes);
 }
 
-int64_t IntSet::At(uint32_t index) const { return Load(data() + size_t{index} * header()->width, header()->width); }
+int64_t IntSet::At(uint32_t index) const {
+  return Load(data() + size_t{index} * header()->width, header()->width);
+}
 
 void IntSet::Set(uint32_t index, int64_t value) {
   Store(data() + size_t{index} * header()->width, header()->width, value);
@@ -141,7 +143,8 @@ bool IntSet::Insert(int64_t value) {
 void IntSet::RemoveAt(uint32_t index) {
   uint32_t count = size();
   uint32_t w = header()->width;
-  std::memmove(data() + size_t{index} * w, data() + size_t{index + 1} * w, size_t{count - index - 1} * w);
+  std::memmove(data() + size_t{index} * w, data() + size_t{index + 1} * w,
+               size_t{count - index - 1} * w);
   header()->count = count - 1;
   if (count == 1) {
     Clear();

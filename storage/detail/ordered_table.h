@@ -151,7 +151,7 @@ class OrderedTable {
     unsigned __int128 scaled = (static_cast<unsigned __int128>(index) << 64) + size - 1;
     return static_cast<uint64_t>(scaled / size);
   }
-  static size_t MaxCount(size_t size) { return size - size / 5; }  // load 0.8
+  static size_t MaxCount(size_t size) { return size - size / 5; }                     // load 0.8
   static size_t SizeFor(size_t n) { return std::max<size_t>(8, n + n / 2 + n / 8); }  // load ~0.6
   static size_t Overflow(size_t size) { return 8 + size / 64; }
 

@@ -49,7 +49,8 @@ void ScoreTree::Clear() {
 }
 
 ScoreEntry ScoreTree::MinEntry(const Node* node) {
-  return node->is_leaf ? static_cast<const Leaf*>(node)->entries[0] : static_cast<const Inner*>(node)->keys[0];
+  return node->is_leaf ? static_cast<const Leaf*>(node)->entries[0]
+                       : static_cast<const Inner*>(node)->keys[0];
 }
 
 size_t ScoreTree::CountOf(const Node* node) {
@@ -95,8 +96,8 @@ ScoreTree::Node* ScoreTree::InsertInto(Node* node, double score, const char* rec
       leaf->next = right;
     }
     Leaf* target = right && !before(right->entries[0].score, right->entries[0].member()) ? leaf
-                   : right ? right
-                           : leaf;
+                   : right                                                               ? right
+                                                                                         : leaf;
     int lo = 0, hi = target->n;
     while (lo < hi) {
       int mid = (lo + hi) / 2;
@@ -106,7 +107,8 @@ ScoreTree::Node* ScoreTree::InsertInto(Node* node, double score, const char* rec
         hi = mid;
       }
     }
-    std::memmove(target->entries + lo + 1, target->entries + lo, sizeof(ScoreEntry) * (target->n - lo));
+    std::memmove(target->entries + lo + 1, target->entries + lo,
+                 sizeof(ScoreEntry) * (target->n - lo));
     target->entries[lo] = ScoreEntry{score, record};
     ++target->n;
     return right;
@@ -173,8 +175,10 @@ bool ScoreTree::EraseFrom(Node* node, double score, std::string_view member) {
         hi = mid;
       }
     }
-    if (lo == leaf->n || leaf->entries[lo].score != score || leaf->entries[lo].member() != member) return false;
-    std::memmove(leaf->entries + lo, leaf->entries + lo + 1, sizeof(ScoreEntry) * (leaf->n - lo - 1));
+    if (lo == leaf->n || leaf->entries[lo].score != score || leaf->entries[lo].member() != member)
+      return false;
+    std::memmove(leaf->entries + lo, leaf->entries + lo + 1,
+                 sizeof(ScoreEntry) * (leaf->n - lo - 1));
     --leaf->n;
     return true;
   }
@@ -193,9 +197,12 @@ bool ScoreTree::EraseFrom(Node* node, double score, std::string_view member) {
     }
     FreeNode(below);
     int n = inner->n;
-    std::memmove(inner->children + child, inner->children + child + 1, sizeof(Node*) * (n - child - 1));
-    std::memmove(inner->keys + child, inner->keys + child + 1, sizeof(ScoreEntry) * (n - child - 1));
-    std::memmove(inner->counts + child, inner->counts + child + 1, sizeof(size_t) * (n - child - 1));
+    std::memmove(inner->children + child, inner->children + child + 1,
+                 sizeof(Node*) * (n - child - 1));
+    std::memmove(inner->keys + child, inner->keys + child + 1,
+                 sizeof(ScoreEntry) * (n - child - 1));
+    std::memmove(inner->counts + child, inner->counts + child + 1,
+                 sizeof(size_t) * (n - child - 1));
     --inner->n;
     return true;
   }
@@ -233,7 +240,8 @@ void ScoreTree::MergeChildren(Inner* parent, int left_index) {
   parent->counts[left_index] += parent->counts[left_index + 1];
   int n = parent->n;
   int gone = left_index + 1;
-  std::memmove(parent->children + gone, parent->children + gone + 1, sizeof(Node*) * (n - gone - 1));
+  std::memmove(parent->children + gone, parent->children + gone + 1,
+               sizeof(Node*) * (n - gone - 1));
   std::memmove(parent->keys + gone, parent->keys + gone + 1, sizeof(ScoreEntry) * (n - gone - 1));
   std::memmove(parent->counts + gone, parent->counts + gone + 1, sizeof(size_t) * (n - gone - 1));
   --parent->n;

@@ -36,7 +36,8 @@ struct ScoreEntry {
 };
 
 // Orders (score, member) pairs as Redis does: by score, then by member bytes.
-inline bool EntryLess(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
+inline bool EntryLess(double a_score, std::string_view a_member, double b_score,
+                      std::string_view b_member) {
   if (a_score != b_score) return a_score < b_score;
   return a_member < b_member;
 }

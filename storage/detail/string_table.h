@@ -113,7 +113,8 @@ class StringTable {
   }
   template <class Fn>
   uint64_t Scan(uint64_t cursor, size_t want, Fn&& fn) const {
-    return table_.Scan(cursor, want, [&](uint64_t slot) { fn(static_cast<const char*>(Record(slot))); });
+    return table_.Scan(cursor, want,
+                       [&](uint64_t slot) { fn(static_cast<const char*>(Record(slot))); });
   }
   size_t RandomIndex(uint64_t random) const { return table_.RandomIndex(random); }
 

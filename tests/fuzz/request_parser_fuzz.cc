@@ -25,7 +25,8 @@ struct Outcome {
   std::string error_text;
 };
 
-Outcome Feed(const uint8_t* data, size_t size, const std::vector<size_t>& cuts, bool auth_required) {
+Outcome Feed(const uint8_t* data, size_t size, const std::vector<size_t>& cuts,
+             bool auth_required) {
   ParserLimits limits;
   limits.max_inline_len = 512;  // small limits reach the error paths
   limits.max_bulk_len = 4096;
@@ -49,13 +50,15 @@ Outcome Feed(const uint8_t* data, size_t size, const std::vector<size_t>& cuts, 
       }
       if (status == ParseStatus::kCommand) {
         out.commands.emplace_back(parser.args().begin(), parser.args().end());
-        if (out.commands.back().empty()) std::abort();  // empty commands are skipped, never returned
+        if (out.commands.back().empty())
+          std::abort();  // empty commands are skipped, never returned
       }
       if (parser.consumed() > buffer.size()) std::abort();
       buffer.erase(0, parser.consumed());
       if (status == ParseStatus::kNeedMore) {
         // A claim of bytes wanted is bounded by the limits, not the input.
-        if (parser.bytes_wanted() > buffer.size() + static_cast<size_t>(limits.max_bulk_len) + 64 + size) {
+        if (parser.bytes_wanted() >
+            buffer.size() + static_cast<size_t>(limits.max_bulk_len) + 64 + size) {
           std::abort();
         }
         break;

@@ -95,10 +95,12 @@ TEST_CASE("a wrong declaration is refused") {
   CHECK_THAT(ErrorOf({.name = "nosuchcommand", .handler = Handle}),
              Contains("Redis has no such command"));
   CHECK_THAT(ErrorOf({.name = "GET", .handler = Handle}), Contains("Redis has no such command"));
-  CHECK_THAT(ErrorOf({.name = "client", .subcommands = {{.name = "client|nosuch", .handler = Handle}}}),
-             Contains("client|nosuch: Redis has no such command"));
-  CHECK_THAT(ErrorOf({.name = "client", .subcommands = {{.name = "config|get", .handler = Handle}}}),
-             Contains("not a subcommand of client"));
+  CHECK_THAT(
+      ErrorOf({.name = "client", .subcommands = {{.name = "client|nosuch", .handler = Handle}}}),
+      Contains("client|nosuch: Redis has no such command"));
+  CHECK_THAT(
+      ErrorOf({.name = "client", .subcommands = {{.name = "config|get", .handler = Handle}}}),
+      Contains("not a subcommand of client"));
   // What the data says is not declared.
   CHECK_THAT(ErrorOf({.name = "get", .handler = Handle, .flags = kCmdWrite}),
              Contains("declares Redis's flags"));

@@ -3,7 +3,6 @@
 #include "server/config_file.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -19,7 +18,8 @@ TEST_CASE("quoted values read back unchanged", "[config]") {
   CHECK(QuoteConfigValue("allkeys-lru") == "allkeys-lru");
   CHECK(QuoteConfigValue("") == "\"\"");
   CHECK(QuoteConfigValue("#x") == "\"#x\"");
-  for (std::string value : Args{"a b", "q\"uote", "it's", "back\\slash", "tab\tnew\nline", std::string("\x01\xff", 2)}) {
+  for (std::string value : Args{"a b", "q\"uote", "it's", "back\\slash", "tab\tnew\nline",
+                                std::string("\x01\xff", 2)}) {
     std::optional<Args> args = base::SplitArgs("requirepass " + QuoteConfigValue(value));
     REQUIRE(args);
     CHECK(*args == Args{"requirepass", value});
@@ -28,9 +28,10 @@ TEST_CASE("quoted values read back unchanged", "[config]") {
 
 TEST_CASE("a config file sets parameters and names the line it rejects", "[config]") {
   ServerConfig config;
-  REQUIRE_FALSE(ApplyConfigText("# comment\n\n  port 7000\r\nbind 0.0.0.0 ::\nMAXMEMORY 100mb\n"
-                                "maxmemory-policy allkeys-lru\nrequirepass \"s e\"\nsave \"\"\n",
-                                "a.conf", config));
+  REQUIRE_FALSE(
+      ApplyConfigText("# comment\n\n  port 7000\r\nbind 0.0.0.0 ::\nMAXMEMORY 100mb\n"
+                      "maxmemory-policy allkeys-lru\nrequirepass \"s e\"\nsave \"\"\n",
+                      "a.conf", config));
   CHECK(config.port == 7000);
   CHECK(config.bind == std::vector<std::string>{"0.0.0.0", "::"});
   CHECK(config.maxmemory == 100u * 1024 * 1024);
@@ -43,11 +44,13 @@ TEST_CASE("a config file sets parameters and names the line it rejects", "[confi
       {"bind\n", "a.conf:1: wrong number of arguments for 'bind' ('bind')"},
       {"\n\nport \"1\n", "a.conf:3: unbalanced quotes ('port \"1')"},
       {"port x\n", "a.conf:1: 'port': argument couldn't be parsed into an integer ('port x')"},
-      {"maxmemory-policy lots\n", "a.conf:1: 'maxmemory-policy': argument(s) must be one of the following: "
-                                  "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, "
-                                  "allkeys-lfu, allkeys-random, noeviction ('maxmemory-policy lots')"},
-      {"appendonly yes\n", "a.conf:1: 'appendonly': emberkv does not support 'appendonly yes' (no persistence "
-                           "or replication) ('appendonly yes')"},
+      {"maxmemory-policy lots\n",
+       "a.conf:1: 'maxmemory-policy': argument(s) must be one of the following: "
+       "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, "
+       "allkeys-lfu, allkeys-random, noeviction ('maxmemory-policy lots')"},
+      {"appendonly yes\n",
+       "a.conf:1: 'appendonly': emberkv does not support 'appendonly yes' (no persistence "
+       "or replication) ('appendonly yes')"},
   };
   for (const auto& [text, message] : bad) {
     ServerConfig fresh;
@@ -64,8 +67,11 @@ TEST_CASE("a config line of blanks the trimming keeps is skipped, as in Redis", 
 
 const char* FakeEnvironment(const char* name) {
   static const std::map<std::string, std::string> env = {
-      {"EMBERKV_PORT", "7001"}, {"EMBERKV_MAXMEMORY_POLICY", "allkeys-lfu"}, {"EMBERKV_REQUIREPASS", ""},
-      {"EMBERKV_BIND", "127.0.0.1 ::1"}, {"EMBERKV_BIN", "/not/a/parameter"}};
+      {"EMBERKV_PORT", "7001"},
+      {"EMBERKV_MAXMEMORY_POLICY", "allkeys-lfu"},
+      {"EMBERKV_REQUIREPASS", ""},
+      {"EMBERKV_BIND", "127.0.0.1 ::1"},
+      {"EMBERKV_BIN", "/not/a/parameter"}};
   auto it = env.find(name);
   return it == env.end() ? nullptr : it->second.c_str();
 }
@@ -81,9 +87,12 @@ TEST_CASE("EMBERKV_<PARAM> variables set parameters", "[config]") {
   CHECK(config.bind == std::vector<std::string>{"127.0.0.1", "::1"});
 
   ServerConfig other;
-  CHECK(ApplyEnvironment(other, [](const char* name) -> const char* {
-          return std::string(name) == "EMBERKV_TIMEOUT" ? "-1" : nullptr;
-        }) == "environment variable EMBERKV_TIMEOUT='-1': argument must be between 0 and 2147483647 inclusive");
+  CHECK(ApplyEnvironment(other,
+                         [](const char* name) -> const char* {
+                           return std::string(name) == "EMBERKV_TIMEOUT" ? "-1" : nullptr;
+                         }) ==
+        "environment variable EMBERKV_TIMEOUT='-1': argument must be between 0 and 2147483647 "
+        "inclusive");
 }
 
 TEST_CASE("CONFIG REWRITE keeps the file's shape and writes current values", "[config]") {

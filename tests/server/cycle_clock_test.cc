@@ -1,8 +1,7 @@
 #include "server/observability/cycle_clock.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <thread>
 

@@ -1,8 +1,7 @@
 #include "server/engine/engine.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
 #include <vector>
@@ -36,10 +35,10 @@ TEST_CASE("messages from one loop to another arrive in the order they were sent"
     if (home != &engine.worker(0)) on_wrong_loop = true;
     for (int i = 0; i < 10000; ++i) {
       home->Send(1, MakeMessage([i, &order, &done, &on_wrong_loop] {
-        if (Worker::Current()->id() != 1) on_wrong_loop = true;
-        order.push_back(i);
-        if (i == 9999) done.set_value();
-      }));
+                   if (Worker::Current()->id() != 1) on_wrong_loop = true;
+                   order.push_back(i);
+                   if (i == 9999) done.set_value();
+                 }));
     }
   }));
   REQUIRE(done.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready);

@@ -1,7 +1,6 @@
 #include "server/dispatch/executor.h"
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <future>
 #include <string>
@@ -19,7 +18,8 @@ namespace {
 
 // Runs `commands` one after the other for one client on loop 0 (as its
 // pipeline would) and returns their replies.
-std::vector<std::string> RunOnLoop(Engine& engine, Client& client, std::vector<std::vector<std::string>> commands) {
+std::vector<std::string> RunOnLoop(Engine& engine, Client& client,
+                                   std::vector<std::vector<std::string>> commands) {
   std::promise<std::vector<std::string>> done;
   engine.worker(0).PostFromAnyThread(MakeMessage([&] {
     Worker& worker = *Worker::Current();
@@ -65,7 +65,9 @@ TEST_CASE("a multi-key command reaches keys of every shard and sees them as one"
   std::vector<std::string> replies = RunOnLoop(engine, client, {mset, mget, {"dbsize"}});
   REQUIRE(replies[0] == "+OK\r\n");
   std::string expected = "*16\r\n";
-  for (int i = 0; i < 16; ++i) expected += "$" + std::to_string(std::to_string(i).size()) + "\r\n" + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 16; ++i)
+    expected +=
+        "$" + std::to_string(std::to_string(i).size()) + "\r\n" + std::to_string(i) + "\r\n";
   REQUIRE(replies[1] == expected);
   REQUIRE(replies[2] == ":16\r\n");
   int shards_with_keys = 0;
@@ -84,7 +86,8 @@ TEST_CASE("CLIENT NO-TOUCH: reads leave the access clock alone, except TOUCH's")
   {
     Shard& shard = engine.keyspace().shard(0);
     std::lock_guard lock(shard.mutex());
-    shard.store().context().access.set_lfu(true, 0);  // LFU with factor 0: every counted read counts
+    shard.store().context().access.set_lfu(true,
+                                           0);  // LFU with factor 0: every counted read counts
   }
   engine.Start();
   Client client(1, ClientOrigin{}, nullptr, nullptr);
@@ -94,7 +97,8 @@ TEST_CASE("CLIENT NO-TOUCH: reads leave the access clock alone, except TOUCH's")
     std::lock_guard lock(shard.mutex());
     storage::Database& db = shard.store().db(0);
     storage::Database::Slot slot;
-    REQUIRE(db.Find(storage::Key("k", storage::HashKey("k")), &slot, storage::LookupMode::kReadNoTouch));
+    REQUIRE(db.Find(storage::Key("k", storage::HashKey("k")), &slot,
+                    storage::LookupMode::kReadNoTouch));
     return static_cast<int>(db.EntryAt(slot).access());
   };
   client.set_flags(ClientFlags{.no_touch = true});

@@ -71,14 +71,15 @@ TEST_CASE("connection options and HTTP/1.0") {
 }
 
 TEST_CASE("malformed requests are refused, never trusted") {
-  for (const char* bad : {"\r\n\r\n", "GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n",
-                          "GET /x HTTP/1.1 extra\r\n\r\n", "G(T /x HTTP/1.1\r\n\r\n", "GET /x HTTP/x.y\r\n\r\n",
-                          "GET /x HTTP/1.1\r\nNo colon here\r\n\r\n", "GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
-                          "GET /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
-                          "GET /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
-                          "GET /x HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-                          "GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                          "GET /a\x01 HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1\r\nX: a\x01\r\n\r\n"}) {
+  for (const char* bad :
+       {"\r\n\r\n", "GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n",
+        "GET /x HTTP/1.1 extra\r\n\r\n", "G(T /x HTTP/1.1\r\n\r\n", "GET /x HTTP/x.y\r\n\r\n",
+        "GET /x HTTP/1.1\r\nNo colon here\r\n\r\n", "GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
+        "GET /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "GET /x HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        "GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "GET /a\x01 HTTP/1.1\r\n\r\n",
+        "GET /x HTTP/1.1\r\nX: a\x01\r\n\r\n"}) {
     HttpRequestParser parser;
     INFO(bad);
     REQUIRE(parser.Parse(bad) == Status::kBad);
@@ -91,7 +92,8 @@ TEST_CASE("malformed requests are refused, never trusted") {
 
 TEST_CASE("an endless header block stops at the limit") {
   std::string endless = "GET /metrics HTTP/1.1\r\n";
-  while (endless.size() < HttpRequestParser::kMaxHeaderBytes + 100) endless += "X-Filler: aaaaaaaaaaaaaaaa\r\n";
+  while (endless.size() < HttpRequestParser::kMaxHeaderBytes + 100)
+    endless += "X-Filler: aaaaaaaaaaaaaaaa\r\n";
   HttpRequestParser parser;
   size_t at = 0;
   REQUIRE(FeedByByte(parser, endless, &at) == Status::kTooLarge);

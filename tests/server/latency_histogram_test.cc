@@ -52,7 +52,7 @@ TEST_CASE("counts below a boundary and percentiles") {
   // 1 us, 2 us, ... 100 us.
   for (uint64_t us = 1; us <= 100; ++us) h.Add(us * LatencyHistogram::kTicksPerMicrosecond);
   REQUIRE(h.count() == 100);
-  REQUIRE(h.CountBelow(64 * 64) == 63);    // below 64 us: 1..63
+  REQUIRE(h.CountBelow(64 * 64) == 63);  // below 64 us: 1..63
   REQUIRE(h.CountBelow(128 * 64) == 100);
   REQUIRE(h.CountBelow(1) == 0);
   // The 50th value is 50 us; its bucket's end is within 1/16 above.

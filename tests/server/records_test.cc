@@ -63,7 +63,8 @@ TEST_CASE("latency events keep one sample per second, the largest") {
   LatencyEvents other;
   other.Add("command", 101, 40);
   other.Add("command", 99, 5);
-  LatencySeries merged = MergeLatencySeries({&events.events().at("command"), &other.events().at("command")});
+  LatencySeries merged =
+      MergeLatencySeries({&events.events().at("command"), &other.events().at("command")});
   REQUIRE(merged.samples.size() == 3);
   REQUIRE(merged.samples[0].time_s == 99);
   REQUIRE(merged.samples[2].latency_ms == 40);

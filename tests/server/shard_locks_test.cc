@@ -1,8 +1,7 @@
 #include "server/engine/shard_locks.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <random>
 #include <thread>
 #include <vector>

@@ -70,7 +70,8 @@ TEST_CASE("start-up pages: private copies in a read-only mapping are kept") {
   // copy, then make the mapping read-only again.
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   int fd = MakeFile(2, page);
-  auto* mapped = static_cast<char*>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+  auto* mapped =
+      static_cast<char*>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
   REQUIRE(mapped != MAP_FAILED);
   mapped[0] = 'Z';
   REQUIRE(mprotect(mapped, 2 * page, PROT_READ) == 0);

@@ -2,9 +2,8 @@
 // std:: models with long random sequences: the ordered table (and its scan
 // cursor across resizes), the intset, the score tree, and the three values
 // through their encodings.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <random>
 #include <set>
@@ -31,7 +30,8 @@ struct IntTraits {
 using IntTable = OrderedTable<IntTraits>;
 
 bool TableContains(const IntTable& t, int64_t v) {
-  return t.Find(HashInteger(v), [&](uint64_t s) { return s == static_cast<uint64_t>(v); }) != IntTable::kNotFound;
+  return t.Find(HashInteger(v), [&](uint64_t s) { return s == static_cast<uint64_t>(v); }) !=
+         IntTable::kNotFound;
 }
 
 }  // namespace
@@ -47,7 +47,8 @@ TEST_CASE("OrderedTable matches a set model through growth and shrinking") {
       if (!TableContains(table, v)) table.Insert(HashInteger(v), static_cast<uint64_t>(v));
       model.insert(v);
     } else {
-      size_t at = table.Find(HashInteger(v), [&](uint64_t s) { return s == static_cast<uint64_t>(v); });
+      size_t at =
+          table.Find(HashInteger(v), [&](uint64_t s) { return s == static_cast<uint64_t>(v); });
       CHECK((at != IntTable::kNotFound) == (model.count(v) == 1));
       if (at != IntTable::kNotFound) table.EraseAt(at);
       model.erase(v);
@@ -70,10 +71,12 @@ TEST_CASE("OrderedTable scan returns every element present throughout, across re
   int64_t next_new = 1000000;
   int steps = 0;
   do {
-    cursor = table.Scan(cursor, 10, [&](uint64_t slot) { seen.insert(static_cast<int64_t>(slot)); });
+    cursor =
+        table.Scan(cursor, 10, [&](uint64_t slot) { seen.insert(static_cast<int64_t>(slot)); });
     // Grow the table a lot between the first steps (several resizes).
     if (steps < 100) {
-      for (int i = 0; i < 200; ++i) table.Insert(HashInteger(next_new), static_cast<uint64_t>(next_new++));
+      for (int i = 0; i < 200; ++i)
+        table.Insert(HashInteger(next_new), static_cast<uint64_t>(next_new++));
     }
     ++steps;
   } while (cursor != 0 && steps < 1000000);
@@ -88,9 +91,14 @@ TEST_CASE("IntSet widens and stays sorted") {
   for (int i = 0; i < 3000; ++i) {
     int64_t v;
     switch (rng() % 3) {
-      case 0: v = static_cast<int64_t>(rng() % 200) - 100; break;
-      case 1: v = static_cast<int64_t>(rng() % 200000) - 100000; break;
-      default: v = static_cast<int64_t>(rng());
+      case 0:
+        v = static_cast<int64_t>(rng() % 200) - 100;
+        break;
+      case 1:
+        v = static_cast<int64_t>(rng() % 200000) - 100000;
+        break;
+      default:
+        v = static_cast<int64_t>(rng());
     }
     if (rng() % 3 == 0) {
       CHECK(set.Remove(v) == (model.erase(v) == 1));
@@ -160,7 +168,8 @@ TEST_CASE("ScoreTree ranks, seeks and walks like a sorted model") {
         }
       }
       size_t below_50 = tree.CountBefore([](double s, std::string_view) { return s < 50; });
-      size_t expected = std::count_if(model.begin(), model.end(), [](const auto& e) { return e.first < 50; });
+      size_t expected =
+          std::count_if(model.begin(), model.end(), [](const auto& e) { return e.first < 50; });
       REQUIRE(below_50 == expected);
     }
   }

@@ -1,8 +1,8 @@
 #include "storage/evictor.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <algorithm>
 #include <random>
 #include <set>
 #include <string>
@@ -17,8 +17,8 @@ namespace {
 constexpr size_t kMiB = 1024 * 1024;
 
 // Writes as a command would: the shard makes room first.
-Evictor::Result Put(ShardStore& store, const std::string& key, size_t value_size, int64_t deadline = 0,
-                    int db_index = 0) {
+Evictor::Result Put(ShardStore& store, const std::string& key, size_t value_size,
+                    int64_t deadline = 0, int db_index = 0) {
   Evictor::Result result = store.ReclaimMemory();
   Database& db = store.db(db_index);
   Database::Slot slot;
@@ -151,7 +151,8 @@ TEST_CASE("noeviction refuses to make room and reports out of memory") {
   store.set_now_ms(1000);
   store.SetMemoryPolicy(Limit(kMiB, EvictionPolicy::kNoEviction));
   int i = 0;
-  while (store.ReclaimMemory() != Evictor::Result::kOutOfMemory) Put(store, "k" + std::to_string(i++), 100);
+  while (store.ReclaimMemory() != Evictor::Result::kOutOfMemory)
+    Put(store, "k" + std::to_string(i++), 100);
   CHECK(store.context().counters.evicted_keys == 0);
   CHECK(store.UsedMemory() > kMiB);
   CHECK(store.UsedMemory() <= kMiB + kMargin);
@@ -373,7 +374,8 @@ TEST_CASE("stale wheel references are compacted when keys with deadlines are rew
   // between two sizes so that every rewrite moves the entry to another chunk
   // and leaves a reference behind.
   for (int round = 0; round < 200; ++round) {
-    for (int i = 0; i < 1000; ++i) Put(store, "k" + std::to_string(i), round % 2 ? 10 : 200, now + 86400000);
+    for (int i = 0; i < 1000; ++i)
+      Put(store, "k" + std::to_string(i), round % 2 ? 10 : 200, now + 86400000);
     store.Maintain();  // the timer, every 1000 writes
   }
   CHECK(db.expires() == 1000);

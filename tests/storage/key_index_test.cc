@@ -26,7 +26,8 @@ struct Fixture {
   KeyIndex index{&HashOf, nullptr};
   bool Find(Handle h, KeyIndex::Position* pos = nullptr) {
     KeyIndex::Position p;
-    bool found = index.Find(HashOf(nullptr, h), [&](Handle x) { return x == h; }, &p);
+    bool found = index.Find(
+        HashOf(nullptr, h), [&](Handle x) { return x == h; }, &p);
     if (pos) *pos = p;
     return found;
   }

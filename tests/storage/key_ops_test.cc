@@ -117,7 +117,8 @@ TEST_CASE("MEMORY USAGE counts the entry, what lies outside it, and the index") 
   size_t sum = small + big + set;
   size_t entries = store.context().arena.allocated_bytes() + store.context().external_bytes;
   CHECK(sum >= entries);
-  INFO("arena " << store.context().arena.allocated_bytes() << " external " << store.context().external_bytes
-                << " overhead " << db.overhead_bytes() << " keys " << small << " " << big << " " << set);
+  INFO("arena " << store.context().arena.allocated_bytes() << " external "
+                << store.context().external_bytes << " overhead " << db.overhead_bytes() << " keys "
+                << small << " " << big << " " << set);
   CHECK(sum <= entries + 3 * Database::kMaxIndexShare);
 }

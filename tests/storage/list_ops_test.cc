@@ -1,7 +1,6 @@
 #include "storage/list_ops.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -31,7 +30,8 @@ struct Fixture {
   }
   ~Fixture() { store.context().observer = nullptr; }
 
-  int64_t Push(const std::string& key, std::vector<std::string_view> values, ListEnd end = ListEnd::kTail) {
+  int64_t Push(const std::string& key, std::vector<std::string_view> values,
+               ListEnd end = ListEnd::kTail) {
     return lists::Push(db, key, end, values).value;
   }
   std::vector<std::string> All(const std::string& key) {
@@ -97,8 +97,10 @@ TEST_CASE("wrong types are refused without changes") {
   CHECK(lists::Trim(f.db, "s", 0, 1) == OpStatus::kWrongType);
   CHECK(lists::Pos(f.db, "s", "a", {}, &positions) == OpStatus::kWrongType);
   f.Push("l", {"1", "2"});
-  CHECK(lists::Move(f.db, "l", f.db, "s", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
-  CHECK(lists::Move(f.db, "s", f.db, "l", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kWrongType);
+  CHECK(lists::Move(f.db, "l", f.db, "s", ListEnd::kHead, ListEnd::kTail, &moved) ==
+        OpStatus::kWrongType);
+  CHECK(lists::Move(f.db, "s", f.db, "l", ListEnd::kHead, ListEnd::kTail, &moved) ==
+        OpStatus::kWrongType);
   CHECK(f.All("l") == Strings{"1", "2"});
 }
 
@@ -163,17 +165,20 @@ TEST_CASE("LMOVE rotates, moves and deletes an emptied source") {
   Fixture f;
   f.Push("src", {"1", "2", "3"});
   std::string moved;
-  CHECK(lists::Move(f.db, "src", f.db, "src", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kOk);
+  CHECK(lists::Move(f.db, "src", f.db, "src", ListEnd::kHead, ListEnd::kTail, &moved) ==
+        OpStatus::kOk);
   CHECK(moved == "1");
   CHECK(f.All("src") == Strings{"2", "3", "1"});
-  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kTail, ListEnd::kHead, &moved) == OpStatus::kOk);
+  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kTail, ListEnd::kHead, &moved) ==
+        OpStatus::kOk);
   CHECK(moved == "1");
   CHECK(f.All("dst") == Strings{"1"});
   lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
   lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
   CHECK_FALSE(keys::Exists(f.db, "src"));
   CHECK(f.All("dst") == Strings{"1", "2", "3"});
-  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved) == OpStatus::kNotFound);
+  CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved) ==
+        OpStatus::kNotFound);
 }
 
 TEST_CASE("every change is reported, and only changes") {

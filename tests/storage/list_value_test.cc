@@ -1,7 +1,6 @@
 #include "storage/list_value.h"
 
 #include <catch2/catch.hpp>
-
 #include <deque>
 #include <random>
 #include <string>
@@ -14,10 +13,17 @@ std::string Element(std::mt19937_64& rng) {
   // Mostly short, sometimes around a block's size, rarely bigger than one.
   size_t length;
   switch (rng() % 10) {
-    case 0: length = 0; break;
-    case 1: length = 100 + rng() % 400; break;
-    case 2: length = rng() % 100 == 0 ? ListValue::kBlockBytes + rng() % 3000 : 1000 + rng() % 3000; break;
-    default: length = 1 + rng() % 20;
+    case 0:
+      length = 0;
+      break;
+    case 1:
+      length = 100 + rng() % 400;
+      break;
+    case 2:
+      length = rng() % 100 == 0 ? ListValue::kBlockBytes + rng() % 3000 : 1000 + rng() % 3000;
+      break;
+    default:
+      length = 1 + rng() % 20;
   }
   std::string s(length, 'a');
   for (char& c : s) c = static_cast<char>('a' + rng() % 3);  // repeats, for LREM
@@ -29,9 +35,11 @@ void CheckSame(const ListValue& list, const std::deque<std::string>& model) {
   REQUIRE(list.size() == model.size());
   if (model.empty()) return;
   size_t i = 0;
-  for (ListValue::Cursor c = list.CursorAt(0); c.valid(); c.Next()) REQUIRE(c.value() == model[i++]);
+  for (ListValue::Cursor c = list.CursorAt(0); c.valid(); c.Next())
+    REQUIRE(c.value() == model[i++]);
   REQUIRE(i == model.size());
-  for (ListValue::Cursor c = list.CursorAt(model.size() - 1); c.valid(); c.Prev()) REQUIRE(c.value() == model[--i]);
+  for (ListValue::Cursor c = list.CursorAt(model.size() - 1); c.valid(); c.Prev())
+    REQUIRE(c.value() == model[--i]);
   REQUIRE(i == 0);
 }
 

@@ -1,8 +1,7 @@
 #include "storage/set_ops.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"

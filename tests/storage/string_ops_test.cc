@@ -1,7 +1,6 @@
 #include "storage/string_ops.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 
 #include "storage/shard_store.h"
@@ -92,8 +91,10 @@ TEST_CASE("APPEND, SETRANGE and GETRANGE") {
 
 TEST_CASE("SETRANGE refuses offsets past 512 MB, even where offset + length overflows") {
   Fixture f;
-  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength, "a").status == OpStatus::kStringTooLong);
-  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength - 1, "ab").status == OpStatus::kStringTooLong);
+  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength, "a").status ==
+        OpStatus::kStringTooLong);
+  CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength - 1, "ab").status ==
+        OpStatus::kStringTooLong);
   CHECK(strings::SetRange(f.db, "r", INT64_MAX, "a").status == OpStatus::kStringTooLong);
   CHECK(strings::SetRange(f.db, "r", INT64_MAX - 1, "abc").status == OpStatus::kStringTooLong);
   strings::Set(f.db, "s", "v", {});

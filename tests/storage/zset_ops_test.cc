@@ -11,7 +11,8 @@ struct Fixture {
   ShardStore store{1};
   Database& db = store.db(0);
   Fixture() { store.set_now_ms(1'000'000); }
-  void Add(std::string_view key, std::initializer_list<zsets::AddInput> inputs, zsets::AddOptions o = {}) {
+  void Add(std::string_view key, std::initializer_list<zsets::AddInput> inputs,
+           zsets::AddOptions o = {}) {
     std::vector<zsets::AddInput> v(inputs);
     zsets::Add(db, key, o, v);
   }

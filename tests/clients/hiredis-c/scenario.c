@@ -11,20 +11,20 @@
 #include <string.h>
 
 static int port;
-static const char *password;
+static const char* password;
 
-static void fail(const char *what, const redisReply *reply) {
+static void fail(const char* what, const redisReply* reply) {
   printf("FAILED: %s", what);
   if (reply) printf(" (reply type %d: %s)", reply->type, reply->str ? reply->str : "");
   printf("\n");
   exit(1);
 }
 
-static redisContext *connect_to(const char *pass) {
-  redisContext *c = redisConnect("127.0.0.1", port);
+static redisContext* connect_to(const char* pass) {
+  redisContext* c = redisConnect("127.0.0.1", port);
   if (!c || c->err) fail("connect", NULL);
   if (pass) {
-    redisReply *r = redisCommand(c, "AUTH %s", pass);
+    redisReply* r = redisCommand(c, "AUTH %s", pass);
     if (!r || r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0) fail("AUTH", r);
     freeReplyObject(r);
   }
@@ -32,10 +32,10 @@ static redisContext *connect_to(const char *pass) {
 }
 
 /* Runs a command and checks its reply type (and text, if given). */
-static redisReply *expect(redisContext *c, int type, const char *text, const char *format, ...) {
+static redisReply* expect(redisContext* c, int type, const char* text, const char* format, ...) {
   va_list ap;
   va_start(ap, format);
-  redisReply *r = redisvCommand(c, format, ap);
+  redisReply* r = redisvCommand(c, format, ap);
   va_end(ap);
   if (!r) fail(format, NULL);
   if (r->type != type) fail(format, r);
@@ -43,33 +43,34 @@ static redisReply *expect(redisContext *c, int type, const char *text, const cha
   return r;
 }
 
-static void expect_free(redisContext *c, int type, const char *text, const char *format, ...) {
+static void expect_free(redisContext* c, int type, const char* text, const char* format, ...) {
   va_list ap;
   va_start(ap, format);
-  redisReply *r = redisvCommand(c, format, ap);
+  redisReply* r = redisvCommand(c, format, ap);
   va_end(ap);
   if (!r) fail(format, NULL);
   if (r->type != type || (text && (!r->str || strcmp(r->str, text) != 0))) fail(format, r);
   freeReplyObject(r);
 }
 
-static void expect_integer(redisContext *c, long long value, const char *format, const char *key) {
-  redisReply *r = redisCommand(c, format, key);
+static void expect_integer(redisContext* c, long long value, const char* format, const char* key) {
+  redisReply* r = redisCommand(c, format, key);
   if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != value) fail(format, r);
   freeReplyObject(r);
 }
 
 static void auth_checks(void) {
-  redisContext *anonymous = connect_to(NULL);
+  redisContext* anonymous = connect_to(NULL);
   expect_free(anonymous, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", "GET greeting");
-  expect_free(anonymous, REDIS_REPLY_ERROR, "WRONGPASS invalid username-password pair or user is disabled.",
-              "AUTH %s", "wrong-password");
+  expect_free(anonymous, REDIS_REPLY_ERROR,
+              "WRONGPASS invalid username-password pair or user is disabled.", "AUTH %s",
+              "wrong-password");
   expect_free(anonymous, REDIS_REPLY_STATUS, "OK", "AUTH %s %s", "default", password);
   expect_free(anonymous, REDIS_REPLY_STATUS, "PONG", "PING");
   redisFree(anonymous);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: scenario <port> [password]\n");
     return 2;
@@ -78,22 +79,22 @@ int main(int argc, char **argv) {
   password = argc > 2 ? argv[2] : NULL;
   if (password) auth_checks();
 
-  redisContext *c = connect_to(password);
-  redisContext *other = connect_to(password);
-  redisReply *info = expect(c, REDIS_REPLY_STRING, NULL, "CLIENT INFO");
-  const char *resp = strstr(info->str, " resp=");
+  redisContext* c = connect_to(password);
+  redisContext* other = connect_to(password);
+  redisReply* info = expect(c, REDIS_REPLY_STRING, NULL, "CLIENT INFO");
+  const char* resp = strstr(info->str, " resp=");
   int protocol = resp ? atoi(resp + 6) : 0;
   freeReplyObject(info);
   expect_free(c, REDIS_REPLY_STATUS, "OK", "FLUSHALL");
 
   expect_free(c, REDIS_REPLY_STATUS, "OK", "SET %s %s EX %d", "greeting", "hello", 100);
-  redisReply *r = expect(c, REDIS_REPLY_INTEGER, NULL, "TTL %s", "greeting");
+  redisReply* r = expect(c, REDIS_REPLY_INTEGER, NULL, "TTL %s", "greeting");
   if (r->integer <= 0 || r->integer > 100) fail("TTL greeting", r);
   freeReplyObject(r);
   expect_free(c, REDIS_REPLY_STRING, "hello", "GET %s", "greeting");
   r = expect(c, REDIS_REPLY_ARRAY, NULL, "MGET %s %s", "greeting", "missing");
-  if (r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "hello") != 0 ||
-      r->element[1]->type != REDIS_REPLY_NIL) {
+  if (r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+      strcmp(r->element[0]->str, "hello") != 0 || r->element[1]->type != REDIS_REPLY_NIL) {
     fail("MGET", r);
   }
   freeReplyObject(r);
@@ -104,7 +105,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 200; i++) {
     char want[16];
     snprintf(want, sizeof want, "%d", i - 100);
-    if (redisGetReply(c, (void **)&r) != REDIS_OK) fail("pipeline read", NULL);
+    if (redisGetReply(c, (void**)&r) != REDIS_OK) fail("pipeline read", NULL);
     if (i < 100 ? (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0)
                 : (r->type != REDIS_REPLY_STRING || strcmp(r->str, want) != 0)) {
       fail("pipeline reply", r);
