@@ -7,6 +7,7 @@ here instead, so that "ERR syntax error" is compared as the server sent it.
 """
 
 import socket
+import time
 
 import redis
 from redis.connection import PythonParser
@@ -216,3 +217,12 @@ def rss_kb(pid):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS for pid %d" % pid)
 
+
+def wait_for(predicate, timeout=10, what="condition"):
+    """Polls `predicate` until it holds; fails after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("%s not met in %ss" % (what, timeout))

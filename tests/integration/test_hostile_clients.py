@@ -19,7 +19,7 @@ import time
 import pytest
 
 from harness import SANITIZED, EmberServer, RedisServer, exchange_until_close
-from support import RawClient, Status, client, encode, parse_all, rss_kb, same
+from support import RawClient, Status, client, encode, parse_all, rss_kb, same, wait_for
 
 # RSS figures under ASan include its shadow memory and quarantine: the
 # bounds there are loose, the reply-buffer figures stay exact.
@@ -40,15 +40,6 @@ def info(conn, section=None):
             k, v = line.split(":", 1)
             out[k] = v
     return out
-
-
-def wait_for(predicate, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("%s not met in %ss" % (what, timeout))
 
 
 def closed_within(sock, timeout):

@@ -15,20 +15,11 @@ import time
 import pytest
 
 from harness import EMBERKV_BIN, EmberServer
-from support import encode
+from support import encode, wait_for
 
 NO_IO_URING = os.environ.get(
     "EMBERKV_NO_IO_URING",
     os.path.join(os.path.dirname(os.path.dirname(EMBERKV_BIN)), "tests", "no_io_uring"))
-
-
-def wait_for(predicate, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("%s not met in %ss" % (what, timeout))
 
 
 def info_field(client, name):
