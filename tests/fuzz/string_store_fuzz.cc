@@ -146,7 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 7: {  // RENAME
         std::string to = in.Key();
         auto expected = model.Get(key);
-        OpStatus status = keys::Rename(db, key, to, false);
+        OpStatus status = keys::Rename(db, key, db, to, false);
         Check((status == OpStatus::kOk) == expected.has_value());
         if (expected) {
           model.keys.erase(key);
