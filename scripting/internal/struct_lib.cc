@@ -85,6 +85,10 @@ size_t OptionSize(lua_State* L, char opt, const char** fmt) {
   }
 }
 
+// The lower-case integer formats are signed, the upper-case ones (and T,
+// size_t) unsigned.
+bool IsSignedInteger(char opt) { return opt == 'b' || opt == 'h' || opt == 'l' || opt == 'i'; }
+
 // Padding before an option of `size` at offset `length`.
 size_t Padding(lua_State* L, size_t length, const Header& h, char opt, size_t size) {
   if (size == 0 || opt == 'c' || opt == 's') return 0;
@@ -169,7 +173,7 @@ int Pack(lua_State* L) {
       case 'i':
       case 'I': {
         lua_Number n = NumberArgument(L, arg++, argc);
-        bool is_signed = opt == 'b' || opt == 'h' || opt == 'l' || opt == 'i';
+        bool is_signed = IsSignedInteger(opt);
         uint64_t value;
         if (is_signed || n < 0) {
           value = n >= 9223372036854775807.0 || n < -9223372036854775808.0 || n != n
@@ -258,7 +262,7 @@ int Unpack(lua_State* L) {
       case 'i':
       case 'I': {
         uint64_t raw = GetInteger(data + pos, h.little, size);
-        bool is_signed = opt == 'b' || opt == 'h' || opt == 'l' || opt == 'i';
+        bool is_signed = IsSignedInteger(opt);
         if (is_signed && size < 8) {
           int shift = 64 - 8 * static_cast<int>(size);
           lua_pushnumber(L, static_cast<lua_Number>(static_cast<int64_t>(raw << shift) >> shift));
