@@ -113,6 +113,7 @@ class Client {
   void ReportBuffers(size_t query, size_t output) {
     query_buffer_bytes_.store(query, std::memory_order_relaxed);
     output_buffer_bytes_.store(output, std::memory_order_relaxed);
+    if (mailbox_) mailbox_->ReportBacklog(output);
   }
 
   // ---- CLIENT KILL ----

@@ -290,6 +290,7 @@ void Connection::WriteNow() {
   if (sent == output_.size()) {
     output_.clear();
     if (output_.capacity() > 4 * kReadChunk) std::string().swap(output_);
+    AccountBuffers();
     if (close_after_reply_ && !suspended()) {
       Finish();
       return;
@@ -301,6 +302,7 @@ void Connection::WriteNow() {
   // The socket is full: keep the rest and wait for room.
   sending_.assign(output_, sent, std::string::npos);
   output_.clear();
+  AccountBuffers();
   writing_ = true;
   WaitWritable();
 }
@@ -322,6 +324,7 @@ void Connection::WaitWritable() {
                        size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
                        self->worker_.stats().net_output_bytes.Add(sent);
                        self->sending_.erase(0, sent);
+                       self->AccountBuffers();
                        if (!self->sending_.empty()) {
                          self->WaitWritable();
                          return;
@@ -335,6 +338,11 @@ void Connection::WaitWritable() {
 void Connection::DeliverMail() {
   std::vector<Letter> letters = client_.mailbox()->Take();
   if (closed_) return;
+  if (client_.mailbox()->overflowed()) {
+    // A publisher found this client past its output limit.
+    Close();
+    return;
+  }
   protocol::ReplyBuilder reply(&output_, client_.resp());
   for (const Letter& letter : letters) {
     // UNSUBSCRIBE writes the letters PUBLISH counted before its reply, so
@@ -351,6 +359,7 @@ void Connection::DeliverMail() {
     }
   }
   FlushOutput();
+  AccountBuffers();  // publishers on other loops check the backlog (Mailbox::Post)
 }
 
 bool Connection::PastOutputBufferLimit() {
@@ -385,7 +394,7 @@ void Connection::AccountBuffers() {
         worker_.id(), static_cast<int64_t>(bytes) - static_cast<int64_t>(accounted_bytes_));
     accounted_bytes_ = bytes;
   }
-  client_.ReportBuffers(input_.size(), output_.size() + sending_.size());
+  client_.ReportBuffers(input_.size(), output_.size() + sending_.size() - send_offset_);
 }
 
 void Connection::Release() {
@@ -574,6 +583,7 @@ void Connection::OnSent(int result) {
   worker_.stats().net_output_bytes.Add(result);
   send_offset_ += static_cast<size_t>(result);
   if (send_offset_ < sending_.size()) {  // a short send: the rest follows
+    AccountBuffers();
     SubmitSend();
     return;
   }

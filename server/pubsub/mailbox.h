@@ -11,9 +11,19 @@
 //
 // The client's loop is woken once per batch of letters, not once per letter.
 //
-// Thread safety: Post from any loop; Take on the client's own loop.
+// A mailbox is bounded: a subscriber whose unwritten replies and letters
+// together pass the pubsub class's hard client-output-buffer-limit refuses
+// every letter after that, and its loop closes it. The limit is checked as
+// letters arrive, not only when its loop writes them, because a publisher
+// on another loop can post faster than that loop wakes.
+//
+// Thread safety: Post from any loop; Take, ReportBacklog and overflowed on
+// the client's own loop.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,14 +47,24 @@ struct Letter {
 
 class Mailbox {
  public:
-  // Returns true when the mailbox was empty: the caller must wake the
-  // client's loop to deliver. Otherwise a wake-up is already on its way.
-  bool Post(Letter letter);
+  struct Posted {
+    bool accepted;  // false: the client is past its limit; PUBLISH does not count it
+    bool wake;      // the caller must wake the client's loop (to deliver, or to close it)
+  };
+  // `hard_limit` is the pubsub class's hard limit in bytes (0: none).
+  Posted Post(Letter letter, uint64_t hard_limit);
   std::vector<Letter> Take();
+  // Whether a letter was refused: the client's loop closes the client.
+  bool overflowed();
+  // What the client's replies not yet written take, in bytes.
+  void ReportBacklog(size_t bytes) { backlog_bytes_.store(bytes, std::memory_order_relaxed); }
 
  private:
   std::mutex mutex_;
   std::vector<Letter> letters_;
+  uint64_t letter_bytes_ = 0;  // the messages in letters_, as they will be written
+  bool overflowed_ = false;
+  std::atomic<size_t> backlog_bytes_{0};
 };
 
 // Writes the "message" (or "pmessage") push that delivers `letter`.

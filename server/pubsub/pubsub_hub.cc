@@ -59,16 +59,19 @@ void PubSubHub::UnsubscribeAll(Client& client) {
 size_t PubSubHub::Publish(Worker& from, std::string_view channel, std::string_view message) {
   size_t receivers = 0;
   std::vector<Subscriber> to_wake;
+  uint64_t hard_limit = from.engine().config().pubsub_output_limit.hard;
   {
     std::lock_guard lock(mutex_);
     std::shared_ptr<const Publication> publication;  // shared by every letter
     auto post = [&](const Subscriber& to, std::string_view pattern) {
-      ++receivers;
       if (!publication) {
         publication = std::make_shared<const Publication>(
             Publication{std::string(channel), std::string(message)});
       }
-      if (to.mailbox->Post(Letter{std::string(pattern), publication})) to_wake.push_back(to);
+      Mailbox::Posted posted =
+          to.mailbox->Post(Letter{std::string(pattern), publication}, hard_limit);
+      if (posted.accepted) ++receivers;
+      if (posted.wake) to_wake.push_back(to);
     };
     auto it = channels_.find(ToAbsl(channel));
     if (it != channels_.end()) {
