@@ -222,7 +222,7 @@ bool EncodeAll(lua_State* L, int argc, size_t budget) {
   return true;
 }
 
-int Pack(lua_State* L) {
+int MsgpackPack(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc == 0) return luaL_argerror(L, 0, "MessagePack pack needs input.");
   if (!EncodeAll(L, argc, EncodeBudget(L))) {
@@ -360,7 +360,7 @@ void Decode(lua_State* L, Reader* r, int depth) {
 
 // Decodes up to `limit` values (0: all) from offset `offset`; pushes the
 // next offset (-1 when the input is exhausted) first when `with_offset`.
-int Unpack(lua_State* L, size_t offset, int64_t limit, bool with_offset) {
+int MsgpackUnpack(lua_State* L, size_t offset, int64_t limit, bool with_offset) {
   size_t length;
   const char* s = luaL_checklstring(L, 1, &length);
   if (offset > length) offset = length;
@@ -386,18 +386,18 @@ size_t OffsetArgument(lua_State* L, int index) {
   return offset > 0 ? static_cast<size_t>(offset) : 0;
 }
 
-int UnpackAll(lua_State* L) { return Unpack(L, 0, 0, false); }
-int UnpackOne(lua_State* L) { return Unpack(L, OffsetArgument(L, 2), 1, true); }
+int UnpackAll(lua_State* L) { return MsgpackUnpack(L, 0, 0, false); }
+int UnpackOne(lua_State* L) { return MsgpackUnpack(L, OffsetArgument(L, 2), 1, true); }
 int UnpackLimit(lua_State* L) {
   auto limit = static_cast<int64_t>(luaL_checknumber(L, 2));
-  return Unpack(L, OffsetArgument(L, 3), limit > 0 ? limit : 0, true);
+  return MsgpackUnpack(L, OffsetArgument(L, 3), limit > 0 ? limit : 0, true);
 }
 
 }  // namespace
 
 int OpenCmsgpack(lua_State* L) {
   lua_newtable(L);
-  lua_pushcfunction(L, Pack);
+  lua_pushcfunction(L, MsgpackPack);
   lua_setfield(L, -2, "pack");
   lua_pushcfunction(L, UnpackAll);
   lua_setfield(L, -2, "unpack");

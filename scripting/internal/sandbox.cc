@@ -127,7 +127,7 @@ int GuardedWrite(lua_State* L) {
 
 // pcall as Redis 7 has it: an error raised as {err=...} (redis.call's) is
 // returned as its message, the way scripts written for Redis 6 expect.
-int Pcall(lua_State* L) {
+int Redis7Pcall(lua_State* L) {
   luaL_checkany(L, 1);
   int argc = lua_gettop(L);
   lua_pushboolean(L, 1);
@@ -423,7 +423,7 @@ void BuildSandbox(lua_State* L, LuaEngine* engine) {
   lua_remove(L, -2);
   lua_pushcclosure(L, GuardedWrite, 1);
   SetRaw(L, real, "setmetatable");
-  lua_pushcfunction(L, Pcall);
+  lua_pushcfunction(L, Redis7Pcall);
   SetRaw(L, real, "pcall");
   lua_pushcfunction(L, Loadstring);
   SetRaw(L, real, "loadstring");

@@ -143,7 +143,7 @@ void PutInteger(luaL_Buffer* b, uint64_t value, bool little, size_t size, bool n
   luaL_addlstring(b, bytes, size);
 }
 
-int Pack(lua_State* L) {
+int StructPack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   const int argc = lua_gettop(L);
   Header h;
@@ -230,7 +230,7 @@ uint64_t GetInteger(const char* data, bool little, size_t size) {
   return value;
 }
 
-int Unpack(lua_State* L) {
+int StructUnpack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   size_t length;
   const char* data = luaL_checklstring(L, 2, &length);
@@ -342,9 +342,9 @@ int Size(lua_State* L) {
 
 int OpenStruct(lua_State* L) {
   lua_newtable(L);
-  lua_pushcfunction(L, Pack);
+  lua_pushcfunction(L, StructPack);
   lua_setfield(L, -2, "pack");
-  lua_pushcfunction(L, Unpack);
+  lua_pushcfunction(L, StructUnpack);
   lua_setfield(L, -2, "unpack");
   lua_pushcfunction(L, Size);
   lua_setfield(L, -2, "size");

@@ -12,6 +12,7 @@
 
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
+#include "server/commands/op_reply.h"
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "storage/bit_ops.h"
@@ -38,24 +39,19 @@ std::optional<uint64_t> BitOffsetArg(CommandContext& c, std::string_view arg,
   return offset;
 }
 
-void ReplyInteger(CommandContext& c, const storage::OpResult<int64_t>& result) {
-  if (!result.ok()) return errors::ReplyStatus(c.reply, result.status);
-  c.reply.Integer(result.value);
-}
-
 void SetBit(CommandContext& c) {
   std::optional<uint64_t> offset = BitOffsetArg(c, c.args[2]);
   if (!offset) return;
   std::optional<int64_t> value = IntArg(c.args[3], c.reply, errors::kBitValue);
   if (!value) return;
   if (*value != 0 && *value != 1) return c.reply.Error(errors::kBitValue);
-  ReplyInteger(c, bits::SetBit(c.Db(1), c.Key(1), *offset, *value == 1, MaxBulkLen(c)));
+  ReplyInteger(c.reply, bits::SetBit(c.Db(1), c.Key(1), *offset, *value == 1, MaxBulkLen(c)));
 }
 
 void GetBit(CommandContext& c) {
   std::optional<uint64_t> offset = BitOffsetArg(c, c.args[2]);
   if (!offset) return;
-  ReplyInteger(c, bits::GetBit(c.Db(1), c.Key(1), *offset));
+  ReplyInteger(c.reply, bits::GetBit(c.Db(1), c.Key(1), *offset));
 }
 
 // The "start end [BYTE|BIT]" of BITCOUNT and BITPOS from args[first] on;

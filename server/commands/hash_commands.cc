@@ -12,6 +12,7 @@
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
+#include "server/commands/op_reply.h"
 #include "server/errors.h"
 #include "storage/hash_ops.h"
 
@@ -21,11 +22,6 @@ namespace {
 using storage::HashValue;
 using storage::OpStatus;
 namespace hashes = storage::hashes;
-
-void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
-  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
-  reply.Integer(result.value);
-}
 
 // HSET and HMSET: sets the field-value pairs and returns how many fields
 // are new; nullopt after replying an error.

@@ -226,7 +226,7 @@ void ReplyMoved(protocol::ReplyBuilder& reply, OpStatus status, std::string_view
   errors::ReplyStatus(reply, status);  // kNotFound: a null
 }
 
-void Move(CommandContext& c) {
+void LMove(CommandContext& c) {
   std::optional<MoveEnds> ends = ParseMoveEnds(c.args, c.reply);
   if (!ends) return;
   std::string moved;
@@ -386,7 +386,7 @@ void RegisterListCommands(CommandTable& table) {
       {.name = "lindex", .handler = LIndex},   {.name = "lset", .handler = LSet},
       {.name = "linsert", .handler = LInsert}, {.name = "lrem", .handler = LRem},
       {.name = "ltrim", .handler = LTrim},     {.name = "lpos", .handler = LPos},
-      {.name = "lmove", .handler = Move},      {.name = "rpoplpush", .handler = Move},
+      {.name = "lmove", .handler = LMove},     {.name = "rpoplpush", .handler = LMove},
       {.name = "lmpop", .handler = Lmpop},     {.name = "blpop", .handler = BLPop},
       {.name = "brpop", .handler = BRPop},     {.name = "brpoplpush", .handler = BLMove},
       {.name = "blmove", .handler = BLMove},   {.name = "blmpop", .handler = BLmpop},

@@ -18,6 +18,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/commands/collection_args.h"
 #include "server/commands/multi_pop.h"
+#include "server/commands/op_reply.h"
 #include "server/errors.h"
 #include "storage/zset_ops.h"
 
@@ -28,11 +29,6 @@ using storage::OpStatus;
 using storage::ZSetValue;
 namespace zsets = storage::zsets;
 using zsets::ScoredMember;
-
-void ReplyInteger(protocol::ReplyBuilder& reply, const storage::OpResult<int64_t>& result) {
-  if (!result.ok()) return errors::ReplyStatus(reply, result.status);
-  reply.Integer(result.value);
-}
 
 // Members with or without scores; in RESP3 each scored member is a pair
 // unless `flat` (ZPOPMIN without a count).
@@ -363,13 +359,13 @@ void ZScan(CommandContext& c) {
 // ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
 
 // Which of the commands: the operation, and its STORE or CARD form.
-struct AlgebraKind {
+struct ZsetAlgebraKind {
   zsets::SetOp op;
   bool store = false;        // the STORE form: args[1] is the destination
   bool cardinality = false;  // ZINTERCARD
 };
 
-struct AlgebraCall {
+struct ZsetAlgebraCall {
   zsets::SetOp op = zsets::SetOp::kUnion;
   bool store = false;
   bool cardinality = false;
@@ -381,9 +377,9 @@ struct AlgebraCall {
 };
 
 // `name` is the command's, for an error text.
-std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::string_view name,
-                                        protocol::ReplyBuilder& reply) {
-  AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
+std::optional<ZsetAlgebraCall> ParseAlgebra(ArgList args, ZsetAlgebraKind kind,
+                                            std::string_view name, protocol::ReplyBuilder& reply) {
+  ZsetAlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
   if (call.cardinality) {
     std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
     if (!numkeys) return std::nullopt;
@@ -451,7 +447,7 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind, std::str
   return call;
 }
 
-storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
+storage::OpResult<std::vector<ScoredMember>> Evaluate(const ZsetAlgebraCall& call,
                                                       std::vector<std::vector<ScoredMember>> inputs,
                                                       const std::vector<OpStatus>& statuses) {
   bool any_missing = false;
@@ -466,7 +462,7 @@ storage::OpResult<std::vector<ScoredMember>> Evaluate(const AlgebraCall& call,
   return result;
 }
 
-void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
+void ReplyAlgebra(protocol::ReplyBuilder& reply, const ZsetAlgebraCall& call,
                   const storage::OpResult<std::vector<ScoredMember>>& result,
                   const storage::OpResult<int64_t>& stored) {
   if (!result.ok()) return errors::ReplyStatus(reply, result.status);
@@ -477,9 +473,9 @@ void ReplyAlgebra(protocol::ReplyBuilder& reply, const AlgebraCall& call,
 
 // The sources and the destination may live on different shards: each is
 // read (or written) in its own shard's database, all of them held.
-template <AlgebraKind kKind>
+template <ZsetAlgebraKind kKind>
 void ZSetAlgebra(CommandContext& c) {
-  std::optional<AlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
+  std::optional<ZsetAlgebraCall> call = ParseAlgebra(c.args, kKind, c.spec.name, c.reply);
   if (!call) return;
   std::vector<std::vector<ScoredMember>> inputs(call->sources.size());
   std::vector<OpStatus> statuses(call->sources.size());
@@ -494,13 +490,13 @@ void ZSetAlgebra(CommandContext& c) {
   ReplyAlgebra(c.reply, *call, result, stored);
 }
 
-constexpr AlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
-constexpr AlgebraKind kZInter{.op = zsets::SetOp::kInter};
-constexpr AlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
-constexpr AlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
-constexpr AlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
-constexpr AlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
-constexpr AlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
+constexpr ZsetAlgebraKind kZUnion{.op = zsets::SetOp::kUnion};
+constexpr ZsetAlgebraKind kZInter{.op = zsets::SetOp::kInter};
+constexpr ZsetAlgebraKind kZDiff{.op = zsets::SetOp::kDiff};
+constexpr ZsetAlgebraKind kZInterCard{.op = zsets::SetOp::kInter, .cardinality = true};
+constexpr ZsetAlgebraKind kZUnionStore{.op = zsets::SetOp::kUnion, .store = true};
+constexpr ZsetAlgebraKind kZInterStore{.op = zsets::SetOp::kInter, .store = true};
+constexpr ZsetAlgebraKind kZDiffStore{.op = zsets::SetOp::kDiff, .store = true};
 
 // ---- Blocking pops: BZPOPMIN, BZPOPMAX, BZMPOP ----
 //

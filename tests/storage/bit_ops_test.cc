@@ -16,8 +16,6 @@ using bits::BitRange;
 
 namespace {
 
-using Fixture = StoreFixture;
-
 constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;
 
 bool BitAt(const std::string& s, int64_t i) {
@@ -61,7 +59,7 @@ int64_t NaivePos(const std::string& s, bool bit, const std::optional<BitRange>& 
 }  // namespace
 
 TEST_CASE("SETBIT and GETBIT: growth, zero fill, old values, no write when unchanged") {
-  Fixture f;
+  StoreFixture f;
   CHECK(bits::SetBit(f.db, "b", 7, true, kMaxBulk).value == 0);
   CHECK(f.Value("b") == std::string("\x01", 1));
   CHECK(bits::SetBit(f.db, "b", 7, true, kMaxBulk).value == 1);
@@ -87,7 +85,7 @@ TEST_CASE("SETBIT and GETBIT: growth, zero fill, old values, no write when uncha
 }
 
 TEST_CASE("SETBIT: limits are checked before anything is allocated") {
-  Fixture f;
+  StoreFixture f;
   size_t before = f.store.context().external_bytes;
   CHECK(bits::SetBit(f.db, "b", uint64_t{1} << 35, true, kMaxBulk).status ==
         OpStatus::kStringTooLong);
@@ -120,7 +118,7 @@ TEST_CASE("Bit offsets are parsed as Redis parses them") {
 }
 
 TEST_CASE("BITCOUNT and BITPOS: Redis's documented examples") {
-  Fixture f;
+  StoreFixture f;
   strings::Set(f.db, "mykey", "foobar", {});
   CHECK(bits::BitCount(f.db, "mykey", std::nullopt).value == 26);
   CHECK(bits::BitCount(f.db, "mykey", BitRange{0, 0}).value == 4);
@@ -217,7 +215,7 @@ TEST_CASE("BITOP: AND, OR, XOR, NOT with sources of different lengths") {
 }
 
 TEST_CASE("BITFIELD: types, Redis's documented examples, overflow policies") {
-  Fixture f;
+  StoreFixture f;
   bool is_signed;
   uint8_t width;
   CHECK(bits::ParseBitfieldType("i64", &is_signed, &width));
@@ -320,7 +318,7 @@ TEST_CASE("BITFIELD arithmetic equals the definition of WRAP, SAT and FAIL") {
 }
 
 TEST_CASE("BITFIELD fields equal a bit-by-bit model at every offset") {
-  Fixture f;
+  StoreFixture f;
   std::mt19937_64 rng(11);
   std::string model;
   using Op = bits::BitfieldOp;

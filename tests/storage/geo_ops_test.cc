@@ -23,8 +23,6 @@ namespace bg = emberkv::base::geo;
 
 namespace {
 
-using Fixture = StoreFixture;
-
 std::string Fixed4(double d) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.4f", d);
@@ -123,7 +121,7 @@ TEST_CASE("Geohash: encoding, decoding and the base32 text") {
 }
 
 TEST_CASE("Geo golden: scores, positions, hashes, distances and searches equal Redis 7.0's") {
-  Fixture f;
+  StoreFixture f;
   std::vector<std::string> members;
   int searches = 0, dists = 0;
   for (const auto& line : golden::ReadLines("geo.txt")) {
@@ -204,7 +202,7 @@ TEST_CASE("Geo golden: scores, positions, hashes, distances and searches equal R
 }
 
 TEST_CASE("Geo search equals a naive scan of every member") {
-  Fixture f;
+  StoreFixture f;
   std::mt19937_64 rng(1616);
   std::uniform_real_distribution<double> lon(-180, 180), lat(-85, 85);
   std::vector<std::pair<std::string, std::pair<double, double>>> points;
@@ -257,7 +255,7 @@ TEST_CASE("Geo search equals a naive scan of every member") {
 }
 
 TEST_CASE("Geo: GEOADD options, missing members and keys, wrong types") {
-  Fixture f;
+  StoreFixture f;
   std::vector<geo::AddPoint> points = {{13.361389, 38.115556, "Palermo"},
                                        {15.087269, 37.502669, "Catania"}};
   CHECK(geo::Add(f.db, "Sicily", {}, points).value == 2);

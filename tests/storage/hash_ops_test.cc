@@ -4,20 +4,12 @@
 
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
-namespace {
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
-};
-std::vector<std::string_view> Args(std::initializer_list<std::string_view> list) { return list; }
-}  // namespace
-
 TEST_CASE("HSET, HGET, HDEL and the key going away with its last field") {
-  Fixture f;
+  StoreFixture f;
   auto fv = Args({"a", "1", "b", "2"});
   CHECK(hashes::Set(f.db, "h", fv).value == 2);
   auto again = Args({"a", "3"});
@@ -35,7 +27,7 @@ TEST_CASE("HSET, HGET, HDEL and the key going away with its last field") {
 }
 
 TEST_CASE("HINCRBY and HINCRBYFLOAT follow Redis's rules") {
-  Fixture f;
+  StoreFixture f;
   CHECK(hashes::IncrBy(f.db, "h", "n", 5).value == 5);
   CHECK(hashes::IncrBy(f.db, "h", "n", INT64_MAX).status == OpStatus::kIncrOverflow);
   CHECK(hashes::IncrByFloat(f.db, "h", "n", 0.5L).value == "5.5");
@@ -49,7 +41,7 @@ TEST_CASE("HINCRBY and HINCRBYFLOAT follow Redis's rules") {
 }
 
 TEST_CASE("Memory accounting follows a hash as it grows, converts and shrinks") {
-  Fixture f;
+  StoreFixture f;
   for (int i = 0; i < 1000; ++i) {
     std::string field = "field" + std::to_string(i);
     auto fv = Args({field, "value"});

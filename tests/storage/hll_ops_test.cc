@@ -17,7 +17,7 @@ using namespace emberkv::storage;
 
 namespace {
 
-struct Fixture : StoreFixture {
+struct HllFixture : StoreFixture {
   void Set(const std::string& key, const std::string& value) { strings::Set(db, key, value, {}); }
 };
 
@@ -83,7 +83,7 @@ TEST_CASE("HLL: dense registers round-trip without touching neighbours") {
 }
 
 TEST_CASE("HLL golden: PFADD, PFCOUNT and PFMERGE give Redis 7.0's bytes and counts") {
-  Fixture f;
+  HllFixture f;
   auto sets = GoldenSets();
   std::map<std::string, bool> added;
   auto ensure = [&](const std::string& name) {
@@ -132,7 +132,7 @@ TEST_CASE("HLL golden: PFADD, PFCOUNT and PFMERGE give Redis 7.0's bytes and cou
 }
 
 TEST_CASE("HLL: PFADD reports changes and invalidates the cache") {
-  Fixture f;
+  HllFixture f;
   std::vector<std::string_view> none;
   CHECK(hlls::Add(f.db, "h", none).value);  // created
   CHECK_FALSE(hlls::Add(f.db, "h", none).value);
@@ -150,7 +150,7 @@ TEST_CASE("HLL: PFADD reports changes and invalidates the cache") {
 }
 
 TEST_CASE("HLL: values that are no HLL, or corrupted ones, are refused") {
-  Fixture f;
+  HllFixture f;
   std::vector<std::string_view> x = {"x"};
   f.Set("plain", "hello world, not an HLL");
   CHECK(hlls::Add(f.db, "plain", x).status == OpStatus::kNotHyperLogLog);
@@ -201,7 +201,7 @@ TEST_CASE("HLL: values that are no HLL, or corrupted ones, are refused") {
 }
 
 TEST_CASE("HLL: estimates stay within Redis's error bounds and merge equals union") {
-  Fixture f;
+  HllFixture f;
   for (int n : {10, 100, 1000, 10000, 100000}) {
     std::string key = "n" + std::to_string(n);
     AddAll(f.db, key, Elements("k", 0, n));
@@ -227,7 +227,7 @@ TEST_CASE("HLL: estimates stay within Redis's error bounds and merge equals unio
 }
 
 TEST_CASE("HLL: wrong types and deadlines") {
-  Fixture f;
+  HllFixture f;
   std::vector<std::string_view> x = {"x"};
   REQUIRE(hlls::Add(f.db, "h", x).ok());
   Database::Slot slot;
@@ -244,7 +244,7 @@ TEST_CASE("HLL: wrong types and deadlines") {
 }
 
 TEST_CASE("HLL: MakeDense turns a sparse HLL dense and keeps its registers and count") {
-  Fixture f;
+  HllFixture f;
   std::vector<std::string> elements = Elements("d:", 0, 300);
   std::vector<std::string_view> views(elements.begin(), elements.end());
   hlls::Add(f.db, "h", views);

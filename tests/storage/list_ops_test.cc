@@ -7,6 +7,7 @@
 #include "storage/key_ops.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
@@ -20,15 +21,10 @@ class Recorder : public KeyObserver {
   std::vector<std::string> changed;
 };
 
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
+struct ListFixture : StoreFixture {
   Recorder recorder;
-  Fixture() {
-    store.set_now_ms(1'000'000);
-    store.context().observer = &recorder;
-  }
-  ~Fixture() { store.context().observer = nullptr; }
+  ListFixture() { store.context().observer = &recorder; }
+  ~ListFixture() { store.context().observer = nullptr; }
 
   int64_t Push(const std::string& key, std::vector<std::string_view> values,
                ListEnd end = ListEnd::kTail) {
@@ -52,7 +48,7 @@ using Strings = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("pushes create the list, pops delete it when it empties") {
-  Fixture f;
+  ListFixture f;
   CHECK(f.Push("l", {"a", "b"}) == 2);
   CHECK(f.Push("l", {"z"}, ListEnd::kHead) == 3);
   CHECK(f.All("l") == Strings{"z", "a", "b"});
@@ -69,7 +65,7 @@ TEST_CASE("pushes create the list, pops delete it when it empties") {
 }
 
 TEST_CASE("PUSHX leaves a missing key alone") {
-  Fixture f;
+  ListFixture f;
   std::string_view a = "a";
   CHECK(lists::Push(f.db, "l", ListEnd::kHead, {&a, 1}, true).value == 0);
   CHECK_FALSE(keys::Exists(f.db, "l"));
@@ -78,7 +74,7 @@ TEST_CASE("PUSHX leaves a missing key alone") {
 }
 
 TEST_CASE("wrong types are refused without changes") {
-  Fixture f;
+  ListFixture f;
   strings::Set(f.db, "s", "x", {});
   std::string_view a = "a";
   std::vector<std::string> out;
@@ -105,7 +101,7 @@ TEST_CASE("wrong types are refused without changes") {
 }
 
 TEST_CASE("ranges and indices follow Redis's rules") {
-  Fixture f;
+  ListFixture f;
   f.Push("l", {"a", "b", "c", "d", "e"});
   auto range = [&](int64_t start, int64_t stop) {
     std::vector<std::string_view> views;
@@ -134,7 +130,7 @@ TEST_CASE("ranges and indices follow Redis's rules") {
 }
 
 TEST_CASE("LINSERT, LREM and LPOS") {
-  Fixture f;
+  ListFixture f;
   f.Push("l", {"a", "b", "a", "c", "a"});
   CHECK(lists::Insert(f.db, "l", false, "b", "x").value == 6);
   CHECK(lists::Insert(f.db, "l", true, "c", "y").value == 7);
@@ -162,7 +158,7 @@ TEST_CASE("LINSERT, LREM and LPOS") {
 }
 
 TEST_CASE("LMOVE rotates, moves and deletes an emptied source") {
-  Fixture f;
+  ListFixture f;
   f.Push("src", {"1", "2", "3"});
   std::string moved;
   CHECK(lists::Move(f.db, "src", f.db, "src", ListEnd::kHead, ListEnd::kTail, &moved) ==
@@ -182,7 +178,7 @@ TEST_CASE("LMOVE rotates, moves and deletes an emptied source") {
 }
 
 TEST_CASE("every change is reported, and only changes") {
-  Fixture f;
+  ListFixture f;
   f.Push("l", {"a"});
   CHECK(!f.recorder.changed.empty());
   f.recorder.changed.clear();
@@ -200,7 +196,7 @@ TEST_CASE("every change is reported, and only changes") {
 }
 
 TEST_CASE("the shard's external bytes follow the lists' sizes") {
-  Fixture f;
+  ListFixture f;
   for (int i = 0; i < 20000; ++i) f.Push("a", {"element-" + std::to_string(i)});
   for (int i = 0; i < 300; ++i) f.Push("b", {std::string(100, 'x')}, ListEnd::kHead);
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("b"));

@@ -5,16 +5,11 @@
 
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
 namespace {
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
-};
-std::vector<std::string_view> Args(std::initializer_list<std::string_view> list) { return list; }
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
@@ -22,7 +17,7 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 }  // namespace
 
 TEST_CASE("SADD, SREM, SPOP and SMOVE") {
-  Fixture f;
+  StoreFixture f;
   std::mt19937_64 rng(1);
   auto m = Args({"1", "2", "3", "x"});
   CHECK(sets::Add(f.db, "s", m).value == 4);
@@ -44,8 +39,8 @@ TEST_CASE("SADD, SREM, SPOP and SMOVE") {
 // SMOVE between keys of two shards: the member leaves one shard's database
 // and enters the other's; type errors leave both sets as they were.
 TEST_CASE("SMOVE between the databases of two shards") {
-  Fixture from;
-  Fixture to;
+  StoreFixture from;
+  StoreFixture to;
   auto m = Args({"a", "b"});
   sets::Add(from.db, "src", m);
   CHECK(sets::Move(from.db, "src", to.db, "dst", "a").value);
@@ -65,7 +60,7 @@ TEST_CASE("SMOVE between the databases of two shards") {
 }
 
 TEST_CASE("SRANDMEMBER counts") {
-  Fixture f;
+  StoreFixture f;
   std::mt19937_64 rng(2);
   auto m = Args({"a", "b", "c", "d", "e"});
   sets::Add(f.db, "s", m);
@@ -78,7 +73,7 @@ TEST_CASE("SRANDMEMBER counts") {
 }
 
 TEST_CASE("Set algebra and STORE") {
-  Fixture f;
+  StoreFixture f;
   std::vector<std::vector<std::string>> in = {{"a", "b", "c"}, {"b", "c", "d"}, {"c", "b"}};
   CHECK(Sorted(sets::Intersect(in)) == std::vector<std::string>{"b", "c"});
   CHECK(sets::Intersect(in, 1).size() == 1);
@@ -94,7 +89,7 @@ TEST_CASE("Set algebra and STORE") {
 }
 
 TEST_CASE("Deleting a big set goes through the lazy-free list") {
-  Fixture f;
+  StoreFixture f;
   for (int i = 0; i < 20000; ++i) {
     std::string m = "member:" + std::to_string(i);
     auto one = Args({m});

@@ -18,7 +18,7 @@ using sorting::PatternTarget;
 using Rows = std::vector<std::optional<std::string>>;
 
 namespace {
-struct Fixture : StoreFixture {
+struct SortFixture : StoreFixture {
   sorting::PatternLookup lookup = [this](const PatternTarget& t) {
     return sorting::LookupPatternValue(db, t.key, t.field);
   };
@@ -57,7 +57,7 @@ TEST_CASE("SORT patterns expand as Redis's lookupKeyByPattern") {
 }
 
 TEST_CASE("SORT: numeric, ALPHA, DESC, LIMIT, and the numeric error") {
-  Fixture f;
+  SortFixture f;
   f.List("l", {"3", "1", "2", "10", "-1.5", "1e1"});
   CHECK(f.Sort("l", {}) == R({"-1.5", "1", "2", "3", "10", "1e1"}));  // equal scores: byte order
   sorting::SortSpec desc;
@@ -89,7 +89,7 @@ TEST_CASE("SORT: numeric, ALPHA, DESC, LIMIT, and the numeric error") {
 }
 
 TEST_CASE("SORT BY and GET patterns, hash fields, nosort") {
-  Fixture f;
+  SortFixture f;
   f.List("l", {"a", "b", "c"});
   strings::Set(f.db, "w_a", "3", {});
   strings::Set(f.db, "w_b", "1", {});
@@ -134,7 +134,7 @@ TEST_CASE("SORT BY and GET patterns, hash fields, nosort") {
 }
 
 TEST_CASE("SORT STORE writes a list or deletes the destination") {
-  Fixture f;
+  SortFixture f;
   auto n = sorting::StoreList(f.db, "dst", R({"x", nullptr, "z"}));
   CHECK(n.value == 3);
   std::vector<std::string_view> got;

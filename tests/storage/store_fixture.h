@@ -1,9 +1,11 @@
 // A one-shard store with its clock set, for the tests of the shard-local
-// operations that were written with issue 16.
+// operations; each test file's own fixture adds its helpers to it.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
@@ -20,5 +22,10 @@ struct StoreFixture {
     return strings::Get(db, key, &v) == OpStatus::kOk ? std::string(v) : "<none>";
   }
 };
+
+// The arguments of a command, as the operations take them.
+inline std::vector<std::string_view> Args(std::initializer_list<std::string_view> list) {
+  return list;
+}
 
 }  // namespace emberkv::storage

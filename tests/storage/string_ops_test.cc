@@ -4,14 +4,12 @@
 #include <cstdint>
 
 #include "storage/shard_store.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
 namespace {
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
+struct StringFixture : StoreFixture {
   std::string Get(const std::string& key) {
     std::string_view v;
     OpStatus s = strings::Get(db, key, &v);
@@ -21,7 +19,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("SET conditions, GET option and KEEPTTL") {
-  Fixture f;
+  StringFixture f;
   strings::SetOptions nx;
   nx.condition = strings::SetOptions::Condition::kIfAbsent;
   CHECK(strings::Set(f.db, "a", "1", nx).status == OpStatus::kOk);
@@ -52,7 +50,7 @@ TEST_CASE("SET conditions, GET option and KEEPTTL") {
 }
 
 TEST_CASE("INCR family: parsing, overflow and kept deadlines") {
-  Fixture f;
+  StringFixture f;
   CHECK(strings::IncrBy(f.db, "n", 5).value == 5);
   CHECK(strings::IncrBy(f.db, "n", -7).value == -2);
   strings::Set(f.db, "big", "9223372036854775807", {});
@@ -66,7 +64,7 @@ TEST_CASE("INCR family: parsing, overflow and kept deadlines") {
 }
 
 TEST_CASE("APPEND, SETRANGE and GETRANGE") {
-  Fixture f;
+  StringFixture f;
   CHECK(strings::Append(f.db, "a", "hello").value == 5);
   CHECK(strings::Append(f.db, "a", " world").value == 11);
   for (int i = 0; i < 2000; ++i) strings::Append(f.db, "grow", "0123456789");
@@ -90,7 +88,7 @@ TEST_CASE("APPEND, SETRANGE and GETRANGE") {
 }
 
 TEST_CASE("SETRANGE refuses offsets past 512 MB, even where offset + length overflows") {
-  Fixture f;
+  StringFixture f;
   CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength, "a").status ==
         OpStatus::kStringTooLong);
   CHECK(strings::SetRange(f.db, "r", strings::kMaxStringLength - 1, "ab").status ==

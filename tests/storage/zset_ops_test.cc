@@ -3,14 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "storage/shard_store.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
 namespace {
-struct Fixture {
-  ShardStore store{1};
-  Database& db = store.db(0);
-  Fixture() { store.set_now_ms(1'000'000); }
+struct ZsetFixture : StoreFixture {
   void Add(std::string_view key, std::initializer_list<zsets::AddInput> inputs,
            zsets::AddOptions o = {}) {
     std::vector<zsets::AddInput> v(inputs);
@@ -28,7 +26,7 @@ using V = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("ZADD flags") {
-  Fixture f;
+  ZsetFixture f;
   f.Add("z", {{1, "a"}, {2, "b"}});
   zsets::AddOptions xx;
   xx.xx = true;
@@ -53,7 +51,7 @@ TEST_CASE("ZADD flags") {
 }
 
 TEST_CASE("Ranges by rank, score and lex, forwards and backwards") {
-  Fixture f;
+  ZsetFixture f;
   f.Add("z", {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}});
   zsets::RangeSpec rank;
   rank.start = 1;
@@ -83,7 +81,7 @@ TEST_CASE("Ranges by rank, score and lex, forwards and backwards") {
 }
 
 TEST_CASE("Pops take from either end and delete the emptied key") {
-  Fixture f;
+  ZsetFixture f;
   f.Add("z", {{1, "a"}, {2, "b"}, {3, "c"}});
   auto low = zsets::Pop(f.db, "z", 1, false).value;
   REQUIRE(low.size() == 1);
