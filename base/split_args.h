@@ -1,8 +1,9 @@
 // Splits a line into arguments as Redis's sdssplitargs does, the rules Redis
 // applies both to inline commands (typed into telnet) and to redis.conf lines:
-// blanks separate arguments; "double quotes" understand \n \r \t \b \a \" \\
-// and \xHH; 'single quotes' understand \'. So `SET k "a b"` typed into telnet,
-// or `requirepass "a b"` in a config file, means the same to us as to Redis.
+// blanks separate arguments; "double quotes" understand \n \r \t \b \a \",
+// backslash-backslash and \xHH; 'single quotes' understand \'. So
+// `SET k "a b"` typed into telnet, or `requirepass "a b"` in a config file,
+// means the same to us as to Redis.
 #pragma once
 
 #include <optional>
