@@ -137,7 +137,7 @@ def test_pipeline_across_databases(ember):
 
 def test_many_clients_on_own_and_shared_keys(ember):
     threads = 100
-    rounds = int(200 * SCALE)
+    rounds = int(120 * SCALE)
     c = client(ember)
     c.flushall()
 

@@ -457,7 +457,7 @@ def test_random_sequences_one_command_at_a_time_match_redis(ember, reference, se
 @pytest.mark.parametrize("seed", [101, 102, 103])
 def test_long_random_sequences_match_redis(ember, reference, seed):
     print("differential seed", seed)
-    run_sequence(ember, reference, seed, 600000, nkeys=24 if seed % 2 else 200)
+    run_sequence(ember, reference, seed, 300000, nkeys=24 if seed % 2 else 200)
 
 
 def test_generator_is_deterministic():

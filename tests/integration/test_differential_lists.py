@@ -293,7 +293,7 @@ def test_random_list_sequences_one_command_at_a_time_match_redis(ember, referenc
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [101, 102, 103])
 def test_long_random_list_sequences_match_redis(ember, reference, seed):
-    run_sequence(ember, reference, seed, 150000)
+    run_sequence(ember, reference, seed, 75000)
 
 
 def test_generator_is_deterministic():

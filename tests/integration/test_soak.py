@@ -36,7 +36,7 @@ def run_soak(*args, timeout):
 
 
 def test_short_soak_keeps_every_acknowledged_write():
-    duration = "8" if SANITIZED else "25"
+    duration = "8" if SANITIZED else "15"
     connections = "100" if SANITIZED else "200"
     figures = run_soak("--duration", duration, "--connections", connections, "--processes", "2",
                        "--rss-slack-mb", "-1" if SANITIZED else "16", timeout=600)
@@ -47,7 +47,7 @@ def test_short_soak_keeps_every_acknowledged_write():
 
 
 def test_short_soak_under_maxmemory_accounts_for_evictions():
-    duration = "5" if SANITIZED else "12"
+    duration = "5" if SANITIZED else "8"
     figures = run_soak("--duration", duration, "--connections", "100", "--processes", "2",
                        "--maxmemory", "24mb", "--keys", "300", "--rss-slack-mb", "-1" if SANITIZED else "16", timeout=600)
     assert figures["ops"] > 500, figures

@@ -310,4 +310,4 @@ def test_transfers_keep_every_invariant(threads):
 
 @pytest.mark.slow
 def test_transfers_keep_every_invariant_for_long():
-    stress(threads=4, duration=60, workers=24, checkers=6, watchers=4, seed=2)
+    stress(threads=4, duration=30, workers=24, checkers=6, watchers=4, seed=2)
