@@ -67,6 +67,29 @@ ABSL_FLAG(ParamFlag, hz, {}, "background task frequency (default 10)");
 ABSL_FLAG(ParamFlag, busy_reply_threshold, {},
           "milliseconds a script runs before others get -BUSY and it can be killed (default 5000)");
 ABSL_FLAG(ParamFlag, lua_time_limit, {}, "alias of --busy-reply-threshold");
+ABSL_FLAG(ParamFlag, hash_max_listpack_entries, {},
+          "most fields of a hash in its compact encoding (default 512)");
+ABSL_FLAG(ParamFlag, hash_max_ziplist_entries, {}, "alias of --hash-max-listpack-entries");
+ABSL_FLAG(ParamFlag, hash_max_listpack_value, {},
+          "longest field or value of a hash in its compact encoding (default 64)");
+ABSL_FLAG(ParamFlag, hash_max_ziplist_value, {}, "alias of --hash-max-listpack-value");
+ABSL_FLAG(ParamFlag, set_max_intset_entries, {},
+          "most members of an all-integer set in its compact encoding (default 512)");
+ABSL_FLAG(ParamFlag, set_max_listpack_entries, {},
+          "most members of another set in its compact encoding (default 128)");
+ABSL_FLAG(ParamFlag, set_max_listpack_value, {},
+          "longest member of a set in its compact encoding (default 64)");
+ABSL_FLAG(ParamFlag, zset_max_listpack_entries, {},
+          "most members of a sorted set in its compact encoding (default 128)");
+ABSL_FLAG(ParamFlag, zset_max_ziplist_entries, {}, "alias of --zset-max-listpack-entries");
+ABSL_FLAG(ParamFlag, zset_max_listpack_value, {},
+          "longest member of a sorted set in its compact encoding (default 64)");
+ABSL_FLAG(ParamFlag, zset_max_ziplist_value, {}, "alias of --zset-max-listpack-value");
+ABSL_FLAG(ParamFlag, list_max_listpack_size, {},
+          "accepted for compatibility: lists keep 8 KiB blocks (default -2)");
+ABSL_FLAG(ParamFlag, list_max_ziplist_size, {}, "alias of --list-max-listpack-size");
+ABSL_FLAG(ParamFlag, list_compress_depth, {},
+          "accepted for compatibility: lists are not compressed (default 0)");
 ABSL_FLAG(ParamFlag, metrics_port, {},
           "HTTP port for /metrics, /healthz, /readyz (default 9121; 0 picks a free one; -1: off)");
 ABSL_FLAG(ParamFlag, metrics_bind, {}, "address of the metrics listener (default 127.0.0.1)");

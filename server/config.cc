@@ -9,6 +9,7 @@
 #include "server/engine/shard_set.h"
 #include "server/util/ascii.h"
 #include "server/util/cpu_budget.h"
+#include "storage/encoding_limits.h"
 
 namespace emberkv::server {
 namespace {
@@ -235,6 +236,31 @@ const std::vector<ParamImpl>& Params() {
                                 &ServerConfig::busy_reply_threshold_ms, 0, INT64_MAX));
     p.push_back(RelaxedIntParam("lua-time-limit", true, &ServerConfig::busy_reply_threshold_ms, 0,
                                 INT64_MAX));
+    // Each under its Redis 7.0 name and its older ziplist alias; the entry
+    // counts are plain integers, the value sizes take memory units.
+    auto entries = [&p](std::string_view name, Relaxed<uint64_t> ServerConfig::*field) {
+      p.push_back(RelaxedIntParam(name, true, field, 0, INT64_MAX));
+    };
+    auto bytes = [&p](std::string_view name, Relaxed<uint64_t> ServerConfig::*field) {
+      p.push_back(MemoryParam(name, true, field));
+    };
+    entries("hash-max-listpack-entries", &ServerConfig::hash_max_listpack_entries);
+    entries("hash-max-ziplist-entries", &ServerConfig::hash_max_listpack_entries);
+    bytes("hash-max-listpack-value", &ServerConfig::hash_max_listpack_value);
+    bytes("hash-max-ziplist-value", &ServerConfig::hash_max_listpack_value);
+    entries("set-max-intset-entries", &ServerConfig::set_max_intset_entries);
+    entries("set-max-listpack-entries", &ServerConfig::set_max_listpack_entries);
+    bytes("set-max-listpack-value", &ServerConfig::set_max_listpack_value);
+    entries("zset-max-listpack-entries", &ServerConfig::zset_max_listpack_entries);
+    entries("zset-max-ziplist-entries", &ServerConfig::zset_max_listpack_entries);
+    bytes("zset-max-listpack-value", &ServerConfig::zset_max_listpack_value);
+    bytes("zset-max-ziplist-value", &ServerConfig::zset_max_listpack_value);
+    p.push_back(RelaxedIntParam("list-max-listpack-size", true,
+                                &ServerConfig::list_max_listpack_size, INT32_MIN, INT32_MAX));
+    p.push_back(RelaxedIntParam("list-max-ziplist-size", true,
+                                &ServerConfig::list_max_listpack_size, INT32_MIN, INT32_MAX));
+    p.push_back(RelaxedIntParam("list-compress-depth", true, &ServerConfig::list_compress_depth, 0,
+                                INT32_MAX));
     p.push_back(IntParam("metrics-port", false, &ServerConfig::metrics_port, -1, 65535));
     p.push_back(StringParam("metrics-bind", false, &ServerConfig::metrics_bind));
     p.push_back(
@@ -291,6 +317,20 @@ std::optional<std::string> GetConfigParam(const ServerConfig& config, std::strin
   const ParamImpl* param = FindParam(name);
   if (!param) return std::nullopt;
   return param->get(config);
+}
+
+void ApplyEncodingLimits(const ServerConfig& config) {
+  storage::EncodingLimits& limits = storage::encoding_limits();
+  auto apply = [](std::atomic<uint64_t>& limit, const Relaxed<uint64_t>& value) {
+    limit.store(value.load(), std::memory_order_relaxed);
+  };
+  apply(limits.hash_max_listpack_entries, config.hash_max_listpack_entries);
+  apply(limits.hash_max_listpack_value, config.hash_max_listpack_value);
+  apply(limits.set_max_intset_entries, config.set_max_intset_entries);
+  apply(limits.set_max_listpack_entries, config.set_max_listpack_entries);
+  apply(limits.set_max_listpack_value, config.set_max_listpack_value);
+  apply(limits.zset_max_listpack_entries, config.zset_max_listpack_entries);
+  apply(limits.zset_max_listpack_value, config.zset_max_listpack_value);
 }
 
 std::optional<uint64_t> ParseMemory(std::string_view text) {

@@ -81,6 +81,22 @@ struct ServerConfig {
   // busy-reply-threshold (alias lua-time-limit): a script running longer
   // makes other clients of its shards get -BUSY and can be killed.
   Relaxed<int64_t> busy_reply_threshold_ms = 5000;
+  // How large collections grow in their compact encodings, with Redis 7.0's
+  // built-in defaults (ApplyEncodingLimits hands them to storage, where
+  // every shard reads them: storage/encoding_limits.h). set-max-listpack-*
+  // are Redis 7.2's; 7.0 has no listpack sets.
+  Relaxed<uint64_t> hash_max_listpack_entries = 512;
+  Relaxed<uint64_t> hash_max_listpack_value = 64;
+  Relaxed<uint64_t> set_max_intset_entries = 512;
+  Relaxed<uint64_t> set_max_listpack_entries = 128;
+  Relaxed<uint64_t> set_max_listpack_value = 64;
+  Relaxed<uint64_t> zset_max_listpack_entries = 128;
+  Relaxed<uint64_t> zset_max_listpack_value = 64;
+  // Accepted and shown, for configs written for Redis: emberkv's lists keep
+  // blocks of 8 KiB whatever the setting and compress none of them
+  // (docs/compatibility.md).
+  Relaxed<int> list_max_listpack_size = -2;
+  Relaxed<int> list_compress_depth = 0;
   // /metrics, /healthz and /readyz (docs/observability.md): on by default, on
   // redis_exporter's port, so that a sidecar needs no flag; 0 picks a free
   // port, -1 turns the listener off.
@@ -120,6 +136,9 @@ std::optional<std::string> SetConfigParam(ServerConfig& config, std::string_view
                                           std::string_view value);
 // The text form of a parameter, or nullopt if there is no such parameter.
 std::optional<std::string> GetConfigParam(const ServerConfig& config, std::string_view name);
+
+// Hands the encoding limits to storage; after start-up and every CONFIG SET.
+void ApplyEncodingLimits(const ServerConfig& config);
 
 // Redis's memory units: 1k = 1000, 1kb = 1024, ... up to gb.
 std::optional<uint64_t> ParseMemory(std::string_view text);

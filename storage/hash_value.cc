@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/encoding_limits.h"
+
 namespace emberkv::storage {
 
 HashValue::~HashValue() = default;
@@ -62,22 +64,28 @@ void HashValue::TableSet(std::string_view field, std::string_view value, size_t 
 
 bool HashValue::Set(std::string_view field, std::string_view value) {
   if (encoding_ == Encoding::kListpack) {
-    if (field.size() > kMaxListpackValue || value.size() > kMaxListpackValue) {
+    const EncodingLimits& limits = encoding_limits();
+    const uint64_t max_value = Limit(limits.hash_max_listpack_value);
+    const size_t bytes = detail::StringRecordSize(field) + detail::StringRecordSize(value);
+    if (field.size() > max_value || value.size() > max_value ||
+        !CompactMayGrow(listpack_.used(), bytes)) {
       ConvertToTable();
     } else {
       std::string_view old;
       size_t at = ListpackFind(field, &old);
-      if (at != SIZE_MAX) {
+      // As in Redis, any write converts a hash that is (or would become)
+      // longer than the limit, an update too: the limit may have been
+      // lowered since the hash grew.
+      size_t count_after = listpack_.count() + (at == SIZE_MAX ? 1 : 0);
+      if (count_after > Limit(limits.hash_max_listpack_entries)) {
+        ConvertToTable();
+      } else if (at != SIZE_MAX) {
         size_t value_at = at + detail::StringRecordSize(field);
         char* dest = listpack_.Resize(value_at, detail::StringRecordSize(old),
                                       detail::StringRecordSize(value));
         detail::PutString(dest, value);
         return false;
-      }
-      if (listpack_.count() + 1 > kMaxListpackEntries) {
-        ConvertToTable();
       } else {
-        size_t bytes = detail::StringRecordSize(field) + detail::StringRecordSize(value);
         char* dest = listpack_.InsertGap(listpack_.used(), bytes);
         detail::PutString(detail::PutString(dest, field), value);
         return true;

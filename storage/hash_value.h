@@ -1,7 +1,8 @@
 // The value of a hash key. Two encodings, as in Redis:
 //   listpack   field, value, field, value ... back to back in one allocation,
-//              while there are at most kMaxListpackEntries fields and no field
-//              or value is longer than kMaxListpackValue bytes;
+//              while there are at most hash-max-listpack-entries fields and
+//              no field or value is longer than hash-max-listpack-value
+//              bytes (storage/encoding_limits.h);
 //   hashtable  an OrderedTable of records, each field and value in one
 //              allocation.
 // Conversion goes one way (listpack to hashtable), as in Redis.
@@ -23,9 +24,6 @@ namespace emberkv::storage {
 
 class HashValue : public ValueObject {
  public:
-  static constexpr size_t kMaxListpackEntries = 128;
-  static constexpr size_t kMaxListpackValue = 64;
-
   enum class Encoding : uint8_t { kListpack, kHashTable };
 
   HashValue() = default;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/numbers.h"
+#include "storage/encoding_limits.h"
 
 namespace emberkv::storage {
 namespace {
@@ -19,9 +20,11 @@ SetValue::~SetValue() = default;
 
 std::unique_ptr<SetValue> SetValue::ForMembers(size_t expected, bool all_integers) {
   auto set = std::make_unique<SetValue>();
+  const EncodingLimits& limits = encoding_limits();
   if (all_integers) {
-    if (expected > kMaxIntsetEntries) set->ConvertTo(Encoding::kIntTable, expected);
-  } else if (expected > kMaxListpackEntries) {
+    if (expected > Limit(limits.set_max_intset_entries))
+      set->ConvertTo(Encoding::kIntTable, expected);
+  } else if (expected > Limit(limits.set_max_listpack_entries)) {
     set->ConvertTo(Encoding::kStringTable, expected);
   } else {
     set->encoding_ = Encoding::kListpack;
@@ -139,25 +142,30 @@ void SetValue::ConvertTo(Encoding target, size_t expected) {
 
 bool SetValue::Add(std::string_view member) {
   int64_t value;
+  const EncodingLimits& limits = encoding_limits();
+  // Whether the set, with `count` members, may hold `member` in a listpack.
+  auto fits_listpack = [&](size_t count) {
+    return count <= Limit(limits.set_max_listpack_entries) &&
+           member.size() <= Limit(limits.set_max_listpack_value);
+  };
   switch (encoding_) {
     case Encoding::kIntset:
       if (AsInteger(member, &value)) {
         if (intset_.Contains(value)) return false;
-        if (intset_.size() + 1 > kMaxIntsetEntries) {
+        if (intset_.size() + 1 > Limit(limits.set_max_intset_entries)) {
           ConvertTo(Encoding::kIntTable, intset_.size() + 1);
           return IntTableAdd(value);
         }
         return intset_.Insert(value);
       }
       // A first non-integer member: compact strings if everything fits.
-      ConvertTo(intset_.size() + 1 <= kMaxListpackEntries && member.size() <= kMaxListpackValue
-                    ? Encoding::kListpack
-                    : Encoding::kStringTable,
+      ConvertTo(fits_listpack(intset_.size() + 1) ? Encoding::kListpack : Encoding::kStringTable,
                 intset_.size() + 1);
       return Add(member);
     case Encoding::kListpack: {
       if (ListpackFind(member) != SIZE_MAX) return false;
-      if (listpack_.count() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue) {
+      if (!fits_listpack(listpack_.count() + 1) ||
+          !CompactMayGrow(listpack_.used(), detail::StringRecordSize(member))) {
         ConvertTo(Encoding::kStringTable, listpack_.count() + 1);
         StringTableAdd(member);
         return true;

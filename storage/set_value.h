@@ -1,9 +1,10 @@
 // The value of a set key. Four encodings, chosen as members arrive and never
 // going back (as in Redis):
 //   intset     sorted integers in one allocation, while every member is an
-//              integer and there are at most kMaxIntsetEntries;
+//              integer and there are at most set-max-intset-entries;
 //   listpack   members back to back in one allocation, while there are at
-//              most kMaxListpackEntries of at most kMaxListpackValue bytes;
+//              most set-max-listpack-entries of at most
+//              set-max-listpack-value bytes (storage/encoding_limits.h);
 //   hashtable  an OrderedTable: of raw int64s while every member is an
 //              integer (8 bytes a slot, about 12 bytes a member; Redis spends
 //              about 50), otherwise of separately allocated members.
@@ -28,10 +29,6 @@ namespace emberkv::storage {
 
 class SetValue : public ValueObject {
  public:
-  static constexpr size_t kMaxIntsetEntries = 512;
-  static constexpr size_t kMaxListpackEntries = 128;
-  static constexpr size_t kMaxListpackValue = 64;
-
   enum class Encoding : uint8_t { kIntset, kListpack, kIntTable, kStringTable };
 
   SetValue() = default;

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/encoding_limits.h"
+
 namespace emberkv::storage {
 
 ZSetValue::~ZSetValue() {
@@ -13,7 +15,9 @@ ZSetValue::~ZSetValue() {
 
 std::unique_ptr<ZSetValue> ZSetValue::ForMembers(size_t expected, size_t longest_member) {
   auto zset = std::make_unique<ZSetValue>();
-  if (expected > kMaxListpackEntries || longest_member > kMaxListpackValue)
+  const EncodingLimits& limits = encoding_limits();
+  if (expected > Limit(limits.zset_max_listpack_entries) ||
+      longest_member > Limit(limits.zset_max_listpack_value))
     zset->ConvertToSkipList(expected);
   return zset;
 }
@@ -101,7 +105,10 @@ bool ZSetValue::Set(std::string_view member, double score) {
       ListpackInsert(member, score);
       return false;
     }
-    if (listpack_.count() + 1 <= kMaxListpackEntries && member.size() <= kMaxListpackValue) {
+    const EncodingLimits& limits = encoding_limits();
+    if (listpack_.count() + 1 <= Limit(limits.zset_max_listpack_entries) &&
+        member.size() <= Limit(limits.zset_max_listpack_value) &&
+        CompactMayGrow(listpack_.used(), ListpackRecordSize(member))) {
       ListpackInsert(member, score);
       return true;
     }

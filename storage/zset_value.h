@@ -1,7 +1,8 @@
 // The value of a sorted-set key. Two encodings, as in Redis:
 //   listpack   (member, score) records sorted by score then member, back to
 //              back in one allocation, while there are at most
-//              kMaxListpackEntries members of at most kMaxListpackValue bytes;
+//              zset-max-listpack-entries members of at most
+//              zset-max-listpack-value bytes (storage/encoding_limits.h);
 //   skiplist   (Redis's name) a member index (an OrderedTable of records
 //              [score][member], one allocation each) for O(1) ZSCORE, and an
 //              order-statistic B+tree of (score, record) for O(log n) ranks
@@ -16,10 +17,12 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/detail/compact_list.h"
 #include "storage/detail/score_tree.h"
@@ -30,9 +33,6 @@ namespace emberkv::storage {
 
 class ZSetValue : public ValueObject {
  public:
-  static constexpr size_t kMaxListpackEntries = 128;
-  static constexpr size_t kMaxListpackValue = 64;
-
   enum class Encoding : uint8_t { kListpack, kSkipList };
 
   ZSetValue() = default;
@@ -137,11 +137,18 @@ void ZSetValue::VisitRanks(size_t first, size_t last, bool reverse, Fn&& fn) con
     return;
   }
   // Backwards: listpack records are only walkable forwards; remember the
-  // positions of the range first (at most kMaxListpackEntries).
-  const char* starts[kMaxListpackEntries + 1];
+  // positions of the range first: on the stack for the default settings'
+  // listpacks (128 members), on the heap for larger ones.
+  const char* stack_starts[129];
+  std::vector<const char*> heap_starts;
+  const char** starts = stack_starts;
+  if (listpack_.count() > std::size(stack_starts)) {
+    heap_starts.resize(listpack_.count());
+    starts = heap_starts.data();
+  }
   size_t n = 0, rank = 0;
   for (const char* p = listpack_.begin(); p != listpack_.end() && rank <= last; ++rank) {
-    if (rank >= first && n < kMaxListpackEntries + 1) starts[n++] = p;
+    if (rank >= first) starts[n++] = p;
     std::string_view member;
     p = detail::GetString(p, &member) + sizeof(double);
   }

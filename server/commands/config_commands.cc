@@ -69,6 +69,7 @@ void ConfigSet(CommandContext& c) {
   for (size_t i = 2; i < c.args.size(); i += 2)
     SetConfigParam(c.engine().config(), c.args[i], c.args[i + 1]);
   c.engine().set_auth_required(!c.engine().config().requirepass.empty());
+  ApplyEncodingLimits(c.engine().config());
   // The memory limit and its policy live in every shard.
   for (std::string_view name :
        {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time"}) {

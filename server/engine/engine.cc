@@ -19,6 +19,7 @@ Engine::Engine(ServerConfig config, IoEngine io_engine)
   storage::MemoryPolicy policy = ShardMemoryPolicy(config_, keyspace_.shard_count());
   for (int s = 0; s < keyspace_.shard_count(); ++s)
     keyspace_.shard(s).store().SetMemoryPolicy(policy);
+  ApplyEncodingLimits(config_);
   workers_.reserve(worker_count_);
   for (int i = 0; i < worker_count_; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }

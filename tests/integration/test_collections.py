@@ -47,17 +47,8 @@ def test_resp3_reply_shapes_match_redis():
         assert got == expected
 
 
-def test_encodings_follow_sizes(r):
-    r.hset("h", mapping={"f%d" % i: i for i in range(128)})
-    assert r.object("encoding", "h") == b"listpack"
-    r.hset("h", "f128", 1)
-    assert r.object("encoding", "h") == b"hashtable"
-    r.sadd("ints", *range(512))
-    assert r.object("encoding", "ints") == b"intset"
-    r.sadd("ints", 512)
-    assert r.object("encoding", "ints") == b"hashtable"
-    r.zadd("z", {"m%d" % i: i for i in range(128)})
-    assert r.object("encoding", "z") == b"listpack"
+def test_object_encoding_of_a_type_and_of_nothing(r):
+    """The thresholds of each encoding: test_encoding_config.py."""
     r.zadd("z", {"x" * 65: 1})
     assert r.object("encoding", "z") == b"skiplist"
     assert r.type("z") == b"zset"

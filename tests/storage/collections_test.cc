@@ -3,6 +3,7 @@
 // cursor across resizes), the intset, the score tree, and the three values
 // through their encodings.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
@@ -14,6 +15,7 @@
 #include "storage/detail/int_set.h"
 #include "storage/detail/score_tree.h"
 #include "storage/detail/string_table.h"
+#include "storage/encoding_limits.h"
 #include "storage/hash_value.h"
 #include "storage/set_value.h"
 #include "storage/zset_value.h"
@@ -214,16 +216,19 @@ TEST_CASE("SetValue moves through intset, listpack and hashtable") {
 
 TEST_CASE("HashValue converts on size and on long values, keeps memory counts") {
   HashValue hash;
-  for (int i = 0; i < 128; ++i) CHECK(hash.Set("f" + std::to_string(i), "v" + std::to_string(i)));
+  const uint64_t most = Limit(encoding_limits().hash_max_listpack_entries);
+  CHECK(most == 512);  // Redis 7.0's built-in default
+  for (uint64_t i = 0; i < most; ++i)
+    CHECK(hash.Set("f" + std::to_string(i), "v" + std::to_string(i)));
   CHECK(hash.EncodingName() == "listpack");
   CHECK(!hash.Set("f1", "changed value"));
   CHECK(*hash.Get("f1") == "changed value");
   size_t compact = hash.MemoryUsage();
-  CHECK(hash.Set("f128", "x"));
+  CHECK(hash.Set("one more", "x"));
   CHECK(hash.EncodingName() == "hashtable");
   CHECK(hash.MemoryUsage() > compact);
   CHECK(*hash.Get("f1") == "changed value");
-  CHECK(hash.size() == 129);
+  CHECK(hash.size() == most + 1);
   HashValue other;
   other.Set("a", std::string(65, 'x'));
   CHECK(other.EncodingName() == "hashtable");
@@ -287,4 +292,63 @@ TEST_CASE("Big collections release their parts a slice at a time") {
   while (zset->ReleaseSome(1000) > 0) {
   }
   CHECK(zset->MemoryUsage() < 1024);
+}
+
+// Sets one encoding limit for the length of a test, and puts it back.
+class LimitFor {
+ public:
+  LimitFor(std::atomic<uint64_t>& limit, uint64_t value) : limit_(limit), saved_(Limit(limit)) {
+    limit_.store(value);
+  }
+  ~LimitFor() { limit_.store(saved_); }
+
+ private:
+  std::atomic<uint64_t>& limit_;
+  uint64_t saved_;
+};
+
+TEST_CASE("encoding limits changed at run time apply as collections next grow") {
+  EncodingLimits& limits = encoding_limits();
+  HashValue before;  // a listpack under the old limit, until its next write
+  for (int i = 0; i < 3; ++i) before.Set("f" + std::to_string(i), "v");
+  {
+    LimitFor fields(limits.hash_max_listpack_entries, 2);
+    LimitFor values(limits.hash_max_listpack_value, 1000);
+    HashValue hash;
+    hash.Set("a", std::string(1000, 'x'));
+    hash.Set("b", "2");
+    CHECK(hash.EncodingName() == "listpack");
+    hash.Set("c", "3");
+    CHECK(hash.EncodingName() == "hashtable");
+    CHECK(before.EncodingName() == "listpack");
+    before.Set("f0", "changed");  // any write past the limit converts, as in Redis
+    CHECK(before.EncodingName() == "hashtable");
+    CHECK(*before.Get("f0") == "changed");
+  }
+  {
+    LimitFor ints(limits.set_max_intset_entries, 2);
+    SetValue set;
+    set.Add("1");
+    set.Add("2");
+    CHECK(set.EncodingName() == "intset");
+    set.Add("3");
+    CHECK(set.EncodingName() == "hashtable");
+  }
+  {
+    LimitFor members(limits.zset_max_listpack_entries, 1000);
+    LimitFor length(limits.zset_max_listpack_value, 3);
+    ZSetValue zset;
+    for (int i = 0; i < 600; ++i) zset.Set(std::to_string(i), i);
+    CHECK(zset.EncodingName() == "listpack");
+    // A reverse walk over more members than the default listpack holds.
+    std::vector<std::string> backwards;
+    zset.VisitRanks(0, 599, /*reverse=*/true,
+                    [&](std::string_view member, double) { backwards.emplace_back(member); });
+    REQUIRE(backwards.size() == 600);
+    CHECK(backwards.front() == "599");
+    CHECK(backwards.back() == "0");
+    zset.Set("long", 1);
+    CHECK(zset.EncodingName() == "skiplist");
+  }
+  CHECK(Limit(limits.hash_max_listpack_entries) == 512);
 }
