@@ -4,6 +4,8 @@
 // in our representation (as MEMORY USAGE reports it), as counters.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +16,15 @@
 #include "storage/shard_store.h"
 
 namespace {
+
+// A setup step that must work: a benchmark of a failed write measures nothing.
+template <class Result>
+void Expect(const Result& result) {
+  if (!result.ok()) {
+    std::fprintf(stderr, "data_commands_bench: a setup step failed\n");
+    std::abort();
+  }
+}
 
 using namespace emberkv::storage;
 
@@ -31,13 +42,13 @@ void AddDense(Database& db, const Key& key) {
   std::vector<std::string> fill;
   for (int i = 0; i < 20000; ++i) fill.push_back("fill:" + std::to_string(i));
   std::vector<std::string_view> views(fill.begin(), fill.end());
-  hlls::Add(db, key, views);
+  Expect(hlls::Add(db, key, views));
 }
 
 // SETBIT at random offsets of a 10-million-bit bitmap.
 void BM_SetBitRandom(benchmark::State& state) {
   Store s;
-  bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk);
+  Expect(bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk));
   std::mt19937_64 rng(1);
   for (auto _ : state) {
     auto r = bits::SetBit(s.db, "bitmap", rng() % kBitmapBits, rng() & 1, kMaxBulk);
@@ -62,7 +73,7 @@ BENCHMARK(BM_SetBitAppend);
 
 void BM_GetBit(benchmark::State& state) {
   Store s;
-  bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk);
+  Expect(bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk));
   std::mt19937_64 rng(2);
   for (auto _ : state)
     benchmark::DoNotOptimize(bits::GetBit(s.db, "bitmap", rng() % kBitmapBits).value);
@@ -75,8 +86,8 @@ void BM_BitCount(benchmark::State& state) {
   Store s;
   std::mt19937_64 rng(3);
   for (int i = 0; i < 100000; ++i)
-    bits::SetBit(s.db, "bitmap", rng() % kBitmapBits, true, kMaxBulk);
-  bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk);
+    Expect(bits::SetBit(s.db, "bitmap", rng() % kBitmapBits, true, kMaxBulk));
+  Expect(bits::SetBit(s.db, "bitmap", kBitmapBits - 1, true, kMaxBulk));
   for (auto _ : state) benchmark::DoNotOptimize(bits::BitCount(s.db, "bitmap", std::nullopt).value);
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kBitmapBits / 8));
 }
@@ -137,14 +148,15 @@ BENCHMARK(BM_PfCountStale);
 // by SETBIT of every bit in order, and an HLL of a million elements.
 void BM_Memory(benchmark::State& state) {
   Store s;
-  bits::SetBit(s.db, "one-setbit", kBitmapBits - 1, true, kMaxBulk);
-  for (uint64_t b = 0; b < kBitmapBits; b += 1) bits::SetBit(s.db, "in-order", b, true, kMaxBulk);
+  Expect(bits::SetBit(s.db, "one-setbit", kBitmapBits - 1, true, kMaxBulk));
+  for (uint64_t b = 0; b < kBitmapBits; b += 1)
+    Expect(bits::SetBit(s.db, "in-order", b, true, kMaxBulk));
   std::vector<std::string> elements;
   for (int i = 0; i < 1000; ++i) elements.push_back(std::string());
   for (int batch = 0; batch < 1000; ++batch) {
     for (int i = 0; i < 1000; ++i) elements[i] = "m:" + std::to_string(batch * 1000 + i);
     std::vector<std::string_view> views(elements.begin(), elements.end());
-    hlls::Add(s.db, "hll", views);
+    Expect(hlls::Add(s.db, "hll", views));
   }
   for (auto _ : state) benchmark::DoNotOptimize(keys::MemoryUsage(s.db, "hll"));
   state.counters["bitmap_bytes"] = static_cast<double>(*keys::MemoryUsage(s.db, "one-setbit"));

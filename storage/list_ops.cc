@@ -229,8 +229,12 @@ OpStatus Move(Database& from_db, const Key& source, Database& to_db, const Key& 
   status = Push(to_db, destination, to, std::span<const std::string_view>(&value, 1)).status;
   if (status != OpStatus::kOk) {
     // Memory refused the destination: the element goes back where it was,
-    // and nobody saw it gone (the caller holds both keys).
-    Push(from_db, source, from, std::span<const std::string_view>(&value, 1));
+    // and nobody saw it gone (the caller holds both keys). Only a new key
+    // can be refused, and the source is either still there or just freed
+    // the very arena space its key takes again.
+    OpStatus restored =
+        Push(from_db, source, from, std::span<const std::string_view>(&value, 1)).status;
+    if (restored != OpStatus::kOk) return restored;
   }
   return status;
 }

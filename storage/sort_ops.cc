@@ -106,7 +106,8 @@ OpResult<std::vector<std::optional<std::string>>> Sort(Database& db, const Key& 
   std::vector<std::string> elements;
   if (object && type == ValueType::kList) {
     std::vector<std::string_view> views;
-    lists::Range(db, key, 0, -1, &views);
+    OpStatus status = lists::Range(db, key, 0, -1, &views);
+    if (status != OpStatus::kOk) return status;
     elements.assign(views.begin(), views.end());
   } else if (object && type == ValueType::kSet) {
     static_cast<const SetValue*>(object)->ForEach(

@@ -117,7 +117,8 @@ void PfDebug(CommandContext& c) {
   if (!converted.ok()) return errors::ReplyStatus(c.reply, converted.status);
   if (Is(sub, "TODENSE")) return c.reply.Integer(converted.value ? 1 : 0);
   // GETREG: the registers of the (now dense) value.
-  storage::strings::Get(c.Db(2), c.Key(2), &value);
+  status = storage::strings::Get(c.Db(2), c.Key(2), &value);
+  if (status != OpStatus::kOk) return errors::ReplyStatus(c.reply, status);
   const auto* registers = reinterpret_cast<const uint8_t*>(value.data()) + hll::kHeaderSize;
   c.reply.ArrayHeader(hll::kRegisters);
   for (uint32_t i = 0; i < hll::kRegisters; ++i) c.reply.Integer(hll::DenseRegister(registers, i));

@@ -275,7 +275,12 @@ bool PopFirstReady(CommandContext& c, const std::vector<int>& keys, ListEnd end,
     return true;
   }
   std::vector<std::string> out;
-  lists::Pop(c.Db(ready.index), c.Key(ready.index), end, static_cast<size_t>(count), &out);
+  OpStatus status =
+      lists::Pop(c.Db(ready.index), c.Key(ready.index), end, static_cast<size_t>(count), &out);
+  if (status != OpStatus::kOk) {
+    errors::ReplyStatus(c.reply, status);
+    return true;
+  }
   if (with_key_array) {
     ReplyKeyAndValues(c.reply, c.args[ready.index], out);
   } else {

@@ -79,7 +79,7 @@ TEST_CASE("SETBIT and GETBIT: growth, zero fill, old values, no write when uncha
   Database::Slot slot;
   REQUIRE(f.db.Find("b", &slot));
   f.db.SetExpiry("b", &slot, 5'000'000);
-  bits::SetBit(f.db, "b", 5000, true, kMaxBulk);
+  REQUIRE(Succeeded(bits::SetBit(f.db, "b", 5000, true, kMaxBulk)));
   REQUIRE(f.db.Find("b", &slot));
   CHECK(f.db.EntryAt(slot).expiry_ms() == 5'000'000);
 }
@@ -93,7 +93,7 @@ TEST_CASE("SETBIT: limits are checked before anything is allocated") {
   CHECK(bits::SetBit(f.db, "b", 8 * 1000 - 1, true, 1000).ok());
   CHECK(f.Value("b").size() == 1000);
   CHECK(f.store.context().external_bytes - before < 4096);
-  lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"});
+  REQUIRE(Succeeded(lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"})));
   CHECK(bits::SetBit(f.db, "list", 1, true, kMaxBulk).status == OpStatus::kWrongType);
   CHECK(bits::GetBit(f.db, "list", 1).status == OpStatus::kWrongType);
   CHECK(bits::BitCount(f.db, "list", std::nullopt).status == OpStatus::kWrongType);
@@ -275,7 +275,7 @@ TEST_CASE("BITFIELD: types, Redis's documented examples, overflow policies") {
   std::vector<Op> far = {{K::kSet, false, 8, uint64_t{1} << 40, 1}};
   CHECK(bits::Bitfield(f.db, "far", far, kMaxBulk, &results) == OpStatus::kStringTooLong);
   CHECK(f.Value("far") == "<none>");
-  lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"});
+  REQUIRE(Succeeded(lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"})));
   CHECK(bits::Bitfield(f.db, "list", get, kMaxBulk, &results) == OpStatus::kWrongType);
 }
 

@@ -281,7 +281,7 @@ TEST_CASE("Geo: GEOADD options, missing members and keys, wrong types") {
   std::vector<geo::Found> found;
   CHECK(geo::Search(f.db, "Sicily", spec, &found) == OpStatus::kNoSuchMember);
   CHECK(geo::Search(f.db, "none", spec, &found) == OpStatus::kNotFound);
-  lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"});
+  REQUIRE(Succeeded(lists::Push(f.db, "list", ListEnd::kHead, std::vector<std::string_view>{"x"})));
   CHECK(geo::Search(f.db, "list", spec, &found) == OpStatus::kWrongType);
   CHECK(geo::Positions(f.db, "list", names, &pos) == OpStatus::kWrongType);
   CHECK(geo::Add(f.db, "list", {}, points).status == OpStatus::kWrongType);

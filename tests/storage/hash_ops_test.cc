@@ -33,7 +33,7 @@ TEST_CASE("HINCRBY and HINCRBYFLOAT follow Redis's rules") {
   CHECK(hashes::IncrByFloat(f.db, "h", "n", 0.5L).value == "5.5");
   CHECK(hashes::IncrBy(f.db, "h", "n", 1).status == OpStatus::kNotInteger);
   auto fv = Args({"s", "abc"});
-  hashes::Set(f.db, "h", fv);
+  REQUIRE(Succeeded(hashes::Set(f.db, "h", fv)));
   CHECK(hashes::IncrByFloat(f.db, "h", "s", 1).status == OpStatus::kNotFloat);
   strings::Set(f.db, "str", "x", {});
   CHECK(hashes::IncrBy(f.db, "str", "n", 1).status == OpStatus::kWrongType);
@@ -45,7 +45,7 @@ TEST_CASE("Memory accounting follows a hash as it grows, converts and shrinks") 
   for (int i = 0; i < 1000; ++i) {
     std::string field = "field" + std::to_string(i);
     auto fv = Args({field, "value"});
-    hashes::Set(f.db, "h", fv);
+    REQUIRE(Succeeded(hashes::Set(f.db, "h", fv)));
   }
   const HashValue* hash;
   REQUIRE(hashes::Read(f.db, "h", &hash) == OpStatus::kOk);
@@ -53,7 +53,7 @@ TEST_CASE("Memory accounting follows a hash as it grows, converts and shrinks") 
   for (int i = 0; i < 1000; ++i) {
     std::string field = "field" + std::to_string(i);
     auto one = Args({field});
-    hashes::Del(f.db, "h", one);
+    REQUIRE(Succeeded(hashes::Del(f.db, "h", one)));
   }
   CHECK(f.store.context().external_bytes == 0);
 }

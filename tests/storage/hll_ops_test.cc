@@ -247,7 +247,7 @@ TEST_CASE("HLL: MakeDense turns a sparse HLL dense and keeps its registers and c
   HllFixture f;
   std::vector<std::string> elements = Elements("d:", 0, 300);
   std::vector<std::string_view> views(elements.begin(), elements.end());
-  hlls::Add(f.db, "h", views);
+  REQUIRE(Succeeded(hlls::Add(f.db, "h", views)));
   const int64_t count = hlls::Count(f.db, "h").value;
   std::string sparse = f.Value("h");
   REQUIRE(hll::Inspect(sparse) == hll::Shape::kSparse);

@@ -6,6 +6,7 @@
 #include "storage/set_ops.h"
 #include "storage/shard_store.h"
 #include "storage/string_ops.h"
+#include "store_fixture.h"
 
 using namespace emberkv::storage;
 
@@ -49,7 +50,7 @@ TEST_CASE("RENAME, MOVE and COPY carry values and deadlines") {
   CHECK_FALSE(keys::Copy(db0, db0, "b", "c", false).value);
   CHECK(keys::Copy(db0, db0, "b", "c", true).value);
   std::string_view v;
-  strings::Get(db0, "c", &v);
+  REQUIRE(Succeeded(strings::Get(db0, "c", &v)));
   CHECK(v == "1");
 }
 
@@ -109,7 +110,7 @@ TEST_CASE("MEMORY USAGE counts the entry, what lies outside it, and the index") 
   std::vector<std::string> members;
   for (int i = 0; i < 5000; ++i) members.push_back("member:" + std::to_string(i));
   std::vector<std::string_view> views(members.begin(), members.end());
-  sets::Add(db, "set", views);
+  REQUIRE(Succeeded(sets::Add(db, "set", views)));
   size_t set = *keys::MemoryUsage(db, "set");
   CHECK(set > 5000 * 10);
   // The keys add up to what the shard counts: every entry and external

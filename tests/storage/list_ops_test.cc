@@ -105,7 +105,7 @@ TEST_CASE("ranges and indices follow Redis's rules") {
   f.Push("l", {"a", "b", "c", "d", "e"});
   auto range = [&](int64_t start, int64_t stop) {
     std::vector<std::string_view> views;
-    lists::Range(f.db, "l", start, stop, &views);
+    REQUIRE(Succeeded(lists::Range(f.db, "l", start, stop, &views)));
     return Strings(views.begin(), views.end());
   };
   CHECK(range(0, -1) == Strings{"a", "b", "c", "d", "e"});
@@ -139,7 +139,7 @@ TEST_CASE("LINSERT, LREM and LPOS") {
   CHECK(f.All("l") == Strings{"a", "x", "b", "a", "c", "y", "a"});
   auto pos = [&](int64_t rank, int64_t count, int64_t maxlen) {
     std::vector<int64_t> out;
-    lists::Pos(f.db, "l", "a", {rank, count, maxlen}, &out);
+    REQUIRE(Succeeded(lists::Pos(f.db, "l", "a", {rank, count, maxlen}, &out)));
     return out;
   };
   CHECK(pos(1, 1, 0) == std::vector<int64_t>{0});
@@ -169,8 +169,8 @@ TEST_CASE("LMOVE rotates, moves and deletes an emptied source") {
         OpStatus::kOk);
   CHECK(moved == "1");
   CHECK(f.All("dst") == Strings{"1"});
-  lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
-  lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved);
+  REQUIRE(Succeeded(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved)));
+  REQUIRE(Succeeded(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved)));
   CHECK_FALSE(keys::Exists(f.db, "src"));
   CHECK(f.All("dst") == Strings{"1", "2", "3"});
   CHECK(lists::Move(f.db, "src", f.db, "dst", ListEnd::kHead, ListEnd::kTail, &moved) ==
@@ -183,15 +183,15 @@ TEST_CASE("every change is reported, and only changes") {
   CHECK(!f.recorder.changed.empty());
   f.recorder.changed.clear();
   std::vector<std::string_view> views;
-  lists::Range(f.db, "l", 0, -1, &views);
+  REQUIRE(Succeeded(lists::Range(f.db, "l", 0, -1, &views)));
   std::vector<std::string> out;
-  lists::Pop(f.db, "l", ListEnd::kHead, 0, &out);
+  REQUIRE(Succeeded(lists::Pop(f.db, "l", ListEnd::kHead, 0, &out)));
   CHECK(lists::Remove(f.db, "l", 0, "zz").value == 0);
   CHECK(f.recorder.changed.empty());
   f.Push("l", {"b"});
   CHECK(f.recorder.changed == Strings{"l"});
   f.recorder.changed.clear();
-  lists::Pop(f.db, "l", ListEnd::kHead, 5, &out);  // empties and deletes
+  REQUIRE(Succeeded(lists::Pop(f.db, "l", ListEnd::kHead, 5, &out)));  // empties and deletes
   CHECK(!f.recorder.changed.empty());
 }
 
@@ -201,15 +201,15 @@ TEST_CASE("the shard's external bytes follow the lists' sizes") {
   for (int i = 0; i < 300; ++i) f.Push("b", {std::string(100, 'x')}, ListEnd::kHead);
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("b"));
   std::vector<std::string> out;
-  lists::Pop(f.db, "a", ListEnd::kHead, 15000, &out);
-  lists::Trim(f.db, "b", 10, 20);
-  lists::Insert(f.db, "a", true, "element-17000", std::string(20000, 'y'));
-  lists::Set(f.db, "a", 3, std::string(5000, 'z'));
-  lists::Remove(f.db, "a", 0, "element-17001");
+  REQUIRE(Succeeded(lists::Pop(f.db, "a", ListEnd::kHead, 15000, &out)));
+  REQUIRE(Succeeded(lists::Trim(f.db, "b", 10, 20)));
+  REQUIRE(Succeeded(lists::Insert(f.db, "a", true, "element-17000", std::string(20000, 'y'))));
+  REQUIRE(Succeeded(lists::Set(f.db, "a", 3, std::string(5000, 'z'))));
+  REQUIRE(Succeeded(lists::Remove(f.db, "a", 0, "element-17001")));
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("b"));
   keys::Delete(f.db, "b");
   std::string moved;
-  lists::Move(f.db, "a", f.db, "c", ListEnd::kHead, ListEnd::kHead, &moved);
+  REQUIRE(Succeeded(lists::Move(f.db, "a", f.db, "c", ListEnd::kHead, ListEnd::kHead, &moved)));
   CHECK(f.store.context().external_bytes == f.ListBytes("a") + f.ListBytes("c"));
   keys::DetachedValue copy;
   CHECK(keys::Snapshot(f.db, "a", &copy));

@@ -42,7 +42,7 @@ TEST_CASE("SMOVE between the databases of two shards") {
   StoreFixture from;
   StoreFixture to;
   auto m = Args({"a", "b"});
-  sets::Add(from.db, "src", m);
+  REQUIRE(Succeeded(sets::Add(from.db, "src", m)));
   CHECK(sets::Move(from.db, "src", to.db, "dst", "a").value);
   CHECK(sets::IsMember(to.db, "dst", "a").value);
   CHECK_FALSE(sets::IsMember(from.db, "src", "a").value);
@@ -63,7 +63,7 @@ TEST_CASE("SRANDMEMBER counts") {
   StoreFixture f;
   std::mt19937_64 rng(2);
   auto m = Args({"a", "b", "c", "d", "e"});
-  sets::Add(f.db, "s", m);
+  REQUIRE(Succeeded(sets::Add(f.db, "s", m)));
   auto distinct = sets::RandomMembers(f.db, "s", 3, rng).value;
   CHECK(distinct.size() == 3);
   std::sort(distinct.begin(), distinct.end());
@@ -93,7 +93,7 @@ TEST_CASE("Deleting a big set goes through the lazy-free list") {
   for (int i = 0; i < 20000; ++i) {
     std::string m = "member:" + std::to_string(i);
     auto one = Args({m});
-    sets::Add(f.db, "big", one);
+    REQUIRE(Succeeded(sets::Add(f.db, "big", one)));
   }
   size_t used = f.store.context().external_bytes;
   CHECK(used > 20000 * 16);

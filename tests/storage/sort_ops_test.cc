@@ -23,7 +23,7 @@ struct SortFixture : StoreFixture {
     return sorting::LookupPatternValue(db, t.key, t.field);
   };
   void List(const std::string& key, std::vector<std::string_view> values) {
-    lists::Push(db, key, ListEnd::kTail, values);
+    REQUIRE(Succeeded(lists::Push(db, key, ListEnd::kTail, values)));
   }
   Rows Sort(const std::string& key, const sorting::SortSpec& spec) {
     auto r = sorting::Sort(db, key, spec, lookup);
@@ -95,8 +95,8 @@ TEST_CASE("SORT BY and GET patterns, hash fields, nosort") {
   strings::Set(f.db, "w_b", "1", {});
   // w_c missing: it scores 0.
   std::vector<std::string_view> ha = {"name", "Alice"}, hb = {"name", "Bob"};
-  hashes::Set(f.db, "h_a", ha);
-  hashes::Set(f.db, "h_b", hb);
+  REQUIRE(Succeeded(hashes::Set(f.db, "h_a", ha)));
+  REQUIRE(Succeeded(hashes::Set(f.db, "h_b", hb)));
   sorting::SortSpec by;
   by.by = "w_*";
   CHECK(f.Sort("l", by) == R({"c", "b", "a"}));
@@ -118,7 +118,7 @@ TEST_CASE("SORT BY and GET patterns, hash fields, nosort") {
   CHECK(f.Sort("l", nosort) == R({"b", "a"}));
   // A sorted set keeps its own order with nosort.
   std::vector<zsets::AddInput> zi = {{3, "x"}, {1, "y"}, {2, "z"}};
-  zsets::Add(f.db, "z", {}, zi);
+  REQUIRE(Succeeded(zsets::Add(f.db, "z", {}, zi)));
   sorting::SortSpec zsort;
   zsort.by = "nosort";
   CHECK(f.Sort("z", zsort) == R({"y", "z", "x"}));
@@ -126,7 +126,7 @@ TEST_CASE("SORT BY and GET patterns, hash fields, nosort") {
   CHECK(f.Sort("z", zsort) == R({"x", "z", "y"}));
   // A set with nosort and STORE is sorted ALPHA so what is stored is stable.
   std::vector<std::string_view> members = {"b", "c", "a"};
-  sets::Add(f.db, "s", members);
+  REQUIRE(Succeeded(sets::Add(f.db, "s", members)));
   sorting::SortSpec store;
   store.by = "nosort";
   store.store = true;

@@ -23,6 +23,14 @@ struct StoreFixture {
   }
 };
 
+// Whether an operation succeeded, whichever result type it returns: for the
+// tests' setup steps, whose results are [[nodiscard]] like any other.
+inline bool Succeeded(OpStatus status) { return status == OpStatus::kOk; }
+template <class T>
+bool Succeeded(const OpResult<T>& result) {
+  return result.ok();
+}
+
 // The arguments of a command, as the operations take them.
 inline std::vector<std::string_view> Args(std::initializer_list<std::string_view> list) {
   return list;

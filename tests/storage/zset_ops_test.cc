@@ -12,11 +12,11 @@ struct ZsetFixture : StoreFixture {
   void Add(std::string_view key, std::initializer_list<zsets::AddInput> inputs,
            zsets::AddOptions o = {}) {
     std::vector<zsets::AddInput> v(inputs);
-    zsets::Add(db, key, o, v);
+    REQUIRE(Succeeded(zsets::Add(db, key, o, v)));
   }
   std::vector<std::string> Range(std::string_view key, const zsets::RangeSpec& spec) {
     std::vector<zsets::ScoredMember> out;
-    zsets::Range(db, key, spec, &out);
+    REQUIRE(Succeeded(zsets::Range(db, key, spec, &out)));
     std::vector<std::string> members;
     for (auto& m : out) members.push_back(m.member);
     return members;
@@ -45,7 +45,7 @@ TEST_CASE("ZADD flags") {
   zsets::AddOptions none_yet;
   none_yet.xx = true;
   std::vector<zsets::AddInput> nothing = {{1, "x"}};
-  zsets::Add(f.db, "missing", none_yet, nothing);
+  REQUIRE(Succeeded(zsets::Add(f.db, "missing", none_yet, nothing)));
   Database::Slot slot;
   CHECK(!f.db.Find("missing", &slot));
 }
