@@ -124,6 +124,14 @@ void PfDebug(CommandContext& c) {
   for (uint32_t i = 0; i < hll::kRegisters; ++i) c.reply.Integer(hll::DenseRegister(registers, i));
 }
 
+// Blocks its loop for half a second, as Redis's blocks the server: an
+// admin command for test suites, not for traffic.
+void PfSelfTest(CommandContext& c) {
+  std::string failure = hll::SelfTest();
+  if (!failure.empty()) return c.reply.Error(failure);
+  c.reply.Ok();
+}
+
 }  // namespace
 
 void RegisterHyperLogLogCommands(CommandTable& table) {
@@ -132,6 +140,7 @@ void RegisterHyperLogLogCommands(CommandTable& table) {
       {.name = "pfcount", .handler = PfCount},
       {.name = "pfmerge", .handler = PfMerge},
       {.name = "pfdebug", .handler = PfDebug},
+      {.name = "pfselftest", .handler = PfSelfTest},
   });
 }
 

@@ -274,3 +274,5 @@ TEST_CASE("HLL: MakeDense turns a sparse HLL dense and keeps its registers and c
   CHECK(hlls::MakeDense(f.db, "corrupt").status == OpStatus::kCorruptHyperLogLog);
   CHECK(f.Value("corrupt") == corrupt);
 }
+
+TEST_CASE("HLL: PFSELFTEST's checks pass on our representation") { CHECK(hll::SelfTest() == ""); }
