@@ -8,6 +8,10 @@
 // explicit commands only, never on the data path. Safe from any thread.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -29,6 +33,23 @@ inline void ReturnFreeMemoryToSystem() {
 #if defined(__GLIBC__) && !defined(EMBERKV_SANITIZED_MALLOC)
   malloc_trim(0);
 #endif
+}
+
+// MEMORY MALLOC-STATS: glibc's own report (malloc_info, XML, one <heap> per
+// arena), or Redis's answer for an allocator without one.
+inline std::string AllocatorStats() {
+  std::string report = "Stats not supported for the current allocator";
+#if defined(__GLIBC__) && !defined(EMBERKV_SANITIZED_MALLOC)
+  char* text = nullptr;
+  size_t length = 0;
+  if (FILE* out = open_memstream(&text, &length)) {
+    bool written = malloc_info(0, out) == 0;
+    std::fclose(out);  // sets text and length
+    if (written && text) report.assign(text, length);
+    std::free(text);
+  }
+#endif
+  return report;
 }
 
 }  // namespace emberkv::server

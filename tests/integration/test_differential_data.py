@@ -416,3 +416,37 @@ def test_pfselftest_passes(c):
     # its own (storage/hyperloglog_selftest.cc), and both answer +OK.
     assert c.execute_command("PFSELFTEST") == b"OK"
     assert error_of(c, "PFSELFTEST", "extra").startswith("ERR wrong number of arguments")
+
+
+def test_object_freq_follows_the_policy(c):
+    c.execute_command("SET", "k", "v")
+    assert c.execute_command("OBJECT", "FREQ", "missing") is None
+    assert error_of(c, "OBJECT", "FREQ", "k").startswith(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked.")
+    assert error_of(c, "OBJECT", "FREQ", "k", "extra") == \
+        "ERR wrong number of arguments for 'object|freq' command"
+    try:
+        c.execute_command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+        c.execute_command("SET", "fresh", "v")
+        assert c.execute_command("OBJECT", "FREQ", "fresh") == 5  # Redis's LFU_INIT_VAL
+        for _ in range(300):
+            c.execute_command("GET", "fresh")
+        # A logarithmic counter: it grew, but by far less than 300.
+        assert 5 < c.execute_command("OBJECT", "FREQ", "fresh") < 30
+    finally:
+        c.execute_command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+def test_memory_purge_malloc_stats_and_help(c):
+    assert c.execute_command("MEMORY", "PURGE") == b"OK"
+    for sub in ("PURGE", "MALLOC-STATS"):
+        assert error_of(c, "MEMORY", sub, "extra") == \
+            "ERR wrong number of arguments for 'memory|%s' command" % sub.lower()
+    # Each allocator's own report: jemalloc's for Debian's Redis, glibc's
+    # malloc_info for emberkv (Redis's words when there is none, as under
+    # the sanitizers).
+    stats = c.execute_command("MEMORY", "MALLOC-STATS")
+    assert stats.startswith((b"___ Begin jemalloc statistics", b"<malloc version=",
+                             b"Stats not supported for the current allocator")), stats[:80]
+    help_lines = c.execute_command("MEMORY", "HELP")
+    assert help_lines[0].startswith(b"MEMORY <subcommand>") and b"PURGE" in help_lines
