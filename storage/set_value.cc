@@ -158,8 +158,12 @@ bool SetValue::Add(std::string_view member) {
         }
         return intset_.Insert(value);
       }
-      // A first non-integer member: compact strings if everything fits.
-      ConvertTo(fits_listpack(intset_.size() + 1) ? Encoding::kListpack : Encoding::kStringTable,
+      // A first non-integer member: compact strings if everything fits, the
+      // 1 GiB bound too (an integer's text takes at most 21 bytes there).
+      ConvertTo(fits_listpack(intset_.size() + 1) &&
+                        CompactMayGrow(intset_.size() * 21, detail::StringRecordSize(member))
+                    ? Encoding::kListpack
+                    : Encoding::kStringTable,
                 intset_.size() + 1);
       return Add(member);
     case Encoding::kListpack: {
