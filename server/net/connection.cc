@@ -101,19 +101,19 @@ void Connection::WaitReadable() {
     ArmReceive();
     return;
   }
-  if (waiting_readable_ || closed_) return;
-  waiting_readable_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const asio::error_code& error) {
-                       self->waiting_readable_ = false;
-                       if (self->closed_) return;
-                       if (error) {
-                         self->Close();
-                         return;
-                       }
-                       self->readable_ = true;
-                       self->Pump();
-                     });
+  if (readable_wait_.pending() || closed_) return;
+  readable_wait_.Arm(socket_, shared_from_this());
+}
+
+void Connection::OnReadable(void* target, const asio::error_code& error) {
+  auto* self = static_cast<Connection*>(target);
+  if (self->closed_) return;
+  if (error) {
+    self->Close();
+    return;
+  }
+  self->readable_ = true;
+  self->Pump();
 }
 
 bool Connection::ReadOnce() {
@@ -458,6 +458,9 @@ void Connection::Finish() {
     return;
   }
   asio::error_code error;
+  // A readable wait still queued would take the next arrival's edge from the
+  // discarding read (the reactor stops at an exhausting operation).
+  socket_.cancel(error);
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, error);
   if (error) {
     socket_.close(error);

@@ -3,7 +3,7 @@
 // subscriptions) is its Client (client/client.h); what runs its commands is
 // its Pipeline (dispatch/pipeline.h).
 //
-// Reading. A connection waits for readability (asio's async_wait: no read
+// Reading. A connection waits for readability (net/readable_wait.h: no read
 // is tried before the kernel says data is there), then reads once into the
 // loop's 64 KiB buffer. A read that fills the buffer means more may be
 // waiting, and the next read follows at once (at most kReadsPerTurn before
@@ -46,6 +46,7 @@
 #include "server/client/client.h"
 #include "server/dispatch/pipeline.h"
 #include "server/net/io_buffer.h"
+#include "server/net/readable_wait.h"
 #include "server/net/uring_loop.h"
 
 namespace emberkv::server {
@@ -96,6 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // when the socket has data, until it must wait for something.
   void Pump();
   void WaitReadable();
+  static void OnReadable(void* target, const asio::error_code& error);
   // One recv; false when nothing came (or the connection closed).
   bool ReadOnce();
   // Runs the commands in `data` (the input buffer's contents, or a fresh
@@ -136,14 +138,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const int fd_;
   Client client_;
   Pipeline pipeline_;
+  ReadableWait readable_wait_{&Connection::OnReadable, this};  // with epoll
 
-  IoBuffer input_;                 // bytes of an incomplete command, or read while suspended
-  std::string output_;             // replies not yet handed to the socket
-  std::string sending_;            // replies the socket is taking now
-  bool readable_ = false;          // the last read filled the buffer: more may wait
-  bool waiting_readable_ = false;  // an async_wait for reading is pending
-  bool input_pending_ = false;     // input_ may hold whole commands not yet run
-  bool writing_ = false;           // an async_wait for writing is pending
+  IoBuffer input_;              // bytes of an incomplete command, or read while suspended
+  std::string output_;          // replies not yet handed to the socket
+  std::string sending_;         // replies the socket is taking now
+  bool readable_ = false;       // the last read filled the buffer: more may wait
+  bool input_pending_ = false;  // input_ may hold whole commands not yet run
+  bool writing_ = false;        // an async_wait for writing is pending
   bool write_scheduled_ = false;
   bool closed_ = false;
   bool close_after_reply_ = false;
