@@ -107,4 +107,25 @@ std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilde
   return numkeys;
 }
 
+std::optional<IntercardArgs> ParseIntercardArgs(ArgList args, protocol::ReplyBuilder& reply) {
+  std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
+  if (!numkeys) return std::nullopt;
+  IntercardArgs parsed;
+  for (int64_t i = 0; i < *numkeys; ++i) parsed.sources.push_back(static_cast<int>(2 + i));
+  for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
+    if (!Is(args[i], "LIMIT") || i + 1 == args.size()) {
+      reply.Error(errors::kSyntax);
+      return std::nullopt;
+    }
+    std::optional<int64_t> limit = IntArg(args[++i], reply);
+    if (!limit) return std::nullopt;
+    if (*limit < 0) {
+      reply.Error(errors::kLimitNegative);
+      return std::nullopt;
+    }
+    parsed.limit = static_cast<size_t>(*limit);
+  }
+  return parsed;
+}
+
 }  // namespace emberkv::server

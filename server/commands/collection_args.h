@@ -1,6 +1,7 @@
 // Argument parsing and replies shared by the hash, set and sorted-set
 // families: HSCAN/SSCAN/ZSCAN options, the counts of the RAND commands, the
-// numkeys syntax, and a random source per worker thread.
+// numkeys syntax, SINTERCARD's and ZINTERCARD's arguments, and a random
+// source per worker thread.
 #pragma once
 
 #include <cstdint>
@@ -47,5 +48,13 @@ std::optional<int64_t> RandomCountArg(std::string_view arg, protocol::ReplyBuild
 // unless `custom_zero_error` is given for 0.
 std::optional<int64_t> NumkeysArg(ArgList args, size_t at, protocol::ReplyBuilder& reply,
                                   std::string_view zero_error = {});
+
+// SINTERCARD and ZINTERCARD: "numkeys key [key ...] [LIMIT limit]".
+struct IntercardArgs {
+  std::vector<int> sources;  // argument indices of the input keys
+  size_t limit = 0;          // 0: none
+};
+// Replies Redis's error and returns nullopt on bad arguments.
+std::optional<IntercardArgs> ParseIntercardArgs(ArgList args, protocol::ReplyBuilder& reply);
 
 }  // namespace emberkv::server

@@ -157,23 +157,10 @@ std::optional<AlgebraCall> ParseAlgebra(ArgList args, AlgebraKind kind,
                                         protocol::ReplyBuilder& reply) {
   AlgebraCall call{.op = kind.op, .store = kind.store, .cardinality = kind.cardinality};
   if (call.cardinality) {
-    std::optional<int64_t> numkeys = NumkeysArg(args, 1, reply);
-    if (!numkeys) return std::nullopt;
-    for (int64_t i = 0; i < *numkeys; ++i) call.sources.push_back(static_cast<int>(2 + i));
-    for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
-      if (Is(args[i], "LIMIT") && i + 1 < args.size()) {
-        std::optional<int64_t> limit = IntArg(args[++i], reply);
-        if (!limit) return std::nullopt;
-        if (*limit < 0) {
-          reply.Error(errors::kLimitNegative);
-          return std::nullopt;
-        }
-        call.limit = static_cast<size_t>(*limit);
-      } else {
-        reply.Error(errors::kSyntax);
-        return std::nullopt;
-      }
-    }
+    std::optional<IntercardArgs> parsed = ParseIntercardArgs(args, reply);
+    if (!parsed) return std::nullopt;
+    call.sources = std::move(parsed->sources);
+    call.limit = parsed->limit;
     return call;
   }
   for (size_t i = call.store ? 2 : 1; i < args.size(); ++i)
