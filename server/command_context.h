@@ -46,6 +46,8 @@ struct CommandContext {
   // The client that sent it; nullptr when it runs on behalf of a blocked
   // client whose own loop is elsewhere (blocking/blocking.h).
   Client* client;
+  // Bit i: MONITOR shows args[i] as "(redacted)" (observability/monitors.h).
+  uint64_t redacted_args = 0;
 
   Engine& engine() const;
   int64_t now_ms() const { return shards.now_ms(); }
@@ -61,6 +63,10 @@ struct CommandContext {
   // Database `db_index` in the shard that owns `key` (held).
   storage::Database& DbOf(const storage::Key& key, int db_index) {
     return shards.shard(shards.keyspace().ShardOfHash(key.hash)).store().db(db_index);
+  }
+  // Hides args[arg] from MONITOR (a password).
+  void Redact(size_t arg) {
+    if (arg < 64) redacted_args |= uint64_t{1} << arg;
   }
   // How this command's reads treat the access clock (CLIENT NO-TOUCH).
   storage::LookupMode read_mode() const;

@@ -39,6 +39,11 @@ inline constexpr std::string_view kOutOfMemory =
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+// MONITOR: a monitoring client may not touch keys (a replica in Redis), and
+// MONITOR cannot run where the client cannot wait (EXEC).
+inline constexpr std::string_view kMonitorKeyspace = "ERR Replica can't interact with the keyspace";
+inline constexpr std::string_view kMonitorDenyBlocking =
+    "ERR MONITOR isn't allowed for DENY BLOCKING client";
 inline constexpr std::string_view kNotInTransaction =
     "ERR Command not allowed inside a transaction";
 // A command inside a transaction or script reached a shard the transaction

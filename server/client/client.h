@@ -145,6 +145,12 @@ class Client {
   // transaction/watch.h does both).
   std::vector<std::pair<int, std::string>> TakeWatchedKeys();
 
+  // ---- MONITOR ----
+  // Whether it is fed every command (observability/monitors.h); it may then
+  // not touch the keyspace, as a replica in Redis.
+  bool is_monitor() const { return monitor_.load(std::memory_order_relaxed); }
+  void set_monitor(bool on) { monitor_.store(on, std::memory_order_relaxed); }
+
   // ---- Pub/Sub ----
   const std::set<std::string>& channels() const { return channels_; }
   const std::set<std::string>& patterns() const { return patterns_; }
@@ -190,6 +196,7 @@ class Client {
   std::atomic<int> db_{0};
   std::atomic<int> resp_{static_cast<int>(protocol::RespVersion::kResp2)};
   std::atomic<bool> no_touch_{false};
+  std::atomic<bool> monitor_{false};
   std::atomic<bool> no_evict_{false};
   bool authenticated_ = false;
   std::string name_;

@@ -60,6 +60,7 @@ bool CheckCredentials(Engine& engine, std::string_view user, std::string_view pa
 // ---- AUTH, HELLO, RESET ----
 
 void Auth(CommandContext& c) {
+  for (size_t i = 1; i < c.args.size(); ++i) c.Redact(i);  // MONITOR shows no password
   if (c.args.size() > 3) return c.reply.Error(errors::kSyntax);
   std::string_view user = "default";
   std::string_view password = c.args[1];
@@ -94,6 +95,8 @@ void Hello(CommandContext& c) {
     size_t more = c.args.size() - 1 - i;
     if (Is(c.args[i], "AUTH") && more >= 2) {
       credentials.emplace(c.args[i + 1], c.args[i + 2]);
+      c.Redact(i + 1);
+      c.Redact(i + 2);
       i += 2;
     } else if (Is(c.args[i], "SETNAME") && more >= 1) {
       name = c.args[++i];
@@ -144,6 +147,8 @@ void Reset(CommandContext& c) {
   client.EndMulti(&failed);
   Unwatch(c.worker, client);
   c.engine().pubsub().UnsubscribeAll(client);
+  c.engine().monitors().Remove(client);
+  client.set_monitor(false);
   client.set_db(0);
   client.set_resp(protocol::RespVersion::kResp2);
   client.SetName("");
@@ -175,6 +180,7 @@ ClientType TypeOf(const Client& client) {
 // lock, or is the client's own loop.
 std::string ClientInfoLine(const Client& client, int64_t now) {
   std::string flags;
+  if (client.is_monitor()) flags += 'O';
   if (client.subscriptions() > 0) flags += 'P';
   if (client.in_multi()) flags += 'x';
   if (client.is_blocked()) flags += 'b';

@@ -1,6 +1,7 @@
 // SLOWLOG and LATENCY: the slow log and the latency monitor, one of each
 // for the server (observability/records.h), and the commands' latency
-// histograms, read from every loop's counters (stats.h).
+// histograms, read from every loop's counters (stats.h). And MONITOR
+// (observability/monitors.h).
 //
 // LATENCY covers LATEST, HISTORY, RESET and HISTOGRAM: its events are the
 // "command" and "fast-command" samples above latency-monitor-threshold, fed
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
@@ -204,6 +206,18 @@ void LatencyHelp(CommandContext& c) {
              "    If no commands are specified then all histograms are replied."});
 }
 
+// ---- MONITOR ----
+
+void Monitor(CommandContext& c) {
+  Client& client = *c.client;
+  // As Redis: a monitor's second MONITOR is ignored, without a reply.
+  if (client.is_monitor()) return;
+  if (!MayBlock(c)) return c.reply.Error(errors::kMonitorDenyBlocking);
+  client.set_monitor(true);
+  c.engine().monitors().Add(client);
+  c.reply.Ok();
+}
+
 }  // namespace
 
 // DOCTOR and GRAPH are not provided (see the top of this file).
@@ -220,6 +234,7 @@ void RegisterObservabilityCommands(CommandTable& table) {
                        {.name = "latency|reset", .handler = LatencyReset},
                        {.name = "latency|histogram", .handler = LatencyHistogramCommand},
                        {.name = "latency|help", .handler = LatencyHelp}}},
+      {.name = "monitor", .handler = Monitor},
   });
 }
 

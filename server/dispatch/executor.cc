@@ -9,6 +9,7 @@
 #include "server/errors.h"
 #include "server/observability/command_observer.h"
 #include "server/observability/cycle_clock.h"
+#include "server/observability/monitors.h"
 
 namespace emberkv::server {
 
@@ -40,6 +41,10 @@ void RunCommand(const CommandRun& run, std::string* out) {
   const CommandSpec& spec = run.spec;
   Client& client = run.client;
   protocol::ReplyBuilder reply(out, run.resp.value_or(client.resp()));
+  // Scripts (skip_monitor) are shown to MONITOR before they run, whatever
+  // comes of them, so that their own commands follow them (as Redis 7.0).
+  if (spec.flags & kCmdSkipMonitor)
+    FeedMonitors(worker, client, run.from_script, client.db(), run.args);
 
   // Routing: one hash per key, kept for the handler (no allocation for the
   // common short commands).
@@ -89,6 +94,11 @@ void RunCommand(const CommandRun& run, std::string* out) {
   if (!run.locks.pinned()) ServeBlockedClients(worker, run.locks);
   ObserveCall(worker, spec, run.args, ClientLabel{client.origin().peer_address, client.name()},
               cycles, std::string_view(*out).substr(before));
+  if (!(spec.flags & (kCmdAdmin | kCmdSkipMonitor))) {
+    // The database after the command: SELECT shows the one it chose.
+    int db = run.from_script ? context.db : client.db();
+    FeedMonitors(worker, client, run.from_script, db, run.args, context.redacted_args);
+  }
 }
 
 }  // namespace emberkv::server

@@ -13,7 +13,8 @@
 //   4. The handler runs, with the locks held.
 //   5. Clients blocked on keys the command filled are served at once, before
 //      the locks go, oldest first (blocking/blocking.h).
-//   6. The call is counted and timed (observability/command_observer.h).
+//   6. The call is counted and timed (observability/command_observer.h),
+//      and shown to MONITOR clients (observability/monitors.h).
 //
 // The admission checks that depend on the connection (unknown command,
 // arity, AUTH, subscribed context, MULTI queueing, CLIENT PAUSE) happen
@@ -43,6 +44,7 @@ struct CommandRun {
   // The protocol of the reply: the client's, except for redis.call, whose
   // replies are in the version the script asked for (redis.setresp).
   std::optional<protocol::RespVersion> resp = std::nullopt;
+  bool from_script = false;  // redis.call
 };
 
 // Runs the command and appends its reply (in the client's protocol) to *out.

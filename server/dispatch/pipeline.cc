@@ -127,6 +127,8 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
       !(spec.flags & kCmdOkWhileSubscribed)) {
     return Reject(&spec, errors::OnlySubscribeCommands(spec.name), out);
   }
+  if (client_.is_monitor() && (spec.flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate)))
+    return Reject(&spec, errors::kMonitorKeyspace, out);
   if (client_.in_multi() && !(spec.flags & kCmdNeverQueued)) {
     if (spec.flags & kCmdNoMulti) return Reject(&spec, errors::kNotInTransaction, out);
     client_.Queue(QueuedCommand{&spec, std::vector<std::string>(args.begin(), args.end())});

@@ -1,9 +1,11 @@
 // The server's moving parts and what they share: the event loops (one per
 // thread), the shards of the keyspace (any loop runs commands on any shard,
-// under its lock), the registry of clients, the pub/sub table, the records
-// of slow commands, and the configuration, which is read-mostly.
+// under its lock), the registry of clients, the pub/sub table, the MONITOR
+// clients, the records of slow commands, and the configuration, which is
+// read-mostly.
 //
-// Thread safety: worker(), keyspace(), clients(), pubsub() and records() are
+// Thread safety: worker(), keyspace(), clients(), pubsub(), monitors() and
+// records() are
 // safe from any thread (each says how its contents are guarded). config() is
 // read by every loop; CONFIG SET changes it field by field, for fields whose
 // readers tolerate a value that changes under them (integers read once per
@@ -24,6 +26,7 @@
 #include "server/engine/keyspace.h"
 #include "server/engine/worker.h"
 #include "server/net/io_engine.h"
+#include "server/observability/monitors.h"
 #include "server/observability/records.h"
 #include "server/pubsub/pubsub_hub.h"
 #include "server/scripting/script_registry.h"
@@ -54,6 +57,7 @@ class Engine {
   int shard_count() const { return keyspace_.shard_count(); }
   ClientRegistry& clients() { return clients_; }
   PubSubHub& pubsub() { return pubsub_; }
+  Monitors& monitors() { return monitors_; }
   Records& records() { return records_; }
   // Script bodies, function libraries and the busy script, shared by the
   // loops (each compiles them into its own Lua state).
@@ -109,6 +113,7 @@ class Engine {
   Keyspace keyspace_;
   ClientRegistry clients_;
   PubSubHub pubsub_;
+  Monitors monitors_;
   Records records_;
   ScriptRegistry scripts_;
   std::vector<std::unique_ptr<Worker>> workers_;

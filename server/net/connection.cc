@@ -345,12 +345,18 @@ void Connection::DeliverMail() {
   }
   protocol::ReplyBuilder reply(&output_, client_.resp());
   for (const Letter& letter : letters) {
-    // UNSUBSCRIBE writes the letters PUBLISH counted before its reply, so
-    // one left here for a channel the client has left was posted before a
-    // RESET or a hang-up: a RESP2 client no longer subscribed would take it
-    // for the reply to its next command.
-    if (!client_.IsSubscribed(letter.pattern, letter.publication->channel)) continue;
-    WriteMessagePush(reply, letter);
+    if (letter.monitor_line) {
+      // Lines fed before a RESET ended the monitoring are dropped.
+      if (!client_.is_monitor()) continue;
+      output_.append(*letter.monitor_line);
+    } else {
+      // UNSUBSCRIBE writes the letters PUBLISH counted before its reply, so
+      // one left here for a channel the client has left was posted before a
+      // RESET or a hang-up: a RESP2 client no longer subscribed would take
+      // it for the reply to its next command.
+      if (!client_.IsSubscribed(letter.pattern, letter.publication->channel)) continue;
+      WriteMessagePush(reply, letter);
+    }
     // Checked here, not only when writing: while the socket is full,
     // messages pile up behind the pending write.
     if (PastOutputBufferLimit()) {
@@ -364,11 +370,13 @@ void Connection::DeliverMail() {
 
 bool Connection::PastOutputBufferLimit() {
   // client-output-buffer-limit: the pubsub class for a subscriber (32 MB at
-  // once, or 8 MB for 60 seconds by default), else the normal class (no
-  // limit by default).
+  // once, or 8 MB for 60 seconds by default) and for a monitor (which Redis
+  // leaves in the normal class: observability/monitors.h), else the normal
+  // class (no limit by default).
   const ServerConfig& config = worker_.engine().config();
-  const OutputBufferLimit& limit =
-      client_.subscriptions() > 0 ? config.pubsub_output_limit : config.normal_output_limit;
+  const OutputBufferLimit& limit = client_.subscriptions() > 0 || client_.is_monitor()
+                                       ? config.pubsub_output_limit
+                                       : config.normal_output_limit;
   uint64_t hard = limit.hard, soft = limit.soft;
   int64_t soft_ms = limit.soft_seconds * 1000;
   size_t pending = output_.size() + sending_.size();
@@ -410,6 +418,7 @@ void Connection::Release() {
     Unwatch(worker, self->client_);
     worker.locks().ReleaseAll();
     worker.engine().pubsub().UnsubscribeAll(self->client_);
+    worker.engine().monitors().Remove(self->client_);
     if (std::shared_ptr<BlockedClient> blocked = self->client_.blocked()) {
       self->client_.set_blocked(nullptr);
       CancelBlockedClient(worker, blocked);

@@ -11,8 +11,10 @@ constexpr uint64_t kPushOverheadBytes = 48;
 }  // namespace
 
 Mailbox::Posted Mailbox::Post(Letter letter, uint64_t hard_limit) {
-  uint64_t bytes = kPushOverheadBytes + letter.pattern.size() + letter.publication->channel.size() +
-                   letter.publication->message.size();
+  uint64_t bytes = letter.monitor_line ? letter.monitor_line->size()
+                                       : kPushOverheadBytes + letter.pattern.size() +
+                                             letter.publication->channel.size() +
+                                             letter.publication->message.size();
   std::lock_guard lock(mutex_);
   if (overflowed_) return {.accepted = false, .wake = false};
   uint64_t backlog = backlog_bytes_.load(std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 // The messages PUBLISH has counted for one subscribed client and not yet
-// written to it, in the order they were published.
+// written to it, in the order they were published (and, for a MONITOR
+// client, the lines of the commands it watches: observability/monitors.h).
 //
 // PUBLISH posts a letter while it holds the subscription table's lock, and
 // UNSUBSCRIBE takes that lock before it reads the mailbox. So when a client
@@ -40,9 +41,11 @@ struct Publication {
   std::string message;
 };
 
+// A published message, or a MONITOR line (observability/monitors.h).
 struct Letter {
   std::string pattern;  // the pattern that matched, empty for a channel subscription
   std::shared_ptr<const Publication> publication;
+  std::shared_ptr<const std::string> monitor_line;  // written as it is
 };
 
 class Mailbox {

@@ -56,7 +56,8 @@ void ServerScriptHost::Call(std::span<const std::string_view> args, protocol::Re
   // or not it changed anything: SCRIPT KILL then answers UNKILLABLE.
   if (spec->is_write()) wrote_.store(true, std::memory_order_release);
   Client& client = *context_.client;
-  RunCommand(CommandRun{context_.worker, locks, client, *spec, args, version}, reply);
+  RunCommand(CommandRun{context_.worker, locks, client, *spec, args, version, /*from_script=*/true},
+             reply);
 }
 
 void ServerScriptHost::Log(scripting::LogLevel level, std::string_view message) {
