@@ -95,6 +95,7 @@ const CommandTable& CommandTable::Get() {
     RegisterSetCommands(*t);
     RegisterZSetCommands(*t);
     RegisterObjectCommands(*t);
+    RegisterMemoryCommands(*t);
     RegisterListCommands(*t);
     RegisterObservabilityCommands(*t);
     RegisterClientCommands(*t);

@@ -72,6 +72,7 @@ void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);
 void RegisterZSetCommands(CommandTable& table);
 void RegisterObjectCommands(CommandTable& table);
+void RegisterMemoryCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);

@@ -147,7 +147,9 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
     uint64_t peak = std::max(used, snapshot.used_memory_peak);
     uint64_t rss = ResidentSetBytes();
     uint64_t system = TotalSystemMemoryBytes();
-    uint64_t overhead = total.memory.overhead_bytes;
+    // As Redis's: what is not the dataset (key indexes, timing wheels, client
+    // buffers); MEMORY STATS's overhead.total is the same figure.
+    uint64_t overhead = total.memory.overhead_bytes + total.memory.client_bytes;
     section("Memory");
     field("used_memory", used);
     field("used_memory_human", HumanBytes(used));

@@ -171,7 +171,9 @@ class Database {
   }
 
   // Bytes of the index and the wheel (entries are counted by the arena).
-  size_t overhead_bytes() const { return index_table_.memory_bytes() + wheel_.memory_bytes(); }
+  size_t overhead_bytes() const { return index_bytes() + expiry_bytes(); }
+  size_t index_bytes() const { return index_table_.memory_bytes(); }
+  size_t expiry_bytes() const { return wheel_.memory_bytes(); }
   // References in the timing wheel, stale ones included (>= expires()).
   size_t wheel_references() const { return wheel_.size(); }
 

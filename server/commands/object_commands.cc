@@ -1,5 +1,5 @@
-// OBJECT ENCODING, FREQ, REFCOUNT and HELP, and MEMORY USAGE, PURGE,
-// MALLOC-STATS and HELP (which Redis keeps beside them, in object.c). Encodings carry Redis's
+// OBJECT ENCODING, FREQ, REFCOUNT and HELP (MEMORY, which Redis keeps
+// beside them in object.c, is in memory_commands.cc). Encodings carry Redis's
 // names: strings are "int", "embstr" or "raw" by Redis's rules of thumb
 // (emberkv stores every string the same way), collections report their own
 // (ValueObject::EncodingName: listpack, intset, hashtable, skiplist,
@@ -11,9 +11,7 @@
 #include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
 #include "server/errors.h"
-#include "server/util/memory.h"
 #include "storage/database.h"
-#include "storage/key_ops.h"
 
 namespace emberkv::server {
 namespace {
@@ -70,40 +68,6 @@ void ObjectHelp(CommandContext& c) {
              "    <key>."});
 }
 
-// MEMORY USAGE key [SAMPLES count]: what the key costs here, its entry and
-// its value (storage::keys::MemoryUsage). Collections count their bytes as
-// they change, so the figure is exact and SAMPLES, checked as Redis checks
-// it, changes nothing.
-void MemoryUsage(CommandContext& c) {
-  for (size_t i = 3; i < c.args.size(); ++i) {
-    if (!Is(c.args[i], "SAMPLES") || i + 1 >= c.args.size()) return c.reply.Error(errors::kSyntax);
-    std::optional<int64_t> samples = IntArg(c.args[++i], c.reply);
-    if (!samples) return;
-    if (*samples < 0) return c.reply.Error(errors::kSyntax);
-  }
-  std::optional<size_t> usage = storage::keys::MemoryUsage(c.Db(2), c.Key(2));
-  if (!usage) return c.reply.Null();
-  c.reply.Integer(static_cast<int64_t>(*usage));
-}
-
-// MEMORY PURGE: glibc's free pages back to the system (util/memory.h), as
-// Redis asks jemalloc to purge its dirty pages.
-void MemoryPurge(CommandContext& c) {
-  ReturnFreeMemoryToSystem();
-  c.reply.Ok();
-}
-
-void MemoryMallocStats(CommandContext& c) { c.reply.Verbatim("txt", AllocatorStats()); }
-
-void MemoryHelp(CommandContext& c) {
-  ReplyHelp(c.reply, "MEMORY",
-            {"MALLOC-STATS", "    Return internal statistics report from the memory allocator.",
-             "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
-             "USAGE <key> [SAMPLES <count>]",
-             "    Return memory in bytes used by <key> and its value. Nested values are",
-             "    sampled up to <count> times (default: 5, 0 means sample all)."});
-}
-
 }  // namespace
 
 void RegisterObjectCommands(CommandTable& table) {
@@ -113,11 +77,6 @@ void RegisterObjectCommands(CommandTable& table) {
                        {.name = "object|freq", .handler = ObjectFreq},
                        {.name = "object|refcount", .handler = ObjectRefCount},
                        {.name = "object|help", .handler = ObjectHelp}}},
-      {.name = "memory",
-       .subcommands = {{.name = "memory|usage", .handler = MemoryUsage},
-                       {.name = "memory|purge", .handler = MemoryPurge},
-                       {.name = "memory|malloc-stats", .handler = MemoryMallocStats},
-                       {.name = "memory|help", .handler = MemoryHelp}}},
   });
 }
 

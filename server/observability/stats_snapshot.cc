@@ -52,6 +52,8 @@ void AddFigures(ShardFigures& into, const ShardFigures& from) {
   for (size_t db = 0; db < from.keyspace.size(); ++db) {
     into.keyspace[db].keys += from.keyspace[db].keys;
     into.keyspace[db].expires += from.keyspace[db].expires;
+    into.keyspace[db].index_bytes += from.keyspace[db].index_bytes;
+    into.keyspace[db].expiry_bytes += from.keyspace[db].expiry_bytes;
   }
   into.keys += from.keys;
   into.expires += from.expires;
@@ -103,7 +105,7 @@ void TakeShardFiguresLocked(Shard& shard, ShardFigures& f) {
   f.keyspace.resize(store.database_count());
   for (int db = 0; db < store.database_count(); ++db) {
     if (const storage::Database* d = store.existing_db(db)) {
-      f.keyspace[db] = {d->size(), d->expires()};
+      f.keyspace[db] = {d->size(), d->expires(), d->index_bytes(), d->expiry_bytes()};
       f.keys += d->size();
       f.expires += d->expires();
     }

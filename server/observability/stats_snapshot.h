@@ -38,6 +38,8 @@ struct CommandFigures {
 struct DbFigures {
   uint64_t keys = 0;
   uint64_t expires = 0;
+  uint64_t index_bytes = 0;   // its key index (MEMORY STATS overhead.hashtable.main)
+  uint64_t expiry_bytes = 0;  // its timing wheel (overhead.hashtable.expires)
 };
 
 // Loop i and shard i (the server runs as many of each by default).

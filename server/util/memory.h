@@ -8,6 +8,7 @@
 // explicit commands only, never on the data path. Safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -33,6 +34,24 @@ inline void ReturnFreeMemoryToSystem() {
 #if defined(__GLIBC__) && !defined(EMBERKV_SANITIZED_MALLOC)
   malloc_trim(0);
 #endif
+}
+
+// What the allocator holds (MEMORY STATS): `allocated` is in use by the
+// program, `active` what the allocator took from the system for it
+// (glibc's mallinfo2: in-use chunks and mmapped blocks; arena plus mmapped
+// blocks). Zero under the sanitizers, whose allocator is not glibc's.
+struct AllocatorTotals {
+  uint64_t allocated = 0;
+  uint64_t active = 0;
+};
+inline AllocatorTotals ReadAllocatorTotals() {
+  AllocatorTotals totals;
+#if defined(__GLIBC__) && !defined(EMBERKV_SANITIZED_MALLOC)
+  struct mallinfo2 info = mallinfo2();
+  totals.allocated = info.uordblks + info.hblkhd;
+  totals.active = info.arena + info.hblkhd;
+#endif
+  return totals;
 }
 
 // MEMORY MALLOC-STATS: glibc's own report (malloc_info, XML, one <heap> per
