@@ -44,6 +44,10 @@ inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of rang
 inline constexpr std::string_view kMonitorKeyspace = "ERR Replica can't interact with the keyspace";
 inline constexpr std::string_view kMonitorDenyBlocking =
     "ERR MONITOR isn't allowed for DENY BLOCKING client";
+// LATENCY GRAPH of an event with no samples.
+inline std::string NoLatencySamples(std::string_view event) {
+  return "ERR No samples available for event '" + std::string(event) + "'";
+}
 inline constexpr std::string_view kNotInTransaction =
     "ERR Command not allowed inside a transaction";
 // A command inside a transaction or script reached a shard the transaction

@@ -3,10 +3,10 @@
 // histograms, read from every loop's counters (stats.h). And MONITOR
 // (observability/monitors.h).
 //
-// LATENCY covers LATEST, HISTORY, RESET and HISTOGRAM: its events are the
-// "command" and "fast-command" samples above latency-monitor-threshold, fed
-// by the command timing. DOCTOR and GRAPH (text reports over Redis's other
-// events: fork, AOF, expire cycles, ...) are not provided.
+// LATENCY covers LATEST, HISTORY, RESET, HISTOGRAM, GRAPH and DOCTOR
+// (observability/latency_report.h): its events are the "command" and
+// "fast-command" samples above latency-monitor-threshold, fed by the command
+// timing (Redis's other events, fork, AOF and so on, do not happen here).
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -21,6 +21,7 @@
 #include "server/engine/engine.h"
 #include "server/errors.h"
 #include "server/observability/latency_histogram.h"
+#include "server/observability/latency_report.h"
 #include "server/observability/records.h"
 #include "server/stats.h"
 
@@ -130,6 +131,31 @@ void LatencyHistory(CommandContext& c) {
   }
 }
 
+void LatencyGraphCommand(CommandContext& c) {
+  LatencySeries series;
+  {
+    Records& records = c.engine().records();
+    std::lock_guard lock(records.mutex);
+    const auto& events = records.latency.events();
+    if (auto it = events.find(c.args[2]); it != events.end()) series = it->second;
+  }
+  if (series.samples.empty()) return c.reply.Error(errors::NoLatencySamples(c.args[2]));
+  c.reply.Verbatim("txt", LatencyGraph(c.args[2], series, c.now_ms() / 1000));
+}
+
+void LatencyDoctorCommand(CommandContext& c) {
+  std::map<std::string, LatencySeries, std::less<>> events;
+  {
+    Records& records = c.engine().records();
+    std::lock_guard lock(records.mutex);
+    events = records.latency.events();
+  }
+  const ServerConfig& config = c.engine().config();
+  c.reply.Verbatim(
+      "txt", LatencyDoctor(events, {.threshold_ms = config.latency_monitor_threshold,
+                                    .slowlog_log_slower_than_us = config.slowlog_log_slower_than}));
+}
+
 void LatencyReset(CommandContext& c) {
   std::vector<std::string> events;
   for (size_t i = 2; i < c.args.size(); ++i) events.emplace_back(c.args[i]);
@@ -196,7 +222,9 @@ void LatencyHistogramCommand(CommandContext& c) {
 
 void LatencyHelp(CommandContext& c) {
   ReplyHelp(c.reply, "LATENCY",
-            {"HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST",
+            {"DOCTOR", "    Return a human readable latency analysis report.", "GRAPH <event>",
+             "    Return an ASCII latency graph for the <event> class.", "HISTORY <event>",
+             "    Return time-latency samples for the <event> class.", "LATEST",
              "    Return the latest latency samples for all events.", "RESET [<event> ...]",
              "    Reset latency data of one or more <event> classes.",
              "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]",
@@ -220,7 +248,6 @@ void Monitor(CommandContext& c) {
 
 }  // namespace
 
-// DOCTOR and GRAPH are not provided (see the top of this file).
 void RegisterObservabilityCommands(CommandTable& table) {
   table.Register({
       {.name = "slowlog",
@@ -233,6 +260,8 @@ void RegisterObservabilityCommands(CommandTable& table) {
                        {.name = "latency|history", .handler = LatencyHistory},
                        {.name = "latency|reset", .handler = LatencyReset},
                        {.name = "latency|histogram", .handler = LatencyHistogramCommand},
+                       {.name = "latency|graph", .handler = LatencyGraphCommand},
+                       {.name = "latency|doctor", .handler = LatencyDoctorCommand},
                        {.name = "latency|help", .handler = LatencyHelp}}},
       {.name = "monitor", .handler = Monitor},
   });
