@@ -1,8 +1,9 @@
 """The scenario through redis-cli (Debian's redis-tools 7.0): one-shot
 commands, commands read from stdin on one connection, --pipe, --scan, -3
-(RESP3), --stat for a few seconds, and the interactive prompt driven through
-a pseudo-terminal, where redis-cli 7 builds its hints and HELP from
-COMMAND DOCS."""
+(RESP3), --stat and --latency-history for a few seconds, --bigkeys and
+--memkeys, monitor, and the interactive prompt driven through a
+pseudo-terminal, where redis-cli 7 builds its hints and HELP from COMMAND
+DOCS."""
 
 import fcntl
 import os
@@ -201,3 +202,54 @@ class Prompt:
             if re.search(r"127\.0\.0\.1:\d+> $", tail):
                 break
         return out
+
+
+def fill_one_key_of_each_type(server):
+    cli(server, None, "FLUSHALL")
+    cli(server, None, stdin="RPUSH l a b c\nSET s hello\nSADD st a b\nHSET h f v\nZADD z 1 a\n"
+                             "SET bigger %s\n" % ("x" * 1000))
+
+
+def test_bigkeys(ember):
+    """--bigkeys scans with SCAN, TYPE and each type's length command."""
+    fill_one_key_of_each_type(ember)
+    out = cli(ember, None, "--bigkeys")
+    assert "Sampled 6 keys in the keyspace!" in out, out
+    for line in ["Biggest   list found '\"l\"' has 3 items",
+                 "Biggest   hash found '\"h\"' has 1 fields",
+                 "Biggest string found '\"bigger\"' has 1000 bytes",
+                 "Biggest    set found '\"st\"' has 2 members",
+                 "Biggest   zset found '\"z\"' has 1 members",
+                 "2 strings with 1005 bytes (33.33% of keys, avg size 502.50)"]:
+        assert line in out, out
+    assert "ERR" not in out
+
+
+def test_memkeys(ember):
+    """--memkeys asks MEMORY USAGE of every key."""
+    fill_one_key_of_each_type(ember)
+    out = cli(ember, None, "--memkeys")
+    assert "Sampled 6 keys in the keyspace!" in out, out
+    biggest = re.search(r"Biggest string found '\"bigger\"' has (\d+) bytes", out)
+    assert biggest and int(biggest.group(1)) >= 1000, out
+    for kind in ("list", "hash", "set", "zset"):
+        assert re.search(r"Biggest +%s found '\"\w+\"' has \d+ bytes" % kind, out), out
+    assert "ERR" not in out
+
+
+def test_latency_history(ember):
+    """--latency-history pings and prints a line per interval."""
+    with Prompt(ember, None, "--latency-history", "-i", "1") as prompt:
+        out = prompt.started + prompt.read_for(3.5)
+    lines = re.findall(r"min: \d+, max: \d+, avg: [\d.]+ \((\d+) samples\) -- 1\.\d+ seconds range", out)
+    assert len(lines) >= 2, out
+    assert all(int(samples) > 0 for samples in lines)
+
+
+def test_monitor(ember):
+    """redis-cli monitor prints every command another client sends."""
+    with Prompt(ember, None, "monitor") as prompt:
+        cli(ember, None, "SET", "watched-by-monitor", "1")
+        out = prompt.started + prompt.read_for(1.5)
+    assert "OK" in out
+    assert re.search(r'\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "watched-by-monitor" "1"', out), out
