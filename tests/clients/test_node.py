@@ -3,7 +3,8 @@ registry at the versions pinned in node/package-lock.json (the suite runs
 `npm ci`): for ioredis and node-redis, an older major version that speaks
 RESP2 and the newest, which speaks RESP3 by default. The scenario reports
 the protocol each library used (CLIENT INFO's resp field), and the test
-checks it is the one expected."""
+checks it is the one expected. Then the lock and rate-limit helpers built
+on them (node/helpers.js): rate-limiter-flexible and redlock."""
 
 import json
 import os
@@ -51,4 +52,19 @@ def test_pinned_versions_are_installed(node_modules):
     for alias, spec in wanted.items():
         with open(os.path.join(node_modules, alias, "package.json")) as f:
             installed = json.load(f)["version"]
-        assert spec.endswith("@" + installed), (alias, spec, installed)
+        # "npm:ioredis@5.11.1" for an alias, "11.4.0" for a package by its name.
+        assert spec.split("@")[-1] == installed, (alias, spec, installed)
+
+
+def test_lock_and_rate_limit_helpers(node_modules, target):
+    """rate-limiter-flexible (on ioredis and node-redis) and redlock (on
+    ioredis) through their own APIs: node/helpers.js says what it checks."""
+    server, password = target
+    args = ["node", os.path.join(HERE, "helpers.js"), str(server.port)] + ([password] if password else [])
+    result = subprocess.run(args, capture_output=True, text=True, timeout=180, cwd=HERE)
+    lines = result.stdout.strip().splitlines()
+    assert lines, result.stderr
+    report = json.loads(lines[-1])
+    assert report["ok"], report.get("error")
+    assert result.returncode == 0
+    assert report["redlock"] == "ok"
