@@ -57,6 +57,15 @@ void ReplyBuilder::SetHeader(size_t count) {
   Header(resp3() ? '~' : '*', static_cast<int64_t>(count));
 }
 
+void ReplyBuilder::BigNumber(std::string_view digits) {
+  if (!resp3()) return Bulk(digits);
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n");
+}
+
+void ReplyBuilder::AttributeHeader(size_t pairs) { Header('|', static_cast<int64_t>(pairs)); }
+
 void ReplyBuilder::PushHeader(size_t count) {
   Header(resp3() ? '>' : '*', static_cast<int64_t>(count));
 }

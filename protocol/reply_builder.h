@@ -45,6 +45,11 @@ class ReplyBuilder {
   // RESP3 a double.
   void DoubleText(std::string_view text);
   void Bool(bool value);  // RESP2: the integers 1 and 0
+  // A big number given as its decimal digits: RESP3 "(", RESP2 a bulk string.
+  void BigNumber(std::string_view digits);
+  // RESP3 attributes ("|"), which describe the reply that follows them. RESP2
+  // has none: callers write the attribute's pairs only when resp3().
+  void AttributeHeader(size_t pairs);
   // RESP3 verbatim string (e.g. INFO's "txt"); RESP2 sends a bulk string.
   void Verbatim(std::string_view format, std::string_view text);
   void EmptyArray() { Raw("*0\r\n"); }

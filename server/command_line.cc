@@ -98,6 +98,8 @@ ABSL_FLAG(ParamFlag, loglevel, {}, "debug, verbose, notice, warning or nothing (
 ABSL_FLAG(ParamFlag, io_engine, {},
           "socket I/O: auto (io_uring where the kernel and seccomp allow it, else epoll), epoll or "
           "io_uring (default auto)");
+ABSL_FLAG(ParamFlag, enable_debug_command, {},
+          "DEBUG: no, yes, or local (loopback connections only) (default no)");
 ABSL_FLAG(ParamFlag, save, {}, "accepted for compatibility: only \"\" (no persistence)");
 ABSL_FLAG(ParamFlag, appendonly, {}, "accepted for compatibility: only no");
 

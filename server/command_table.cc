@@ -96,6 +96,7 @@ const CommandTable& CommandTable::Get() {
     RegisterZSetCommands(*t);
     RegisterObjectCommands(*t);
     RegisterMemoryCommands(*t);
+    RegisterDebugCommands(*t);
     RegisterListCommands(*t);
     RegisterObservabilityCommands(*t);
     RegisterClientCommands(*t);

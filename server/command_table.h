@@ -73,6 +73,7 @@ void RegisterSetCommands(CommandTable& table);
 void RegisterZSetCommands(CommandTable& table);
 void RegisterObjectCommands(CommandTable& table);
 void RegisterMemoryCommands(CommandTable& table);
+void RegisterDebugCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterObservabilityCommands(CommandTable& table);
 void RegisterClientCommands(CommandTable& table);

@@ -269,6 +269,8 @@ const std::vector<ParamImpl>& Params() {
                           {"debug", "verbose", "notice", "warning", "nothing"}));
     p.push_back(
         EnumParam("io-engine", false, &ServerConfig::io_engine, {"auto", "epoll", "io_uring"}));
+    p.push_back(EnumParam("enable-debug-command", false, &ServerConfig::enable_debug_command,
+                          {"no", "yes", "local"}));
     p.push_back(FixedParam("save", "", {""}));
     p.push_back(FixedParam("appendonly", "no", {"no"}));
     return p;

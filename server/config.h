@@ -107,6 +107,9 @@ struct ServerConfig {
   // Socket I/O: auto (io_uring where it works, else epoll), epoll or
   // io_uring (net/io_engine.h).
   std::string io_engine = "auto";
+  // DEBUG: no (refused), yes, or local (from loopback connections only), as
+  // Redis 7's enable-debug-command; set at start only.
+  std::string enable_debug_command = "no";
   std::string config_file;  // where the configuration was read from, if anywhere
 
   // Threads to run: `threads`, or the cores this process may use (its

@@ -48,6 +48,18 @@ inline constexpr std::string_view kMonitorDenyBlocking =
 inline std::string NoLatencySamples(std::string_view event) {
   return "ERR No samples available for event '" + std::string(event) + "'";
 }
+// DEBUG, refused by enable-debug-command; its PROTOCOL and
+// QUICKLIST-PACKED-THRESHOLD subcommands.
+inline constexpr std::string_view kDebugNotAllowed =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
+inline constexpr std::string_view kPushNeedsResp3 = "ERR RESP2 is not supported by this command";
+inline constexpr std::string_view kProtocolTypeName =
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+inline constexpr std::string_view kQuicklistThreshold =
+    "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 inline constexpr std::string_view kNotInTransaction =
     "ERR Command not allowed inside a transaction";
 // A command inside a transaction or script reached a shard the transaction

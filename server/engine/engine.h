@@ -98,6 +98,10 @@ class Engine {
 
   // Readiness for /readyz: true from start until shutdown begins.
   bool accepting() const { return accepting_.load(std::memory_order_acquire); }
+  // DEBUG SET-ACTIVE-EXPIRE: whether the loops' timers reclaim expired keys
+  // (reads still drop the expired keys they find).
+  bool active_expire() const { return active_expire_.load(std::memory_order_relaxed); }
+  void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
   void set_accepting(bool value) { accepting_.store(value, std::memory_order_release); }
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -124,6 +128,7 @@ class Engine {
   std::function<void()> shutdown_handler_;
   std::atomic<int64_t> pause_until_ms_{0};
   std::atomic<int> pause_mode_{0};
+  std::atomic<bool> active_expire_{true};
   std::atomic<bool> accepting_{true};
 };
 

@@ -245,7 +245,7 @@ bool Worker::MaintainShards() {
     if (engine_->scripts().busy_shards().Contains(index)) continue;
     // Expiry: slice after slice while keys are due, up to the tick's budget.
     size_t expired = 0;
-    while (true) {
+    while (engine_->active_expire()) {
       locks_.AcquireOnly(index);
       storage::ShardStore& store = locks_.shard(index).store();
       size_t slice = store.ExpireDue(kExpireSlice);

@@ -40,6 +40,17 @@ TEST_CASE("RESP3 encodings") {
   CHECK(out == "_\r\n_\r\n%1\r\n~2\r\n>3\r\n,inf\r\n#f\r\n=7\r\ntxt:abc\r\n");
 }
 
+TEST_CASE("big numbers and attributes") {
+  std::string resp2, resp3;
+  ReplyBuilder two(&resp2, RespVersion::kResp2);
+  ReplyBuilder three(&resp3, RespVersion::kResp3);
+  two.BigNumber("1234567999999999999999999999999999999");
+  three.BigNumber("1234567999999999999999999999999999999");
+  three.AttributeHeader(1);
+  CHECK(resp2 == "$37\r\n1234567999999999999999999999999999999\r\n");
+  CHECK(resp3 == "(1234567999999999999999999999999999999\r\n|1\r\n");
+}
+
 TEST_CASE("doubles print like Redis 7.0") {
   CHECK(ReplyBuilder::FormatDouble(0.1) == "0.10000000000000001");
   CHECK(ReplyBuilder::FormatDouble(3) == "3");

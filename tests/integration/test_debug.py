@@ -1,0 +1,121 @@
+"""DEBUG against emberkv and the reference redis-server, both started with
+enable-debug-command yes: PROTOCOL's replies byte for byte in RESP2 and
+RESP3, POPULATE's keys and values, SET-ACTIVE-EXPIRE, SLEEP, the errors;
+and the refusal under the default (no) and from afar under local."""
+import socket
+import time
+
+import pytest
+
+from harness import EmberServer, RedisServer
+from support import client, encode, wait_for
+
+TYPES = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push",
+         "verbatim", "true", "false", "nosuch"]
+
+
+@pytest.fixture(scope="module")
+def servers():
+    with EmberServer("--enable-debug-command", "yes") as ember, \
+            RedisServer("--enable-debug-command", "yes") as redis:
+        yield {"emberkv": ember, "redis": redis}
+
+
+def exchange(port, commands, resp3=False, wait=0.02):
+    """Sends each command in turn on one connection; returns the raw bytes
+    of each reply (read until the server has been quiet for `wait`)."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(wait)
+        if resp3:
+            s.sendall(encode("HELLO", "3"))
+            drain(s)
+        return [drain(s, encode(*command)) for command in commands]
+
+
+def drain(sock, request=None, limit=10):
+    """What the server sends (after `request`) until it has been quiet for
+    the socket's timeout; fails if nothing comes within `limit` seconds."""
+    if request:
+        sock.sendall(request)
+    data = b""
+    deadline = time.time() + limit
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            if data:
+                return data
+            assert time.time() < deadline, "no reply"
+            continue
+        if not chunk:
+            return data
+        data += chunk
+
+
+@pytest.mark.parametrize("resp3", [False, True])
+def test_protocol_replies_are_redis_own(servers, resp3):
+    commands = [("DEBUG", "PROTOCOL", t) for t in TYPES]
+    ours = exchange(servers["emberkv"].port, commands, resp3)
+    theirs = exchange(servers["redis"].port, commands, resp3)
+    assert ours == theirs
+
+
+def test_populate_and_its_errors(servers):
+    commands = [("FLUSHALL",), ("SET", "key:1", "mine"), ("DEBUG", "POPULATE", "3"),
+                ("MGET", "key:0", "key:1", "key:2", "key:3"),
+                ("DEBUG", "POPULATE", "2", "p", "20"), ("MGET", "p:0", "p:1"),
+                ("DEBUG", "POPULATE", "2", "short", "3"), ("MGET", "short:0", "short:1"),
+                ("DBSIZE",), ("DEBUG", "POPULATE", "-1"), ("DEBUG", "POPULATE", "x"),
+                ("DEBUG", "POPULATE", "1", "p", "-5"),
+                ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "x"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1mb"),
+                ("DEBUG", "CHANGE-REPL-ID"), ("DEBUG", "LOG", "hello from a test"),
+                ("DEBUG", "SLEEP", "0"), ("DEBUG", "SLEEP", "x"),
+                ("DEBUG", "NOSUCH"), ("DEBUG", "JMAP"), ("DEBUG", "SLEEP"), ("DEBUG",)]
+    ours = exchange(servers["emberkv"].port, commands)
+    theirs = exchange(servers["redis"].port, commands)
+    assert ours == theirs
+    assert ours[3] == b"*4\r\n$7\r\nvalue:0\r\n$4\r\nmine\r\n$7\r\nvalue:2\r\n$-1\r\n"
+
+
+def test_set_active_expire(servers):
+    for name, server in servers.items():
+        r = client(server)
+        r.flushall()
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        pipe = r.pipeline(transaction=False)
+        for i in range(50):
+            pipe.set("t%d" % i, "v", px=20)
+        pipe.execute()
+        time.sleep(0.5)
+        # Expired, but nothing reclaimed them: DBSIZE still counts them.
+        assert r.dbsize() == 50, name
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        wait_for(lambda: r.dbsize() == 0, what="%s reclaims the expired keys" % name)
+
+
+def test_sleep_stops_key_commands(servers):
+    port = servers["emberkv"].port
+    with socket.create_connection(("127.0.0.1", port)) as sleeper:
+        sleeper.settimeout(0.2)
+        start = time.time()
+        sleeper.sendall(encode("DEBUG", "SLEEP", "0.5"))
+        time.sleep(0.1)
+        # Another connection's key command waits for the sleep to end.
+        assert exchange(port, [("SET", "during", "1")], wait=1.0) == [b"+OK\r\n"]
+        assert time.time() - start >= 0.45
+        assert drain(sleeper) == b"+OK\r\n"
+
+
+@pytest.mark.parametrize("server", ["emberkv", "redis"])
+def test_refused_by_default(server, ember, reference):
+    port = (ember if server == "emberkv" else reference).port
+    reply = exchange(port, [("DEBUG", "HELP")])[0]
+    assert reply.startswith(b"-ERR DEBUG command not allowed. If the enable-debug-command option is set "
+                            b"to \"local\", you can run it from a local connection")
+
+
+def test_local_allows_loopback():
+    with EmberServer("--enable-debug-command", "local") as server:
+        assert exchange(server.port, [("DEBUG", "PROTOCOL", "integer")]) == [b":12345\r\n"]
+        assert exchange(server.port, [("CONFIG", "GET", "enable-debug-command")]) == [
+            b"*2\r\n$20\r\nenable-debug-command\r\n$5\r\nlocal\r\n"]
