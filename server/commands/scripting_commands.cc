@@ -23,6 +23,7 @@
 #include "server/command_table.h"
 #include "server/commands/help.h"
 #include "server/engine/engine.h"
+#include "server/engine/memory_limit.h"
 #include "server/engine/worker.h"
 #include "server/errors.h"
 #include "server/scripting/function_dump.h"
@@ -94,10 +95,19 @@ void RunAtomically(CommandContext& c, LoopScripts& loop, const ScriptRunOptions&
 }
 
 // The checks Redis makes before a script runs (scriptPrepareForRun), for a
-// script with a shebang or a function; `read_only_command`: *_RO.
+// script with a shebang or a function; `read_only_command`: *_RO. One that
+// may write and did not say allow-oom is refused while the shards of its
+// keys (any shard, for a keyless one) stay over their limit after eviction,
+// with the OOM error of any deny-oom command: Redis counts such a script
+// as one (its flags make EVAL's), and refuses it before it starts.
 bool AdmitFlags(CommandContext& c, uint32_t flags, bool read_only_command) {
   if (!(flags & scripting::kFlagNoWrites) && read_only_command) {
     c.reply.Error(errors::kWriteFlagWithRo);
+    return false;
+  }
+  if (!(flags & (scripting::kFlagNoWrites | scripting::kFlagAllowOom)) &&
+      c.engine().config().maxmemory != 0 && OutOfMemoryAfterEviction(c.shards, c.shards.held())) {
+    c.reply.Error(errors::kOutOfMemory);
     return false;
   }
   return true;

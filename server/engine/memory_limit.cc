@@ -43,20 +43,24 @@ void ApplyMemoryPolicy(ShardLocks& locks, const storage::MemoryPolicy& policy) {
   }
 }
 
-bool AdmitUnderMemoryLimit(ShardLocks& locks, ShardSet shards, const CommandSpec& spec) {
-  bool admitted = true;
+bool OutOfMemoryAfterEviction(ShardLocks& locks, ShardSet shards) {
+  if (shards.empty()) return AnyShardOutOfMemory(locks.keyspace());
+  bool out_of_memory = false;
   shards.ForEach([&](int s) {
     Shard& shard = locks.shard(s);
     storage::ShardStore& store = shard.store();
     if (store.memory_limit() == 0) return;
     storage::Evictor::Result result = store.ReclaimMemory();
     Publish(shard, result);
-    if (result == storage::Evictor::Result::kOutOfMemory && (spec.flags & kCmdDenyOom))
-      admitted = false;
+    if (result == storage::Evictor::Result::kOutOfMemory) out_of_memory = true;
   });
-  if (shards.empty() && (spec.flags & kCmdDenyOom))
-    admitted = !AnyShardOutOfMemory(locks.keyspace());
-  return admitted;
+  return out_of_memory;
+}
+
+bool AdmitUnderMemoryLimit(ShardLocks& locks, ShardSet shards, const CommandSpec& spec) {
+  // Keyless commands that do not deny OOM (PING) look at nothing.
+  if (shards.empty() && !(spec.flags & kCmdDenyOom)) return true;
+  return !OutOfMemoryAfterEviction(locks, shards) || !(spec.flags & kCmdDenyOom);
 }
 
 bool ReclaimFromTimer(Shard& shard) {

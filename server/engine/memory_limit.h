@@ -38,6 +38,11 @@ void ApplyMemoryPolicy(ShardLocks& locks, const storage::MemoryPolicy& policy);
 // shard is). One branch per shard when maxmemory is 0.
 bool AdmitUnderMemoryLimit(ShardLocks& locks, ShardSet shards, const CommandSpec& spec);
 
+// With `shards` held: makes room in each that is over its limit, and returns
+// whether one of them is still over it; with no shards, whether any shard
+// was found over its limit last time it was looked at.
+bool OutOfMemoryAfterEviction(ShardLocks& locks, ShardSet shards);
+
 // From the timer, with `shard` held: one slice of eviction. Returns whether
 // the shard is still over its limit (the timer then comes back soon).
 bool ReclaimFromTimer(Shard& shard);

@@ -514,3 +514,38 @@ def test_info_counts_scripts_and_libraries(ember):
     assert info["number_of_libraries"] == 1
     # The Lua states of the loops that ran them: sandbox, scripts, library.
     assert info["used_memory_lua"] > 10000
+
+
+def test_scripts_that_may_write_are_refused_over_maxmemory(c):
+    """Redis's pre-run check: a script with a shebang (or a function) that
+    may write, without allow-oom, is refused while memory is over maxmemory;
+    no-writes and allow-oom scripts run, and so do scripts without a shebang
+    (their writes are checked one by one)."""
+    c.execute_command("FUNCTION", "LOAD", "REPLACE", "#!lua name=oomlib\n"
+                      "redis.register_function('writer', function() return 1 end)\n"
+                      "redis.register_function{function_name='reader', callback=function() return 2 end, "
+                      "flags={'no-writes'}}")
+    c.execute_command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    c.execute_command("CONFIG", "SET", "maxmemory", "1mb")
+    try:
+        value = "x" * 1000
+        refused = None
+        for i in range(20000):
+            try:
+                c.execute_command("SET", "fill:%d" % i, value)
+            except Exception as error:  # noqa: BLE001 - the OOM that ends the fill
+                refused = str(error)
+                break
+        assert refused and refused.startswith("OOM command not allowed"), refused
+        with pytest.raises(Exception, match="^OOM command not allowed when used memory > 'maxmemory'.$"):
+            c.execute_command("EVAL", "#!lua\nreturn 1", "0")
+        with pytest.raises(Exception, match="^OOM command not allowed when used memory > 'maxmemory'.$"):
+            c.execute_command("FCALL", "writer", "0")
+        assert c.execute_command("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == 1
+        assert c.execute_command("EVAL", "#!lua flags=allow-oom\nreturn 1", "0") == 1
+        assert c.execute_command("EVAL", "return 1", "0") == 1
+        assert c.execute_command("FCALL", "reader", "0") == 2
+    finally:
+        c.execute_command("CONFIG", "SET", "maxmemory", "0")
+        c.execute_command("FLUSHALL")
+        c.execute_command("FUNCTION", "FLUSH")
