@@ -55,10 +55,14 @@ if(EMBERKV_BUILD_BENCH)
   find_package(benchmark REQUIRED CONFIG)
 endif()
 
-# A static server (EMBERKV_STATIC, for the container image) links abseil's
-# archives. Debian's abseil CMake package names only the shared libraries;
-# the archives lie beside them with the same names.
-if(EMBERKV_STATIC)
+# Abseil is linked from its archives, as the libraries above, in every
+# build: Debian's abseil CMake package names only the shared libraries (the
+# archives lie beside them with the same names), and the thirty-odd shared
+# libraries a server linked with them needs cost every start milliseconds
+# in the dynamic loader (docs/benchmarks.md, "exec to first answer"). The
+# static server (EMBERKV_STATIC, for the container image) needs it anyway.
+option(EMBERKV_SHARED_ABSEIL "Link abseil's shared libraries instead of its archives" OFF)
+if(NOT EMBERKV_SHARED_ABSEIL)
   get_directory_property(_imported IMPORTED_TARGETS)
   foreach(_target IN LISTS _imported)
     if(NOT _target MATCHES "^absl::")
@@ -73,7 +77,7 @@ if(EMBERKV_STATIC)
       get_target_property(_location ${_target} IMPORTED_LOCATION_${_config})
       string(REGEX REPLACE "\\.so(\\.[0-9.]+)?$" ".a" _archive "${_location}")
       if(NOT EXISTS "${_archive}")
-        message(FATAL_ERROR "EMBERKV_STATIC: ${_target} has no static archive (${_archive})")
+        message(FATAL_ERROR "${_target} has no static archive (${_archive})")
       endif()
       set_target_properties(${_target} PROPERTIES IMPORTED_LOCATION_${_config} "${_archive}")
     endforeach()
