@@ -1,7 +1,6 @@
 #include "server/observability/monitors.h"
 
 #include <algorithm>
-#include <asio/post.hpp>
 #include <cctype>
 #include <chrono>
 #include <cinttypes>
@@ -10,9 +9,7 @@
 
 #include "server/client/client.h"
 #include "server/engine/engine.h"
-#include "server/engine/message.h"
 #include "server/engine/worker.h"
-#include "server/net/connection.h"
 
 namespace emberkv::server {
 namespace {
@@ -65,40 +62,29 @@ int64_t UnixMicros() {
 }  // namespace
 
 void Monitors::Add(Client& client) {
+  MailRecipient monitor = MailRecipient::Of(client);
   std::lock_guard lock(mutex_);
-  monitors_.push_back(
-      Monitor{client.origin().home_worker, client.connection(), client.id(), client.mailbox()});
+  monitors_.push_back(std::move(monitor));
   count_.store(monitors_.size(), std::memory_order_relaxed);
 }
 
 void Monitors::Remove(const Client& client) {
   std::lock_guard lock(mutex_);
-  std::erase_if(monitors_, [&](const Monitor& m) { return m.id == client.id(); });
+  std::erase_if(monitors_, [&](const MailRecipient& m) { return m.id == client.id(); });
   count_.store(monitors_.size(), std::memory_order_relaxed);
 }
 
 void Monitors::Feed(Worker& from, std::string line) {
   auto shared = std::make_shared<const std::string>(std::move(line));
   uint64_t hard_limit = from.engine().config().pubsub_output_limit.hard;
-  std::vector<Monitor> to_wake;
+  std::vector<MailRecipient> to_wake;
   {
     std::lock_guard lock(mutex_);
-    for (const Monitor& m : monitors_) {
+    for (const MailRecipient& m : monitors_) {
       if (m.mailbox->Post(Letter{.monitor_line = shared}, hard_limit).wake) to_wake.push_back(m);
     }
   }
-  // Delivered from the monitor's loop, never from inside the command that
-  // fed it (which may be the monitor's own).
-  for (const Monitor& to : to_wake) {
-    auto deliver = [to] {
-      if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id)) c->DeliverMail();
-    };
-    if (to.worker == from.id()) {
-      asio::post(from.io(), deliver);
-    } else {
-      from.Send(to.worker, MakeMessage(deliver));
-    }
-  }
+  for (const MailRecipient& to : to_wake) WakeRecipient(from, to);
 }
 
 std::string MonitorLine(int64_t unix_us, int db, std::string_view origin, ArgList args,

@@ -15,7 +15,8 @@
 // marks them (CommandContext::Redact).
 //
 // Delivery goes through each monitor's mailbox (pubsub/mailbox.h), posted
-// under this table's lock, so every monitor sees the lines in one order;
+// under this table's lock, so every monitor sees the lines in one order,
+// and woken as subscribers are (WakeRecipient);
 // a monitor is bounded by the pubsub class's client-output-buffer-limit
 // (Redis leaves monitors in the normal class, unbounded by default): a
 // monitor that reads too slowly is closed rather than growing memory.
@@ -39,7 +40,6 @@
 namespace emberkv::server {
 
 class Client;
-class Connection;
 class Worker;
 
 class Monitors {
@@ -53,15 +53,8 @@ class Monitors {
   void Feed(Worker& from, std::string line);
 
  private:
-  struct Monitor {
-    int worker;              // where the connection lives
-    Connection* connection;  // valid only on that loop, and only if `id` still matches
-    uint64_t id;
-    std::shared_ptr<Mailbox> mailbox;
-  };
-
   std::mutex mutex_;
-  std::vector<Monitor> monitors_;
+  std::vector<MailRecipient> monitors_;
   std::atomic<size_t> count_{0};
 };
 

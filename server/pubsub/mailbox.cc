@@ -2,6 +2,11 @@
 
 #include <utility>
 
+#include "server/client/client.h"
+#include "server/engine/message.h"
+#include "server/engine/worker.h"
+#include "server/net/connection.h"
+
 namespace emberkv::server {
 
 namespace {
@@ -39,6 +44,21 @@ std::vector<Letter> Mailbox::Take() {
 bool Mailbox::overflowed() {
   std::lock_guard lock(mutex_);
   return overflowed_;
+}
+
+MailRecipient MailRecipient::Of(Client& client) {
+  return {client.origin().home_worker, client.connection(), client.id(), client.mailbox()};
+}
+
+void WakeRecipient(Worker& from, const MailRecipient& to) {
+  if (to.worker == from.id()) {
+    if (Connection* c = from.FindConnection(to.connection, to.id)) c->DeliverMail();
+    return;
+  }
+  from.Send(to.worker, MakeMessage([to] {
+              if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id))
+                c->DeliverMail();
+            }));
 }
 
 void WriteMessagePush(protocol::ReplyBuilder& reply, const Letter& letter) {

@@ -18,8 +18,8 @@
 // letters arrive, not only when its loop writes them, because a publisher
 // on another loop can post faster than that loop wakes.
 //
-// Thread safety: Post from any loop; Take, ReportBacklog and overflowed on
-// the client's own loop.
+// Thread safety: Post and WakeRecipient from any loop; Take, ReportBacklog
+// and overflowed on the client's own loop.
 #pragma once
 
 #include <atomic>
@@ -69,6 +69,26 @@ class Mailbox {
   bool overflowed_ = false;
   std::atomic<size_t> backlog_bytes_{0};
 };
+
+class Client;
+class Connection;
+class Worker;
+
+// A client that has a mailbox, as the tables that post to it (the
+// subscription table, the MONITOR table) keep it.
+struct MailRecipient {
+  int worker;              // the loop that serves the client
+  Connection* connection;  // valid only on that loop, and only if `id` still matches
+  uint64_t id;
+  std::shared_ptr<Mailbox> mailbox;
+  // On the client's loop (its mailbox is made there).
+  static MailRecipient Of(Client& client);
+};
+
+// After a Post that asked for it: has the recipient's loop deliver its
+// letters (or close it), at once when that loop is `from`, else by one
+// message. Call it without the posting table's lock.
+void WakeRecipient(Worker& from, const MailRecipient& to);
 
 // Writes the "message" (or "pmessage") push that delivers `letter`.
 void WriteMessagePush(protocol::ReplyBuilder& reply, const Letter& letter);

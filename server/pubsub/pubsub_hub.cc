@@ -33,7 +33,7 @@ bool PubSubHub::PatternMatches(std::string_view pattern, std::string_view channe
 }
 
 void PubSubHub::Subscribe(Client& client, const std::vector<std::string>& names, bool patterns) {
-  Subscriber self{client.origin().home_worker, client.connection(), client.id(), client.mailbox()};
+  Subscriber self = MailRecipient::Of(client);
   std::lock_guard lock(mutex_);
   for (const std::string& name : names) Add(patterns ? patterns_ : channels_, name, self);
 }
@@ -82,16 +82,7 @@ size_t PubSubHub::Publish(Worker& from, std::string_view channel, std::string_vi
       for (const Subscriber& s : subscribers) post(s, pattern);
     }
   }
-  for (const Subscriber& to : to_wake) {
-    if (to.worker == from.id()) {
-      if (Connection* c = from.FindConnection(to.connection, to.id)) c->DeliverMail();
-      continue;
-    }
-    from.Send(to.worker, MakeMessage([to] {
-                if (Connection* c = Worker::Current()->FindConnection(to.connection, to.id))
-                  c->DeliverMail();
-              }));
-  }
+  for (const Subscriber& to : to_wake) WakeRecipient(from, to);
   return receivers;
 }
 

@@ -53,12 +53,7 @@ class PubSubHub {
   size_t NumChannels();
 
  private:
-  struct Subscriber {
-    int worker;              // where the connection lives
-    Connection* connection;  // valid only on that loop, and only if `id` still matches
-    uint64_t id;
-    std::shared_ptr<Mailbox> mailbox;
-  };
+  using Subscriber = MailRecipient;
   using Subscribers = std::vector<Subscriber>;
   using Table = absl::flat_hash_map<std::string, Subscribers>;
 
