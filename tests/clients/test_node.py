@@ -31,16 +31,23 @@ def node_modules():
     return path
 
 
-@pytest.mark.parametrize("package", sorted(LIBRARIES))
-def test_scenario(node_modules, target, package):
-    server, password = target
-    args = ["node", os.path.join(HERE, "scenario.js"), package, str(server.port)] + ([password] if password else [])
-    result = subprocess.run(args, capture_output=True, text=True, timeout=180, cwd=HERE)
+def run_node(script, *args, password=None):
+    """Runs node/<script> with `args` (and the password, if any); returns
+    the JSON report of its last line once it says ok and exits 0."""
+    command = ["node", os.path.join(HERE, script)] + [str(a) for a in args] + ([password] if password else [])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=HERE)
     lines = result.stdout.strip().splitlines()
     assert lines, result.stderr
     report = json.loads(lines[-1])
     assert report["ok"], report.get("error")
     assert result.returncode == 0
+    return report
+
+
+@pytest.mark.parametrize("package", sorted(LIBRARIES))
+def test_scenario(node_modules, target, package):
+    server, password = target
+    report = run_node("scenario.js", package, server.port, password=password)
     assert report["resp"] == LIBRARIES[package]
     # Both libraries announce themselves with CLIENT SETINFO.
     assert report["libName"] in ("ioredis", "node-redis")
@@ -60,11 +67,5 @@ def test_lock_and_rate_limit_helpers(node_modules, target):
     """rate-limiter-flexible (on ioredis and node-redis) and redlock (on
     ioredis) through their own APIs: node/helpers.js says what it checks."""
     server, password = target
-    args = ["node", os.path.join(HERE, "helpers.js"), str(server.port)] + ([password] if password else [])
-    result = subprocess.run(args, capture_output=True, text=True, timeout=180, cwd=HERE)
-    lines = result.stdout.strip().splitlines()
-    assert lines, result.stderr
-    report = json.loads(lines[-1])
-    assert report["ok"], report.get("error")
-    assert result.returncode == 0
+    report = run_node("helpers.js", server.port, password=password)
     assert report["redlock"] == "ok"
