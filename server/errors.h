@@ -172,9 +172,14 @@ inline constexpr std::string_view kLcsNoMemory =
 // ---- HyperLogLog ----
 inline constexpr std::string_view kPfDebugNoKey = "ERR The specified key does not exist";
 inline constexpr std::string_view kPfDebugNotSparse = "ERR HLL encoding is not sparse";
+
+// ---- OBJECT ----
 inline constexpr std::string_view kObjectFreqNotLfu =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
     "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kObjectIdleTimeLfu =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 // ---- Geo ----
 inline constexpr std::string_view kGeoUnit =

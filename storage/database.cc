@@ -80,9 +80,9 @@ bool Database::Find(const Key& key, Slot* slot, LookupMode mode) {
     return false;
   }
   if (mode != LookupMode::kWrite) ++context_->counters.keyspace_hits;
-  if (mode == LookupMode::kRead && context_->reads_touch) {
+  if (mode == LookupMode::kWrite || (mode == LookupMode::kRead && context_->reads_touch)) {
     Entry entry = EntryAt(*slot);
-    entry.set_access(context_->access.OnAccess(entry.access()));
+    entry.set_access(context_->access.OnAccess(entry.access(), context_->now_ms));
   }
   return true;
 }
@@ -138,8 +138,9 @@ char* Database::WriteString(const Key& key, Slot* slot, size_t length, ExpiryCha
   Handle handle = slot->handle;
   // A write counts as an access (Redis refreshes the LRU clock of a key that
   // is overwritten, and keeps and bumps its LFU counter).
-  const uint8_t access = exists ? context_->access.OnAccess(old_access)
-                                : context_->access.OnCreate(context_->arena.live_chunks());
+  const uint8_t access =
+      exists ? context_->access.OnAccess(old_access, context_->now_ms)
+             : context_->access.OnCreate(context_->arena.live_chunks(), context_->now_ms);
   Entry entry;
   if (in_place) {
     // Same chunk and same offsets: rewrite the header; inline value bytes
@@ -200,8 +201,9 @@ bool Database::CreateObject(const Key& key, ValueType type, ValueObject* object,
     key_blob = AllocateExternal(key.bytes.size(), nullptr);
     std::memcpy(key_blob, key.bytes.data(), key.bytes.size());
   }
-  Entry entry = Entry::Init(arena.Resolve(handle), shape, type, key.bytes, key_blob, expiry_ms,
-                            context_->access.OnCreate(context_->arena.live_chunks()));
+  Entry entry =
+      Entry::Init(arena.Resolve(handle), shape, type, key.bytes, key_blob, expiry_ms,
+                  context_->access.OnCreate(context_->arena.live_chunks(), context_->now_ms));
   entry.set_value_pointer(object);
   context_->external_bytes += object->MemoryUsage();
   KeyIndex::Position position = index_table_.Insert(key.hash, handle);

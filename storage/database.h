@@ -55,7 +55,8 @@ struct ExpiryChange {
 enum class LookupMode : uint8_t {
   kRead,         // counts a keyspace hit or miss and refreshes the access clock
   kReadNoTouch,  // counts, but leaves the access clock (TYPE, TTL, EXISTS, OBJECT)
-  kWrite,        // neither: the command is about to change the key
+  kWrite,        // refreshes the access clock without counting: the command is
+                 // about to change the key (Redis's lookupKeyWrite touches too)
 };
 
 class Database {

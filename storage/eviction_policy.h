@@ -12,6 +12,12 @@
 //   clamps ages to kMaxLruAge; the clock may not run more than
 //   kMaxClockLead ticks past the start of the last completed revolution, so
 //   an age can never wrap around (the clock stalls instead, for a while).
+//   For OBJECT IDLETIME the tracker also remembers when each clock value
+//   was last stamped: an entry's idle time is measured from the latest
+//   access of any entry with its stamp, so it is never more than the true
+//   idle time and equal to it for the entry touched last. (Redis keeps a
+//   24-bit seconds clock in every object; one byte per key leaves room for
+//   nothing but the stamp.)
 // * LFU: Redis's logarithmic counter (lfu-log-factor, new keys start at 5),
 //   which the eviction sweep decays by one per lfu-decay-time minutes since
 //   its previous visit (probabilistically for fractions of a period), since
@@ -70,14 +76,21 @@ class AccessTracker {
     lfu_log_factor_ = log_factor < 0 ? 0 : log_factor;
   }
 
-  // The access byte of a new entry in a shard of `population` entries; the
-  // creation counts toward the clock's next tick.
-  uint8_t OnCreate(size_t population) {
+  // The access byte of a new entry in a shard of `population` entries,
+  // created at `now_ms` (Unix time); the creation counts toward the clock's
+  // next tick.
+  uint8_t OnCreate(size_t population, int64_t now_ms) {
     if (--until_tick_ == 0) Tick(population);
-    return lfu_ ? kLfuInitial : clock_;
+    return lfu_ ? kLfuInitial : Stamp(now_ms);
   }
-  // The access byte of an entry being read or written.
-  uint8_t OnAccess(uint8_t old) { return lfu_ ? LfuIncrement(old) : clock_; }
+  // The access byte of an entry being read or written at `now_ms`.
+  uint8_t OnAccess(uint8_t old, int64_t now_ms) { return lfu_ ? LfuIncrement(old) : Stamp(now_ms); }
+  // Seconds from the latest access stamped `stamp` to `now_ms` (LRU only):
+  // a lower bound of the idle time of an entry with that stamp.
+  int64_t IdleSeconds(uint8_t stamp, int64_t now_ms) const {
+    int64_t idle_ms = now_ms - stamped_ms_[stamp];
+    return idle_ms > 0 ? idle_ms / 1000 : 0;
+  }
 
   // ---- For the eviction sweep ----
   uint8_t clock() const { return clock_; }
@@ -106,6 +119,10 @@ class AccessTracker {
                                                                            : kMinTickInterval);
     if (static_cast<uint8_t>(clock_ + 1 - clock_floor_) <= kMaxClockLead) ++clock_;
   }
+  uint8_t Stamp(int64_t now_ms) {
+    stamped_ms_[clock_] = now_ms;
+    return clock_;
+  }
 
   static constexpr uint32_t kMinTickInterval = 16;
 
@@ -115,6 +132,8 @@ class AccessTracker {
   int lfu_log_factor_ = 10;
   uint32_t until_tick_ = kMinTickInterval;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
+  // When each clock value was last given to an entry (Unix ms).
+  int64_t stamped_ms_[256] = {};
 };
 
 }  // namespace emberkv::storage

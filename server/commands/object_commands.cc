@@ -1,4 +1,4 @@
-// OBJECT ENCODING, FREQ, REFCOUNT and HELP (MEMORY, which Redis keeps
+// OBJECT ENCODING, FREQ, IDLETIME, REFCOUNT and HELP (MEMORY, which Redis keeps
 // beside them in object.c, is in memory_commands.cc). Encodings carry Redis's
 // names: strings are "int", "embstr" or "raw" by Redis's rules of thumb
 // (emberkv stores every string the same way), collections report their own
@@ -50,6 +50,19 @@ void ObjectFreq(CommandContext& c) {
   c.reply.Integer(c.Db(2).EntryAt(slot).access());
 }
 
+// OBJECT IDLETIME: seconds since the key's last access, under a non-LFU
+// policy, as in Redis; measured from the latest access that shared the
+// key's clock stamp (storage/eviction_policy.h), so never more than the
+// true idle time.
+void ObjectIdleTime(CommandContext& c) {
+  storage::Database::Slot slot;
+  if (!FindKey(c, &slot)) return;
+  Shard& shard = c.shards.shard(c.shards.keyspace().ShardOfHash(c.Key(2).hash));
+  const storage::ShardContext& context = shard.store().context();
+  if (context.access.lfu()) return c.reply.Error(errors::kObjectIdleTimeLfu);
+  c.reply.Integer(context.access.IdleSeconds(c.Db(2).EntryAt(slot).access(), context.now_ms));
+}
+
 void ObjectRefCount(CommandContext& c) {
   storage::Database::Slot slot;
   if (!FindKey(c, &slot)) return;
@@ -63,7 +76,9 @@ void ObjectHelp(CommandContext& c) {
              "    associated with a <key>.", "FREQ <key>",
              "    Return the access frequency index of the <key>. The returned integer is",
              "    proportional to the logarithm of the recent access frequency of the key.",
-             "REFCOUNT <key>",
+             "IDLETIME <key>",
+             "    Return the idle time of the <key>, that is the approximated number of",
+             "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
              "    Return the number of references of the value associated with the specified",
              "    <key>."});
 }
@@ -75,6 +90,7 @@ void RegisterObjectCommands(CommandTable& table) {
       {.name = "object",
        .subcommands = {{.name = "object|encoding", .handler = ObjectEncoding},
                        {.name = "object|freq", .handler = ObjectFreq},
+                       {.name = "object|idletime", .handler = ObjectIdleTime},
                        {.name = "object|refcount", .handler = ObjectRefCount},
                        {.name = "object|help", .handler = ObjectHelp}}},
   });

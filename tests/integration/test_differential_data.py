@@ -9,6 +9,7 @@ byte for byte with GET.
 """
 
 import random
+import time
 
 import pytest
 
@@ -433,6 +434,33 @@ def test_object_freq_follows_the_policy(c):
             c.execute_command("GET", "fresh")
         # A logarithmic counter: it grew, but by far less than 300.
         assert 5 < c.execute_command("OBJECT", "FREQ", "fresh") < 30
+    finally:
+        c.execute_command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+def test_object_idletime_counts_from_the_last_access(c):
+    # Redis's own checks (introspection-2.tcl), with a shorter wait: TTL,
+    # TYPE and EXISTS leave the access time; TOUCH and writes refresh it.
+    c.execute_command("SET", "k", "v")
+    c.execute_command("RPUSH", "list", "a")
+    assert c.execute_command("OBJECT", "IDLETIME", "missing") is None
+    time.sleep(1.2)
+    for command in ("TTL", "TYPE", "EXISTS", "OBJECT ENCODING"):
+        c.execute_command(*command.split(), "k")
+    assert c.execute_command("OBJECT", "IDLETIME", "k") >= 1
+    assert c.execute_command("OBJECT", "IDLETIME", "list") >= 1
+    c.execute_command("TOUCH", "k")
+    c.execute_command("RPUSH", "list", "b")
+    assert c.execute_command("OBJECT", "IDLETIME", "k") == 0
+    assert c.execute_command("OBJECT", "IDLETIME", "list") == 0
+    assert error_of(c, "OBJECT", "IDLETIME") == \
+        "ERR wrong number of arguments for 'object|idletime' command"
+    try:
+        c.execute_command("CONFIG", "SET", "maxmemory-policy", "volatile-lfu")
+        assert error_of(c, "OBJECT", "IDLETIME", "k") == (
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+            "when switching between policies at runtime LRU and LFU data will take some time "
+            "to adjust.")
     finally:
         c.execute_command("CONFIG", "SET", "maxmemory-policy", "noeviction")
 

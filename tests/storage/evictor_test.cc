@@ -249,13 +249,30 @@ TEST_CASE("allkeys-random and allkeys-lfu evict under the limit") {
   }
 }
 
+TEST_CASE("an LRU stamp's idle time counts from the latest access it was given") {
+  AccessTracker tracker;
+  const uint8_t first = tracker.OnCreate(1000, 10'000);
+  // Until the clock ticks, accesses share the stamp and move its time on.
+  CHECK(tracker.OnAccess(first, 14'500) == first);
+  CHECK(tracker.IdleSeconds(first, 20'000) == 5);
+  CHECK(tracker.IdleSeconds(first, 14'000) == 0);  // never negative
+  // Creations tick the clock (every 16 here): a new stamp, its own time.
+  uint8_t later = first;
+  int created = 0;
+  while (later == first && ++created <= 16) later = tracker.OnCreate(1000, 30'000);
+  REQUIRE(later != first);
+  CHECK(tracker.OnAccess(later, 40'000) == later);
+  CHECK(tracker.IdleSeconds(first, 41'000) == 11);  // its last sharer came at 30 s
+  CHECK(tracker.IdleSeconds(later, 41'000) == 1);
+}
+
 TEST_CASE("the LFU counter grows logarithmically and new keys start at 5") {
   AccessTracker tracker;
   tracker.set_lfu(true, 10);
-  CHECK(tracker.OnCreate(1000) == AccessTracker::kLfuInitial);
+  CHECK(tracker.OnCreate(1000, 0) == AccessTracker::kLfuInitial);
   auto after = [&](int hits) {
     uint8_t counter = AccessTracker::kLfuInitial;
-    for (int i = 0; i < hits; ++i) counter = tracker.OnAccess(counter);
+    for (int i = 0; i < hits; ++i) counter = tracker.OnAccess(counter, 0);
     return int{counter};
   };
   // Redis's table for lfu-log-factor 10: 100 hits ~10, 1K ~18, 100K ~142,
