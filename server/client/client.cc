@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "server/blocking/blocking.h"
 #include "server/client/client_registry.h"
 #include "server/transaction/watch.h"
 
@@ -41,9 +42,25 @@ void Client::BeginMulti() {
   multi_failed_ = false;
 }
 
+namespace {
+
+// The bytes a copy of `args` holds: the strings, and their text where it
+// does not fit in the string itself.
+size_t ArgumentBytes(const std::vector<std::string>& args) {
+  size_t bytes = args.capacity() * sizeof(std::string);
+  for (const std::string& arg : args) {
+    if (arg.capacity() > std::string().capacity()) bytes += arg.capacity() + 1;
+  }
+  return bytes;
+}
+
+}  // namespace
+
 void Client::Queue(QueuedCommand command) {
+  const size_t bytes = sizeof(QueuedCommand) + ArgumentBytes(command.args);
   multi_queue_.push_back(std::move(command));
   queued_count_.store(multi_queue_.size(), std::memory_order_relaxed);
+  queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 std::vector<QueuedCommand> Client::EndMulti(bool* failed) {
@@ -51,6 +68,7 @@ std::vector<QueuedCommand> Client::EndMulti(bool* failed) {
   in_multi_.store(false, std::memory_order_relaxed);
   multi_failed_ = false;
   queued_count_.store(0, std::memory_order_relaxed);
+  queued_bytes_.store(0, std::memory_order_relaxed);
   return std::exchange(multi_queue_, {});
 }
 
@@ -91,7 +109,36 @@ bool Client::IsSubscribed(std::string_view pattern, std::string_view channel) co
 
 void Client::set_blocked(std::shared_ptr<BlockedClient> blocked) {
   blocked_flag_.store(blocked != nullptr, std::memory_order_relaxed);
+  blocked_argument_bytes_.store(blocked ? ArgumentBytes(blocked->args) : 0,
+                                std::memory_order_relaxed);
   blocked_ = std::move(blocked);
+}
+
+BufferFigures Client::buffers() const {
+  auto load = [](const std::atomic<size_t>& figure) {
+    return figure.load(std::memory_order_relaxed);
+  };
+  return {.query = load(buffers_.query),
+          .query_free = load(buffers_.query_free),
+          .replies_waiting = load(buffers_.replies_waiting),
+          .replies_sending = load(buffers_.replies_sending),
+          .reply_capacity = load(buffers_.reply_capacity),
+          .reply_peak = load(buffers_.reply_peak),
+          .allocated = load(buffers_.allocated)};
+}
+
+void Client::ReportBuffers(const BufferFigures& figures) {
+  auto store = [](std::atomic<size_t>& figure, size_t value) {
+    figure.store(value, std::memory_order_relaxed);
+  };
+  store(buffers_.query, figures.query);
+  store(buffers_.query_free, figures.query_free);
+  store(buffers_.replies_waiting, figures.replies_waiting);
+  store(buffers_.replies_sending, figures.replies_sending);
+  store(buffers_.reply_capacity, figures.reply_capacity);
+  store(buffers_.reply_peak, figures.reply_peak);
+  store(buffers_.allocated, figures.allocated);
+  if (mailbox_) mailbox_->ReportBacklog(figures.unsent());
 }
 
 void Client::SetReplyMode(ReplyMode mode) {

@@ -37,6 +37,23 @@ struct ClientFlags {
   bool no_evict = false;  // CLIENT NO-EVICT: the client's own memory is not evicted
 };
 
+// A connection's buffers as it last reported them, under CLIENT LIST's
+// names. Redis has a reply buffer and a list of reply blocks; a connection
+// here has a reply buffer it writes into and one block the socket is
+// taking.
+struct BufferFigures {
+  size_t query = 0;            // qbuf: input received and not yet run
+  size_t query_free = 0;       // qbuf-free: room left in the input buffer
+  size_t replies_waiting = 0;  // obl: replies not yet handed to the socket
+  size_t replies_sending = 0;  // unsent bytes of the block the socket is taking
+  size_t reply_capacity = 0;   // rbs: bytes the reply buffer and block hold
+  size_t reply_peak = 0;       // rbp: the most rbs in the last few seconds
+  size_t allocated = 0;        // every buffer's capacity, input and replies
+
+  // omem: every reply not yet sent (what output limits bound).
+  size_t unsent() const { return replies_waiting + replies_sending; }
+};
+
 // A command queued between MULTI and EXEC, with its own copy of the arguments.
 struct QueuedCommand {
   const CommandSpec* spec;
@@ -105,15 +122,19 @@ class Client {
   void set_last_command(const CommandSpec* spec) {
     last_command_.store(spec, std::memory_order_relaxed);
   }
-  // Its buffers, as its connection last reported them.
-  size_t query_buffer_bytes() const { return query_buffer_bytes_.load(std::memory_order_relaxed); }
+  // Its buffers, as its connection last reported them (each figure is
+  // exact; read together from another loop, they may be from two reports).
+  BufferFigures buffers() const;
+  size_t query_buffer_bytes() const { return buffers_.query.load(std::memory_order_relaxed); }
   size_t output_buffer_bytes() const {
-    return output_buffer_bytes_.load(std::memory_order_relaxed);
+    return buffers_.replies_waiting.load(std::memory_order_relaxed) +
+           buffers_.replies_sending.load(std::memory_order_relaxed);
   }
-  void ReportBuffers(size_t query, size_t output) {
-    query_buffer_bytes_.store(query, std::memory_order_relaxed);
-    output_buffer_bytes_.store(output, std::memory_order_relaxed);
-    if (mailbox_) mailbox_->ReportBacklog(output);
+  void ReportBuffers(const BufferFigures& figures);
+  // Bytes held by the arguments of the command it is blocked in (CLIENT
+  // LIST's argv-mem, with those of the command running on its own loop).
+  size_t blocked_argument_bytes() const {
+    return blocked_argument_bytes_.load(std::memory_order_relaxed);
   }
 
   // ---- CLIENT KILL ----
@@ -129,6 +150,8 @@ class Client {
   void FailMulti() { multi_failed_ = true; }
   void Queue(QueuedCommand command);
   size_t queued_commands() const { return queued_count_.load(std::memory_order_relaxed); }
+  // What the queued commands hold (CLIENT LIST's multi-mem).
+  size_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
   const std::vector<QueuedCommand>& queued() const { return multi_queue_; }
   // Ends the transaction (EXEC, DISCARD, RESET) and hands over what was queued.
   std::vector<QueuedCommand> EndMulti(bool* failed);
@@ -205,14 +228,18 @@ class Client {
 
   std::atomic<int64_t> last_interaction_ms_{0};
   std::atomic<const CommandSpec*> last_command_{nullptr};
-  std::atomic<size_t> query_buffer_bytes_{0};
-  std::atomic<size_t> output_buffer_bytes_{0};
+  struct {
+    std::atomic<size_t> query{0}, query_free{0}, replies_waiting{0}, replies_sending{0},
+        reply_capacity{0}, reply_peak{0}, allocated{0};
+  } buffers_;
+  std::atomic<size_t> blocked_argument_bytes_{0};
   std::atomic<bool> kill_requested_{false};
 
   std::atomic<bool> in_multi_{false};
   bool multi_failed_ = false;
   std::vector<QueuedCommand> multi_queue_;
   std::atomic<size_t> queued_count_{0};
+  std::atomic<size_t> queued_bytes_{0};
 
   const std::shared_ptr<WatchState> watch_state_;
   std::vector<std::pair<int, std::string>> watched_keys_;

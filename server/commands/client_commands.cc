@@ -174,11 +174,21 @@ ClientType TypeOf(const Client& client) {
   return client.subscriptions() > 0 ? ClientType::kPubSub : ClientType::kNormal;
 }
 
+// The bytes the arguments of the running command hold, as Redis counts
+// its argv (argv-mem): here they point into the input buffer, so this is
+// their length.
+size_t RunningArgumentBytes(const CommandContext& c) {
+  size_t bytes = 0;
+  for (std::string_view arg : c.args) bytes += arg.size();
+  return bytes;
+}
+
 // One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields in Redis's
-// order (and 7.2's lib-name and lib-ver at the end). Reads only what other
-// loops may read (see client/client.h); the caller holds the registry's
-// lock, or is the client's own loop.
-std::string ClientInfoLine(const Client& client, int64_t now) {
+// order (and 7.2's lib-name and lib-ver at the end), asked for by the
+// command `c`. Reads only what other loops may read (see client/client.h);
+// the caller holds the registry's lock, or is the client's own loop.
+std::string ClientInfoLine(const Client& client, const CommandContext& c) {
+  const int64_t now = c.now_ms();
   std::string flags;
   if (client.is_monitor()) flags += 'O';
   if (client.subscriptions() > 0) flags += 'P';
@@ -190,8 +200,12 @@ std::string ClientInfoLine(const Client& client, int64_t now) {
   if (switches.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";
   const CommandSpec* command = client.last_command();
-  size_t qbuf = client.query_buffer_bytes();
-  size_t omem = client.output_buffer_bytes();
+  const BufferFigures buffers = client.buffers();
+  // A client runs one command at a time: the one asking, or one it is
+  // blocked in (between commands it holds no arguments, as in Redis).
+  const size_t argv_mem =
+      &client == c.client ? RunningArgumentBytes(c) : client.blocked_argument_bytes();
+  const size_t multi_mem = client.queued_bytes();
   const ClientOrigin& origin = client.origin();
   std::string line;
   auto field = [&line](std::string_view name, const auto& value) {
@@ -216,17 +230,18 @@ std::string ClientInfoLine(const Client& client, int64_t now) {
   field("psub", client.pattern_count());
   field("ssub", 0);
   field("multi", client.in_multi() ? static_cast<int64_t>(client.queued_commands()) : -1);
-  field("qbuf", qbuf);
-  field("qbuf-free", 0);
-  field("argv-mem", 0);
-  field("multi-mem", 0);
-  field("rbs", 0);
-  field("rbp", 0);
-  field("obl", 0);
-  field("oll", 0);
-  field("omem", omem);
-  field("tot-mem", qbuf + omem);
-  field("events", "r");
+  field("qbuf", buffers.query);
+  field("qbuf-free", buffers.query_free);
+  field("argv-mem", argv_mem);
+  field("multi-mem", multi_mem);
+  field("rbs", buffers.reply_capacity);
+  field("rbp", buffers.reply_peak);
+  field("obl", buffers.replies_waiting);
+  field("oll", buffers.replies_sending > 0 ? 1 : 0);
+  field("omem", buffers.unsent());
+  field("tot-mem", sizeof(Connection) + buffers.allocated + argv_mem + multi_mem);
+  // Always reading; writing while replies wait for the socket.
+  field("events", buffers.unsent() > 0 ? "rw" : "r");
   field("cmd", command ? command->name : std::string_view("NULL"));
   field("user", "default");
   field("redir", -1);
@@ -265,9 +280,7 @@ void ClientSetInfo(CommandContext& c) {
   c.reply.Ok();
 }
 
-void ClientInfo(CommandContext& c) {
-  c.reply.Verbatim("txt", ClientInfoLine(*c.client, c.now_ms()) + "\n");
-}
+void ClientInfo(CommandContext& c) { c.reply.Verbatim("txt", ClientInfoLine(*c.client, c) + "\n"); }
 
 void ClientList(CommandContext& c) {
   std::optional<ClientType> type;
@@ -286,12 +299,11 @@ void ClientList(CommandContext& c) {
   }
   std::set<uint64_t> wanted(ids.begin(), ids.end());
   std::map<uint64_t, std::string> lines;
-  const int64_t now = c.now_ms();
   c.engine().clients().ForEach([&](const Client& client) {
     if (client.kill_requested()) return;
     if (type && TypeOf(client) != *type) return;
     if (!wanted.empty() && !wanted.contains(client.id())) return;
-    lines.emplace(client.id(), ClientInfoLine(client, now));
+    lines.emplace(client.id(), ClientInfoLine(client, c));
   });
   std::string text;
   if (ids.empty()) {

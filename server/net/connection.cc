@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <cerrno>
 
@@ -31,6 +32,8 @@ constexpr size_t kDiscardBuffer = 512;
 // past this size once it is written (Redis shrinks its query and reply
 // buffers from its cron for the same reason).
 constexpr size_t kIdleBufferBytes = 16 * 1024;
+// How long CLIENT LIST's rbp remembers a peak of the reply buffers.
+constexpr int64_t kReplyPeakPeriodMs = 5000;
 
 // The loop's read buffer: a read lands here, and only an incomplete
 // command's tail is copied into the connection's own buffer.
@@ -297,7 +300,7 @@ void Connection::WriteNow() {
   worker_.stats().net_output_bytes.Add(sent);
   if (sent == output_.size()) {
     output_.clear();
-    if (output_.capacity() > kIdleBufferBytes) std::string().swap(output_);
+    if (output_.capacity() > kIdleBufferBytes) GiveBack(output_);
     AccountBuffers();
     if (close_after_reply_ && !suspended()) {
       Finish();
@@ -403,14 +406,42 @@ bool Connection::PastOutputBufferLimit() {
   return (hard > 0 && pending > hard) || past_soft;
 }
 
+size_t Connection::ReplyCapacity() const {
+  // Heap bytes only: a short string's room is inside the Connection.
+  auto heap_bytes = [](const std::string& buffer) {
+    return buffer.capacity() > std::string().capacity() ? buffer.capacity() : 0;
+  };
+  return heap_bytes(output_) + heap_bytes(sending_);
+}
+
+void Connection::GiveBack(std::string& reply_buffer) {
+  reply_peak_ = std::max(reply_peak_, ReplyCapacity());
+  std::string().swap(reply_buffer);
+}
+
 void Connection::AccountBuffers() {
-  size_t bytes = closed_ ? 0 : input_.capacity() + output_.capacity() + sending_.capacity();
+  const size_t reply_capacity = ReplyCapacity();
+  size_t bytes = closed_ ? 0 : input_.capacity() + reply_capacity;
   if (bytes != accounted_bytes_) {
     worker_.engine().AccountClientBytes(
         worker_.id(), static_cast<int64_t>(bytes) - static_cast<int64_t>(accounted_bytes_));
     accounted_bytes_ = bytes;
   }
-  client_.ReportBuffers(input_.size(), output_.size() + sending_.size() - send_offset_);
+  // rbp is the peak of the last few seconds, as Redis's (which its client
+  // cron restarts every 5 s).
+  const int64_t now = worker_.now_ms();
+  if (now - reply_peak_since_ms_ >= kReplyPeakPeriodMs) {
+    reply_peak_ = 0;
+    reply_peak_since_ms_ = now;
+  }
+  reply_peak_ = std::max(reply_peak_, reply_capacity);
+  client_.ReportBuffers({.query = input_.size(),
+                         .query_free = input_.capacity() - input_.size(),
+                         .replies_waiting = output_.size(),
+                         .replies_sending = sending_.size() - send_offset_,
+                         .reply_capacity = reply_capacity,
+                         .reply_peak = reply_peak_,
+                         .allocated = bytes});
 }
 
 void Connection::Release() {
@@ -609,7 +640,7 @@ void Connection::OnSent(int result) {
   }
   sending_.clear();
   send_offset_ = 0;
-  if (sending_.capacity() > kIdleBufferBytes) std::string().swap(sending_);
+  if (sending_.capacity() > kIdleBufferBytes) GiveBack(sending_);
   writing_ = false;
   Pump();
 }

@@ -115,6 +115,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool PastOutputBufferLimit();
   // Tells the client and the memory accounting what the buffers take.
   void AccountBuffers();
+  // Frees an idle reply buffer that grew large (rbp remembers its size).
+  void GiveBack(std::string& reply_buffer);
+  // Heap bytes of the reply buffers (CLIENT LIST's rbs).
+  size_t ReplyCapacity() const;
   // Ends the client's state (subscriptions, watches, a wait); the socket is
   // left to the caller.
   void Release();
@@ -151,6 +155,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool close_after_reply_ = false;
   bool draining_ = false;
   size_t accounted_bytes_ = 0;  // buffer bytes last added to the memory count
+  size_t reply_peak_ = 0;       // the most reply capacity since reply_peak_since_ms_
+  int64_t reply_peak_since_ms_ = 0;
   int64_t output_over_soft_limit_since_ms_ = 0;
   std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds Finish's wait
   std::unique_ptr<char[]> discard_buffer_;

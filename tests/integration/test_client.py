@@ -107,6 +107,59 @@ def test_info_fields_are_redis_fields_in_redis_order(ember, reference):
     assert ours == redis + ["lib-name", "lib-ver"]
 
 
+def entry_of(conn, client_id):
+    return next(entry for entry in list_of(conn) if entry["id"] == str(client_id))
+
+
+@pytest.mark.parametrize("server", ["ember", "reference"])
+def test_memory_fields_are_real(server, request):
+    # The figures differ in detail (Redis counts allocations of its own
+    # kind), but on both servers each is there when its memory is.
+    server = request.getfixturevalue(server)
+    with RespClient(server.port) as me, RespClient(server.port) as blocked, \
+            RespClient(server.port) as queuing, RespClient(server.port) as lazy, \
+            RespClient(server.port) as partial:
+        # The asking client's own command: "client" + "info".
+        mine = info_of(me)
+        assert mine["argv-mem"] == "10" and mine["multi-mem"] == "0"
+        assert mine["omem"] == "0" and mine["events"] == "r"
+        ids = {name: conn.call("CLIENT", "ID")[1]
+               for name, conn in (("blocked", blocked), ("queuing", queuing),
+                                  ("lazy", lazy), ("partial", partial))}
+        # A blocked command holds its arguments; queued commands theirs.
+        blocked.send("BLPOP", "nothing-" + "x" * 200, "10")
+        queuing.call("MULTI")
+        queuing.call("SET", "k", "v" * 1000)
+        # A client that reads nothing has replies waiting (more than the
+        # kernel's socket buffers take).
+        me.call("SET", "big", "x" * 4_000_000)
+        for _ in range(8):
+            lazy.send("GET", "big")
+        # Half a command waits in the query buffer (or, in Redis, its
+        # first argument is already parsed).
+        partial.sock.sendall(b"*3\r\n$3\r\nSET\r\n")
+        deadline = time.time() + 5
+        while True:
+            entries = {name: entry_of(me, client_id) for name, client_id in ids.items()}
+            if ("b" in entries["blocked"]["flags"] and int(entries["lazy"]["omem"]) > 0
+                    and int(entries["partial"]["qbuf"]) + int(entries["partial"]["argv-mem"]) > 0) \
+                    or time.time() > deadline:
+                break
+            time.sleep(0.02)
+        assert int(entries["blocked"]["argv-mem"]) >= 200 + len("blpop")
+        assert int(entries["queuing"]["multi-mem"]) >= 1000
+        assert int(entries["queuing"]["argv-mem"]) == 0  # between commands
+        lazy_entry = entries["lazy"]
+        assert int(lazy_entry["omem"]) > 0 and lazy_entry["events"] == "rw"
+        assert int(lazy_entry["obl"]) > 0 or int(lazy_entry["oll"]) > 0
+        assert int(lazy_entry["tot-mem"]) >= int(lazy_entry["omem"])
+        assert int(lazy_entry["rbs"]) > 0
+        assert int(entries["partial"]["qbuf"]) + int(entries["partial"]["argv-mem"]) >= 3
+        queuing.call("EXEC")
+        assert entry_of(me, ids["queuing"])["multi-mem"] == "0"
+        me.call("DEL", "big")
+
+
 def test_setinfo(ember):
     with RespClient(ember.port) as conn:
         assert conn.call("CLIENT", "SETINFO", "LIB-NAME", "go-redis(v9,go1.22)") == ("+", "OK")
