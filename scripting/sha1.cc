@@ -54,10 +54,11 @@ std::array<uint8_t, 20> Sha1(std::string_view data) {
   return digest;
 }
 
-std::string Sha1Hex(std::string_view data) {
+std::string Sha1Hex(std::string_view data) { return HexDigits(Sha1(data)); }
+
+std::string HexDigits(const std::array<uint8_t, 20>& digest) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(40, '0');
-  auto digest = Sha1(data);
   for (int i = 0; i < 20; i++) {
     hex[2 * i] = kHex[digest[i] >> 4];
     hex[2 * i + 1] = kHex[digest[i] & 15];

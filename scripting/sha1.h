@@ -12,7 +12,9 @@ namespace emberkv::scripting {
 
 std::array<uint8_t, 20> Sha1(std::string_view data);
 
-// The digest as 40 lowercase hex digits.
+// The digest of `data` as 40 lowercase hex digits.
 std::string Sha1Hex(std::string_view data);
+// A digest as 40 lowercase hex digits.
+std::string HexDigits(const std::array<uint8_t, 20>& digest);
 
 }  // namespace emberkv::scripting

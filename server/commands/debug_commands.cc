@@ -13,14 +13,16 @@
 //                              that exist, in the client's database
 //   PROTOCOL <type>            a test value of each RESP type, Redis's values
 //   LOG <message>              a line in the server's log
+//   DIGEST, DIGEST-VALUE <key>...
+//                              Redis's signatures of the dataset and of values
+//                              (dataset_digest.h): equal data, equal digits
 //   QUICKLIST-PACKED-THRESHOLD <size>, CHANGE-REPL-ID
 //                              accepted and checked; nothing to change here (no
 //                              quicklists, no replication)
 //   HELP
 //
-// The rest of Redis's DEBUG (OBJECT, DIGEST, RELOAD, crashes, allocator
-// controls) answers Redis's error for an unknown subcommand:
-// docs/compatibility.md says why each is absent.
+// The rest of Redis's DEBUG (OBJECT, RELOAD, crashes, allocator controls) answers Redis's error for
+// an unknown subcommand: docs/compatibility.md says why each is absent.
 //
 // Thread safety: on the loop running the command, with every shard held.
 #include <chrono>
@@ -29,8 +31,10 @@
 #include <string>
 #include <thread>
 
+#include "scripting/sha1.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
+#include "server/commands/dataset_digest.h"
 #include "server/commands/help.h"
 #include "server/config.h"
 #include "server/engine/engine.h"
@@ -138,6 +142,40 @@ void Protocol(CommandContext& c) {
   r.Error(errors::kProtocolTypeName);
 }
 
+// DIGEST: the whole dataset's signature, as Redis computes it
+// (dataset_digest.h); every shard is held, so it is one instant's.
+void DatasetDigest(CommandContext& c) {
+  Digest dataset{};
+  for (int db = 0; db < c.engine().config().databases; ++db) {
+    Digest keys{};
+    bool empty = true;
+    c.VisitShards([&](Shard& shard) {
+      storage::Database* database = shard.store().existing_db(db);
+      if (!database) return;
+      database->ForEach([&](const storage::Entry& entry) {
+        AddKey(keys, entry);
+        empty = false;
+      });
+    });
+    if (!empty) AddDatabase(dataset, db, keys);
+  }
+  c.reply.SimpleString(scripting::HexDigits(dataset));
+}
+
+// DIGEST-VALUE key...: each value's signature; zeros for a missing key.
+void DigestValue(CommandContext& c) {
+  c.reply.ArrayHeader(c.args.size() - 2);
+  for (size_t i = 2; i < c.args.size(); ++i) {
+    storage::Key key(c.args[i]);
+    storage::Database& db = c.DbOf(key, c.db);
+    storage::Database::Slot slot;
+    Digest digest{};
+    if (db.Find(key, &slot, storage::LookupMode::kReadNoTouch))
+      digest = ValueDigest(db.EntryAt(slot));
+    c.reply.SimpleString(scripting::HexDigits(digest));
+  }
+}
+
 void Log(CommandContext& c) {
   std::fprintf(stderr, "DEBUG LOG: %.*s\n", static_cast<int>(c.args[2].size()), c.args[2].data());
   c.reply.Ok();
@@ -170,26 +208,28 @@ void Help(CommandContext& c) {
 
 struct Subcommand {
   std::string_view name;
-  size_t args;  // after DEBUG and the subcommand's name
+  size_t min_args, max_args;  // after DEBUG and the subcommand's name
   Handler handler;
 };
+constexpr size_t kAnyNumber = SIZE_MAX;
 constexpr Subcommand kSubcommands[] = {
-    {"sleep", 1, Sleep},
-    {"set-active-expire", 1, SetActiveExpire},
-    {"populate", 1, Populate},
-    {"populate", 2, Populate},
-    {"populate", 3, Populate},
-    {"protocol", 1, Protocol},
-    {"log", 1, Log},
-    {"quicklist-packed-threshold", 1, QuicklistPackedThreshold},
-    {"change-repl-id", 0, [](CommandContext& c) { c.reply.Ok(); }},
-    {"help", 0, Help},
+    {"sleep", 1, 1, Sleep},
+    {"set-active-expire", 1, 1, SetActiveExpire},
+    {"populate", 1, 3, Populate},
+    {"protocol", 1, 1, Protocol},
+    {"log", 1, 1, Log},
+    {"digest", 0, 0, DatasetDigest},
+    {"digest-value", 0, kAnyNumber, DigestValue},
+    {"quicklist-packed-threshold", 1, 1, QuicklistPackedThreshold},
+    {"change-repl-id", 0, 0, [](CommandContext& c) { c.reply.Ok(); }},
+    {"help", 0, 0, Help},
 };
 
 void Debug(CommandContext& c) {
   if (!DebugAllowed(c)) return c.reply.Error(errors::kDebugNotAllowed);
+  const size_t args = c.args.size() - 2;
   for (const Subcommand& sub : kSubcommands) {
-    if (EqualsIgnoreCase(c.args[1], sub.name) && c.args.size() == 2 + sub.args)
+    if (EqualsIgnoreCase(c.args[1], sub.name) && args >= sub.min_args && args <= sub.max_args)
       return sub.handler(c);
   }
   c.reply.Error(errors::SubcommandSyntax(c.args[1], "debug"));

@@ -1,11 +1,14 @@
 """DEBUG against emberkv and the reference redis-server, both started with
 enable-debug-command yes: PROTOCOL's replies byte for byte in RESP2 and
-RESP3, POPULATE's keys and values, SET-ACTIVE-EXPIRE, SLEEP, the errors;
+RESP3, POPULATE's keys and values, DIGEST and DIGEST-VALUE's signatures of
+random data, SET-ACTIVE-EXPIRE, SLEEP, the errors;
 and the refusal under the default (no) and from afar under local."""
+import random
 import socket
 import time
 
 import pytest
+import redis
 
 from harness import EmberServer, RedisServer
 from support import client, encode, wait_for
@@ -91,6 +94,61 @@ def test_set_active_expire(servers):
         assert r.dbsize() == 50, name
         r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         wait_for(lambda: r.dbsize() == 0, what="%s reclaims the expired keys" % name)
+
+
+def fill_every_type(r, rng):
+    """Random data of every type, in compact and in large encodings, over
+    two databases and with some deadlines."""
+    pipe = r.pipeline(transaction=False)
+    for i in range(40):
+        pipe.set("s%d" % i, rng.choice(["%d" % rng.randint(-10**12, 10**12),
+                                        "text-%d" % i, "x" * rng.randint(0, 300)]))
+    for size in (5, 300):
+        pipe.rpush("list%d" % size, *[rng.choice(["a", "17", "e" * 70]) + str(n)
+                                      for n in range(size)])
+        pipe.sadd("ints%d" % size, *[rng.randint(-10**6, 10**6) for _ in range(size)])
+        pipe.sadd("words%d" % size, *["w%d" % rng.randint(0, 10**6) for _ in range(size)])
+        pipe.hset("hash%d" % size, mapping={"f%d" % n: rng.choice(["v", "12", "y" * 80])
+                                            for n in range(size)})
+        pipe.zadd("zset%d" % size, {"m%d" % n: rng.choice(
+            [rng.randint(-100, 100), rng.random() * 1e6, 1 / 3, float("inf"), -0.1])
+            for n in range(size)})
+    pipe.pfadd("hll", *range(100))
+    pipe.setbit("bits", 1000, 1)
+    pipe.geoadd("geo", (13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania"))
+    pipe.expire("s1", 1000)
+    pipe.pexpire("hash300", 100000)
+    pipe.execute()
+    redis.Redis(port=r.connection_pool.connection_kwargs["port"], db=5).set("elsewhere", "v")
+
+
+def digests(r, keys):
+    return (r.execute_command("DEBUG", "DIGEST"),
+            r.execute_command("DEBUG", "DIGEST-VALUE", *keys))
+
+
+def test_digests_are_redis_own(servers):
+    seed = random.randrange(10**9)
+    keys = ["s0", "s1", "list5", "list300", "ints5", "ints300", "words5", "words300", "hash5",
+            "hash300", "zset5", "zset300", "hll", "bits", "geo", "missing"]
+    results = {}
+    for name, server in servers.items():
+        r = client(server)
+        r.flushall()
+        empty = r.execute_command("DEBUG", "DIGEST")
+        assert empty == b"0" * 40, name
+        fill_every_type(r, random.Random(seed))
+        results[name] = digests(r, keys)
+        # A change anywhere changes the dataset's digest and its value's.
+        r.lset("list300", 0, "changed")
+        changed = digests(r, keys)
+        assert changed[0] != results[name][0] and changed[1][3] != results[name][1][3], name
+        assert changed[1][:3] == results[name][1][:3], name
+        r.flushall()
+        assert r.execute_command("DEBUG", "DIGEST-VALUE") == []
+    ours, theirs = results["emberkv"], results["redis"]
+    assert ours[1][-1] == b"0" * 40  # a missing key
+    assert ours == theirs, "seed %d" % seed
 
 
 def test_sleep_stops_key_commands(servers):
