@@ -271,6 +271,55 @@ def rate_limiter(rec, order, settings):
     return {"requests": requests, "rounds": rounds}
 
 
+# ---- bitmaps and HyperLogLog: issue 16's SETBIT and PFADD figures ----
+
+BITS_AND_HLL_RANGE = 10_000_000  # bit offsets and HLL elements are drawn from this many
+# test -> (key, the write loadgen sends, what creates the key first). The
+# bitmap is created at its full size, so that its cost is the bitmap's and
+# not that of the path its growth took (both servers grow a string
+# greedily, and random offsets make that path a matter of luck).
+BITS_AND_HLL = {
+    "SETBIT": ("bitmap", "SETBIT bitmap {key} 1", ("SETBIT", "bitmap", str(BITS_AND_HLL_RANGE - 1), "0")),
+    "PFADD": ("hll", "PFADD hll {key}", None),
+}
+
+
+def bits_and_hll(rec, tools, order, settings):
+    """Our load generator in closed loop, 50 connections, pipeline 16, each
+    write a SETBIT at a random offset of one bitmap of 10 million bits
+    (created first at its full size) or a PFADD of a random element to one HyperLogLog, the servers
+    alternating; after each run, what the key costs: MEMORY USAGE, and the
+    server's resident memory after the run over what it was after FLUSHALL."""
+    requests = settings["bits_requests"]
+    rounds = []
+    for r in range(settings["rounds"]):
+        row = {}
+        for name, server in order.items():
+            row[name] = {}
+            for test, (key, command, create) in BITS_AND_HLL.items():
+                server.flush()
+                time.sleep(settings["settle_s"])
+                before = server.rss_kb()
+                if create:
+                    servers.ask(server.port, resp_command(*create))
+                result = loadgen(rec, tools, "loadgen %s, one key, -P 16" % test, server.port,
+                                 ["--mode", "closed", "--requests", str(requests), "--connections", "50",
+                                  "--pipeline", "16", "--keys", str(BITS_AND_HLL_RANGE), "--key-prefix=",
+                                  "--key-digits", "0", "--get-ratio", "0", "--write-command", command])
+                time.sleep(settings["settle_s"])
+                server.check_alive()
+                usage = servers.ask(server.port, resp_command("MEMORY", "USAGE", key))
+                if not usage.startswith(":"):
+                    raise RuntimeError("%s: MEMORY USAGE %s answered %s" % (name, key, usage))
+                row[name][test] = {"rps": result["achieved_rate"], "memory_usage": int(usage[1:]),
+                                   "rss_growth_kb": server.rss_kb() - before}
+                rec.log("  round %d %-12s %-6s %9.0f req/s  MEMORY USAGE %8d B  RSS +%6d KiB"
+                        % (r + 1, name, test, result["achieved_rate"], int(usage[1:]),
+                           row[name][test]["rss_growth_kb"]))
+        rounds.append(row)
+    return {"requests": requests, "range": BITS_AND_HLL_RANGE, "rounds": rounds}
+
+
 # ---- latency at a fixed rate: our load generator, open loop ----
 
 def loadgen(rec, tools, kind, port, args, protocol="resp", timeout=3600):

@@ -122,6 +122,39 @@ def rate_limiter_figures(data):
             "cpu_ratio": paired_ratio(rounds, "emberkv", "redis", "cpu_us_per_request_P1")}
 
 
+def bits_and_hll_figures(data):
+    """test -> figure -> {server: median}, and each figure's median of
+    per-round emberkv / Redis ratios."""
+    rounds = data["bits_and_hll"]["rounds"]
+    out = {}
+    for test in ("SETBIT", "PFADD"):
+        out[test] = {}
+        for field in ("rps", "memory_usage", "rss_growth_kb"):
+            values = {n: median([r[n][test][field] for r in rounds]) for n in ("emberkv", "redis")}
+            values["ratio"] = median([r["emberkv"][test][field] / max(r["redis"][test][field], 1)
+                                      for r in rounds])
+            out[test][field] = values
+    return out
+
+
+def bits_and_hll_rows(data):
+    """The issue-16 figures with their targets: requests/s at -P 16 at
+    least 1.5x Redis's; the key's memory no more than Redis's."""
+    rows = []
+    figures = bits_and_hll_figures(data)
+    for test, key in (("SETBIT", "10-million-bit bitmap"), ("PFADD", "HyperLogLog")):
+        f = figures[test]
+        for field, label, digits, limit, above in (
+                ("rps", "%s requests/s, `-P 16`" % test, 0, 1.5, True),
+                ("memory_usage", "MEMORY USAGE of the %s (bytes)" % key, 0, 1.0, False),
+                ("rss_growth_kb", "resident memory growth for the %s (KiB)" % key, 0, 1.0, False)):
+            measured = f[field]["ratio"]
+            met = "met" if (measured >= limit if above else measured <= limit) else "**missed**"
+            rows.append([label, fmt(f[field]["emberkv"], digits), fmt(f[field]["redis"], digits), ratio(measured),
+                         ("≥ " if above else "≤ ") + "%.1f" % limit, met])
+    return rows
+
+
 def idle_rss(data):
     cases = data["memory"]["cases"]
     return {name: median([cases[c][name]["rss_before_kb"] for c in cases]) for name in cases["no_ttl"]}
@@ -417,6 +450,21 @@ def write_markdown(data, path, chart_name):
                  ["server CPU per EVALSHA, `-P 1` (µs)"] + [fmt(rl["cpu"][n], 2) for n in order]
                  + [ratio(rl["cpu_ratio"])]]) + "\n")
 
+    if "bits_and_hll" in data:
+        block = data["bits_and_hll"]
+        w("## Bitmaps and HyperLogLog\n")
+        w("Issue 16's figures. Our load generator in closed loop, 50 connections, pipeline 16, "
+          "%s writes per run: SETBIT at random offsets below %s of one bitmap (created at that "
+          "size first, with `SETBIT bitmap %s 0`), or PFADD of random "
+          "elements below %s to one HyperLogLog (about %s distinct); %d rounds, the servers "
+          "alternating, each run after FLUSHALL. After each run, the key's MEMORY USAGE and the "
+          "server's resident memory over what it was after the FLUSHALL:\n"
+          % (fmt(block["requests"]), fmt(block["range"]), block["range"] - 1, fmt(block["range"]),
+             fmt(block["range"] * (1 - (1 - 1 / block["range"]) ** block["requests"])),
+             len(block["rounds"])))
+        w("```\n%s\n```\n" % shell(cmds.get("loadgen SETBIT, one key, -P 16", [])))
+        w(table(["", "emberkv", "Redis 7.0", "emberkv / Redis", "target", ""], bits_and_hll_rows(data)) + "\n")
+
     w("## Latency at a fixed rate\n")
     w("Our load generator in open loop: requests leave on a fixed schedule whatever the "
       "replies do, and each latency runs from the request's *scheduled* send time, so a stall "
@@ -629,6 +677,10 @@ def summary(data):
                         c["memcached"]["bytes_per_key"]))
     lines.append("  instructions per request: emberkv %.0f (1 thread %.0f), Redis %.0f"
                  % (cg["emberkv"]["per_request"], cg["emberkv-t1"]["per_request"], cg["redis"]["per_request"]))
+    if "bits_and_hll" in data:
+        for row in bits_and_hll_rows(data):
+            lines.append("  %-60s emberkv / Redis %s (target %s: %s)"
+                         % (strip_markdown(row[0]), row[3], row[4], strip_markdown(row[5])))
     rows = [[strip_markdown(c) for c in row] for row in target_rows(data)]
     header = ["issue 13 target", "emberkv", "1 thread", "Redis", "floor", "measured", "target", ""]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]

@@ -1,5 +1,6 @@
 #include "bench/loadgen/options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -55,6 +56,20 @@ Setter Text(std::string Options::*field) {
   };
 }
 
+Setter Words(std::vector<std::string> Options::*field) {
+  return [field](Options& o, std::string_view v) -> std::optional<std::string> {
+    if (v.find_first_of("\r\n") != std::string_view::npos) return "line ends are not allowed";
+    (o.*field).clear();
+    for (size_t start = 0; start < v.size();) {
+      size_t end = std::min(v.find(' ', start), v.size());
+      if (end > start) (o.*field).emplace_back(v.substr(start, end - start));
+      start = end + 1;
+    }
+    if ((o.*field).empty()) return "no command";
+    return std::nullopt;
+  };
+}
+
 const std::map<std::string, Setter, std::less<>>& Setters() {
   static const auto* setters = new std::map<std::string, Setter, std::less<>>{
       {"host", Text(&Options::host)},
@@ -79,6 +94,7 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
       {"get-ratio", Number(&Options::get_ratio, 0.0, 1.0)},
       {"value-size", Number<size_t>(&Options::value_size, 0, 512 * 1024 * 1024)},
       {"ttl", Number<int64_t>(&Options::ttl_s, 0, int64_t{1} << 40)},
+      {"write-command", Words(&Options::write_command)},
       {"seed", Number<uint64_t>(&Options::seed, 0, UINT64_MAX)},
       {"drain-timeout", Number(&Options::drain_timeout_s, 0.0, 3600.0)},
   };
@@ -123,6 +139,9 @@ std::optional<std::string> ParseOptions(int argc, char** argv, Options* options)
   if (options->protocol == Protocol::kMemcache && options->key_prefix.size() + 20 > 250) {
     return "memcached keys are at most 250 bytes";
   }
+  if (!options->write_command.empty() && options->protocol != Protocol::kResp) {
+    return "--write-command is for the resp protocol";
+  }
   if (options->threads > options->connections) options->threads = options->connections;
   return std::nullopt;
 }
@@ -161,6 +180,9 @@ summary on stderr.
   --get-ratio F        fraction of GETs, the rest are SETs (0.9)
   --value-size N       SET value bytes (16)
   --ttl S              SET with EX S (memcache: exptime S); 0 for none (0)
+  --write-command C    writes send the words of C instead of SET, "{key}"
+                       replaced by the key, e.g. "SETBIT bitmap {key} 1";
+                       any reply but an error counts as stored
   --seed N             random seed (1)
   --drain-timeout S    wait this long for replies after the last send (5)
   --quiet              JSON only

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace emberkv::loadgen {
 
@@ -38,6 +39,9 @@ struct Options {
   double get_ratio = 0.9;  // fraction of requests that are GETs (the rest are SETs)
   size_t value_size = 16;
   int64_t ttl_s = 0;  // SET ... EX ttl_s (memcache: exptime) when > 0
+  // The words of the command writes send instead of SET ("{key}" stands
+  // for the key), e.g. SETBIT bitmap {key} 1; empty: SET. RESP only.
+  std::vector<std::string> write_command;
   uint64_t seed = 1;
   double drain_timeout_s = 5;  // how long to wait for replies after the last send
   bool quiet = false;          // no human-readable report on stderr

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "bench/common/request_encoding.h"
+#include "protocol/reply_builder.h"
 #include "protocol/reply_reader.h"
 
 namespace emberkv::loadgen {
@@ -10,7 +11,8 @@ namespace emberkv::loadgen {
 Wire::Wire(const Options& options)
     : protocol_(options.protocol),
       value_(options.value_size, 'v'),
-      ttl_(options.ttl_s > 0 ? std::to_string(options.ttl_s) : "") {}
+      ttl_(options.ttl_s > 0 ? std::to_string(options.ttl_s) : ""),
+      write_command_(options.write_command) {}
 
 void Wire::AppendGet(std::string* out, std::string_view key) const {
   if (protocol_ == Protocol::kResp) {
@@ -21,6 +23,12 @@ void Wire::AppendGet(std::string* out, std::string_view key) const {
 }
 
 void Wire::AppendSet(std::string* out, std::string_view key) const {
+  if (!write_command_.empty()) {
+    protocol::ReplyBuilder request(out, protocol::RespVersion::kResp2);
+    request.ArrayHeader(write_command_.size());
+    for (const std::string& word : write_command_) request.Bulk(word == "{key}" ? key : word);
+    return;
+  }
   if (protocol_ == Protocol::kResp) {
     if (ttl_.empty()) {
       bench::AppendRequest(out, {"SET", key, value_});
@@ -54,6 +62,7 @@ ReplyKind Wire::ReadResp(std::string_view in, bool is_get, size_t* consumed) con
     if (reply.starts_with("$-1\r\n") || reply.starts_with("_\r\n")) return ReplyKind::kMiss;
     return reply[0] == '$' ? ReplyKind::kHit : ReplyKind::kUnexpected;
   }
+  if (!write_command_.empty()) return ReplyKind::kStored;  // whatever it answers
   return reply == "+OK\r\n" ? ReplyKind::kStored : ReplyKind::kUnexpected;
 }
 

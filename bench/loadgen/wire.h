@@ -1,4 +1,5 @@
-// What goes over a load generator connection: GET and SET requests in RESP
+// What goes over a load generator connection: GET and SET (or another
+// write command) requests in RESP
 // (encoded with the project's ReplyBuilder, see bench/common) or in
 // memcached's text protocol, and the classification of each reply, decoded
 // with protocol/reply_reader.h for RESP.
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bench/loadgen/options.h"
 
@@ -30,7 +32,7 @@ class Wire {
   explicit Wire(const Options& options);
 
   void AppendGet(std::string* out, std::string_view key) const;
-  // SET key <value_size bytes> [EX ttl].
+  // SET key <value_size bytes> [EX ttl], or the --write-command.
   void AppendSet(std::string* out, std::string_view key) const;
 
   // Classifies the reply at the start of `in`, the answer to a GET (is_get)
@@ -44,6 +46,7 @@ class Wire {
   Protocol protocol_;
   std::string value_;
   std::string ttl_;  // decimal, empty when no TTL
+  std::vector<std::string> write_command_;
 };
 
 }  // namespace emberkv::loadgen
