@@ -44,6 +44,9 @@ inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of rang
 inline constexpr std::string_view kMonitorKeyspace = "ERR Replica can't interact with the keyspace";
 inline constexpr std::string_view kMonitorDenyBlocking =
     "ERR MONITOR isn't allowed for DENY BLOCKING client";
+// SSUBSCRIBE inside EXEC (where SUBSCRIBE is allowed).
+inline constexpr std::string_view kSSubscribeDenyBlocking =
+    "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
 // LATENCY GRAPH of an event with no samples.
 inline std::string NoLatencySamples(std::string_view event) {
   return "ERR No samples available for event '" + std::string(event) + "'";

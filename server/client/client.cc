@@ -60,33 +60,31 @@ std::vector<std::pair<int, std::string>> Client::TakeWatchedKeys() {
   return std::exchange(watched_keys_, {});
 }
 
-bool Client::AddChannel(std::string_view channel) {
-  bool added = channels_.emplace(channel).second;
-  CountSubscriptions();
+bool Client::subscribed() const {
+  for (const std::atomic<size_t>& count : subscription_counts_) {
+    if (count.load(std::memory_order_relaxed) > 0) return true;
+  }
+  return false;
+}
+
+bool Client::Subscribe(SubscriptionKind kind, std::string_view name) {
+  std::set<std::string>& names = subscriptions_[IndexOf(kind)];
+  bool added = names.emplace(name).second;
+  subscription_counts_[IndexOf(kind)].store(names.size(), std::memory_order_relaxed);
   return added;
 }
 
-bool Client::RemoveChannel(std::string_view channel) {
-  bool removed = channels_.erase(std::string(channel)) > 0;
-  CountSubscriptions();
+bool Client::Unsubscribe(SubscriptionKind kind, std::string_view name) {
+  std::set<std::string>& names = subscriptions_[IndexOf(kind)];
+  bool removed = names.erase(std::string(name)) > 0;
+  subscription_counts_[IndexOf(kind)].store(names.size(), std::memory_order_relaxed);
   return removed;
 }
 
-bool Client::AddPattern(std::string_view pattern) {
-  bool added = patterns_.emplace(pattern).second;
-  CountSubscriptions();
-  return added;
-}
-
-bool Client::RemovePattern(std::string_view pattern) {
-  bool removed = patterns_.erase(std::string(pattern)) > 0;
-  CountSubscriptions();
-  return removed;
-}
-
-bool Client::IsSubscribed(std::string_view pattern, std::string_view channel) const {
-  if (pattern.empty()) return channels_.contains(std::string(channel));
-  return patterns_.contains(std::string(pattern));
+bool Client::Receives(const Letter& letter) const {
+  const std::set<std::string>& names = subscriptions_[IndexOf(letter.kind)];
+  return names.contains(letter.kind == SubscriptionKind::kPattern ? letter.pattern
+                                                                  : letter.publication->channel);
 }
 
 void Client::set_blocked(std::shared_ptr<BlockedClient> blocked) {

@@ -171,7 +171,7 @@ std::optional<ClientType> ClientTypeByName(std::string_view name) {
 }
 
 ClientType TypeOf(const Client& client) {
-  return client.subscriptions() > 0 ? ClientType::kPubSub : ClientType::kNormal;
+  return client.subscribed() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
 // One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields in Redis's
@@ -181,7 +181,7 @@ ClientType TypeOf(const Client& client) {
 std::string ClientInfoLine(const Client& client, int64_t now) {
   std::string flags;
   if (client.is_monitor()) flags += 'O';
-  if (client.subscriptions() > 0) flags += 'P';
+  if (client.subscribed()) flags += 'P';
   if (client.in_multi()) flags += 'x';
   if (client.is_blocked()) flags += 'b';
   if (client.watch_dirty()) flags += 'd';
@@ -212,9 +212,9 @@ std::string ClientInfoLine(const Client& client, int64_t now) {
   field("idle", (now - client.last_interaction_ms()) / 1000);
   field("flags", flags);
   field("db", client.db());
-  field("sub", client.channel_count());
-  field("psub", client.pattern_count());
-  field("ssub", 0);
+  field("sub", client.subscription_count(SubscriptionKind::kChannel));
+  field("psub", client.subscription_count(SubscriptionKind::kPattern));
+  field("ssub", client.subscription_count(SubscriptionKind::kShardChannel));
   field("multi", client.in_multi() ? static_cast<int64_t>(client.queued_commands()) : -1);
   field("qbuf", qbuf);
   field("qbuf-free", 0);
