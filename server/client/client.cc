@@ -22,17 +22,20 @@ Client::~Client() {
 }
 
 void Client::SetName(std::string_view name) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   name_.assign(name);
 }
 
 void Client::SetLibName(std::string_view name) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   lib_name_.assign(name);
 }
 
 void Client::SetLibVersion(std::string_view version) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   lib_version_.assign(version);
 }
 
@@ -88,8 +91,12 @@ bool Client::Receives(const Letter& letter) const {
 }
 
 void Client::set_blocked(std::shared_ptr<BlockedClient> blocked) {
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   blocked_flag_.store(blocked != nullptr, std::memory_order_relaxed);
-  blocked_ = std::move(blocked);
+  blocked.swap(blocked_);
+  lock.unlock();
+  // The wait that ended, if this was its last owner, goes without the lock.
 }
 
 void Client::SetReplyMode(ReplyMode mode) {

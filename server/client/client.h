@@ -7,8 +7,9 @@
 // Thread safety: the client's own loop reads and writes everything. Other
 // loops read what CLIENT LIST, CLIENT KILL and INFO show, through the
 // registry (client_registry.h): those fields are relaxed atomics, and the
-// strings (name, library name and version) are written only under the
-// registry's lock, which other loops take to read them.
+// strings (name, library name and version) and the blocked wait (for
+// CLIENT UNBLOCK) are written only under the registry's lock, which other
+// loops take to read them.
 #pragma once
 
 #include <atomic>
@@ -178,7 +179,9 @@ class Client {
   }
 
   // ---- Blocking commands ----
-  // The wait the client is in (BLPOP & co.), or null.
+  // The wait the client is in (BLPOP & co.), or null. Set on its own loop
+  // under the registry's lock; other loops copy it inside
+  // ClientRegistry::ForEach (CLIENT UNBLOCK).
   const std::shared_ptr<BlockedClient>& blocked() const { return blocked_; }
   void set_blocked(std::shared_ptr<BlockedClient> blocked);
   bool is_blocked() const { return blocked_flag_.load(std::memory_order_relaxed); }
