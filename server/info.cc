@@ -230,6 +230,7 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
     field("keyspace_misses", total.counters.keyspace_misses);
     field("pubsub_channels", snapshot.pubsub_channels);
     field("pubsub_patterns", snapshot.pubsub_patterns);
+    field("pubsubshard_channels", snapshot.pubsub_shard_channels);
     field("latest_fork_usec", 0);
     field("total_forks", 0);
     field("unexpected_error_replies", 0);

@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "base/numbers.h"
 #include "server/command_context.h"
@@ -303,6 +304,22 @@ void EndWait(Worker& home, const std::shared_ptr<BlockedClient>& client) {
 
 void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& client) {
   FinishFromHome(home, client, false);
+}
+
+bool UnblockClient(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply) {
+  // A claim held by someone else is brief: a writer serving the client, or
+  // its home loop ending the wait. Both already hold every lock they need
+  // and wait for nothing, and either finish the client or let go at once,
+  // so waiting for them here cannot deadlock. CLIENT UNBLOCK must answer
+  // whether it ended the wait, so it cannot pass the client by as writers do.
+  while (client->claimed.exchange(true, std::memory_order_seq_cst)) {
+    if (client->finished.load(std::memory_order_acquire)) return false;
+    std::this_thread::yield();
+  }
+  if (client->finished.load(std::memory_order_acquire)) return false;
+  client->finished.store(true, std::memory_order_release);
+  Deliver(worker, std::move(client), std::move(reply));
+  return true;
 }
 
 std::optional<int64_t> TimeoutArg(std::string_view arg, protocol::ReplyBuilder& reply) {

@@ -22,9 +22,10 @@
 //
 // A client blocked on keys of several shards may be reached by several
 // writers at once, but is served once: they claim it with an atomic flag.
-// Its timeout and its disconnection claim it the same way. A writer that
-// finds a client claimed passes it by and marks it contended; whoever lets
-// go of a claim without finishing the client looks at its keys again.
+// Its timeout and its disconnection claim it the same way, and so does
+// CLIENT UNBLOCK from whichever loop runs it. A writer that finds a client
+// claimed passes it by and marks it contended; whoever lets go of a claim
+// without finishing the client looks at its keys again.
 //
 // Thread safety: BlockedClient's flags are atomic; the rest of it is written
 // before it is registered and read-only afterwards, except the fields marked
@@ -186,6 +187,12 @@ void EndWait(Worker& home, const std::shared_ptr<BlockedClient>& client);
 
 // Ends the wait of a client that disconnected (from its home loop).
 void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& client);
+
+// CLIENT UNBLOCK, from any loop: ends the wait at once with `reply` (the
+// client's timeout_reply, or an error), as a writer that served it would.
+// Returns false when the wait had already ended (served, timed out, left,
+// unblocked before).
+bool UnblockClient(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply);
 
 // A blocking command's timeout argument (seconds, as a float) with Redis
 // 7.0's rules and errors: "timeout is not a float or out of range",

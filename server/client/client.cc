@@ -23,17 +23,20 @@ Client::~Client() {
 }
 
 void Client::SetName(std::string_view name) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   name_.assign(name);
 }
 
 void Client::SetLibName(std::string_view name) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   lib_name_.assign(name);
 }
 
 void Client::SetLibVersion(std::string_view version) {
-  std::unique_lock lock = registry_ ? registry_->LockStrings() : std::unique_lock<std::mutex>();
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   lib_version_.assign(version);
 }
 
@@ -78,40 +81,42 @@ std::vector<std::pair<int, std::string>> Client::TakeWatchedKeys() {
   return std::exchange(watched_keys_, {});
 }
 
-bool Client::AddChannel(std::string_view channel) {
-  bool added = channels_.emplace(channel).second;
-  CountSubscriptions();
+bool Client::subscribed() const {
+  for (const std::atomic<size_t>& count : subscription_counts_) {
+    if (count.load(std::memory_order_relaxed) > 0) return true;
+  }
+  return false;
+}
+
+bool Client::Subscribe(SubscriptionKind kind, std::string_view name) {
+  std::set<std::string>& names = subscriptions_[IndexOf(kind)];
+  bool added = names.emplace(name).second;
+  subscription_counts_[IndexOf(kind)].store(names.size(), std::memory_order_relaxed);
   return added;
 }
 
-bool Client::RemoveChannel(std::string_view channel) {
-  bool removed = channels_.erase(std::string(channel)) > 0;
-  CountSubscriptions();
+bool Client::Unsubscribe(SubscriptionKind kind, std::string_view name) {
+  std::set<std::string>& names = subscriptions_[IndexOf(kind)];
+  bool removed = names.erase(std::string(name)) > 0;
+  subscription_counts_[IndexOf(kind)].store(names.size(), std::memory_order_relaxed);
   return removed;
 }
 
-bool Client::AddPattern(std::string_view pattern) {
-  bool added = patterns_.emplace(pattern).second;
-  CountSubscriptions();
-  return added;
-}
-
-bool Client::RemovePattern(std::string_view pattern) {
-  bool removed = patterns_.erase(std::string(pattern)) > 0;
-  CountSubscriptions();
-  return removed;
-}
-
-bool Client::IsSubscribed(std::string_view pattern, std::string_view channel) const {
-  if (pattern.empty()) return channels_.contains(std::string(channel));
-  return patterns_.contains(std::string(pattern));
+bool Client::Receives(const Letter& letter) const {
+  const std::set<std::string>& names = subscriptions_[IndexOf(letter.kind)];
+  return names.contains(letter.kind == SubscriptionKind::kPattern ? letter.pattern
+                                                                  : letter.publication->channel);
 }
 
 void Client::set_blocked(std::shared_ptr<BlockedClient> blocked) {
+  std::unique_lock lock =
+      registry_ ? registry_->LockClientFields() : std::unique_lock<std::mutex>();
   blocked_flag_.store(blocked != nullptr, std::memory_order_relaxed);
   blocked_argument_bytes_.store(blocked ? ArgumentBytes(blocked->args) : 0,
                                 std::memory_order_relaxed);
-  blocked_ = std::move(blocked);
+  blocked.swap(blocked_);
+  lock.unlock();
+  // The wait that ended, if this was its last owner, goes without the lock.
 }
 
 BufferFigures Client::buffers() const {

@@ -7,8 +7,9 @@
 // Thread safety: the client's own loop reads and writes everything. Other
 // loops read what CLIENT LIST, CLIENT KILL and INFO show, through the
 // registry (client_registry.h): those fields are relaxed atomics, and the
-// strings (name, library name and version) are written only under the
-// registry's lock, which other loops take to read them.
+// strings (name, library name and version) and the blocked wait (for
+// CLIENT UNBLOCK) are written only under the registry's lock, which other
+// loops take to read them.
 #pragma once
 
 #include <atomic>
@@ -22,6 +23,7 @@
 
 #include "protocol/reply_builder.h"
 #include "server/pubsub/mailbox.h"
+#include "server/pubsub/subscription_kind.h"
 
 namespace emberkv::server {
 
@@ -175,16 +177,23 @@ class Client {
   void set_monitor(bool on) { monitor_.store(on, std::memory_order_relaxed); }
 
   // ---- Pub/Sub ----
-  const std::set<std::string>& channels() const { return channels_; }
-  const std::set<std::string>& patterns() const { return patterns_; }
-  size_t subscriptions() const { return channel_count() + pattern_count(); }
-  size_t channel_count() const { return channel_count_.load(std::memory_order_relaxed); }
-  size_t pattern_count() const { return pattern_count_.load(std::memory_order_relaxed); }
-  bool AddChannel(std::string_view channel);
-  bool RemoveChannel(std::string_view channel);
-  bool AddPattern(std::string_view pattern);
-  bool RemovePattern(std::string_view pattern);
-  bool IsSubscribed(std::string_view pattern, std::string_view channel) const;
+  // Its channels, patterns or shard channels (pubsub/subscription_kind.h).
+  const std::set<std::string>& subscriptions(SubscriptionKind kind) const {
+    return subscriptions_[IndexOf(kind)];
+  }
+  size_t subscription_count(SubscriptionKind kind) const {
+    return subscription_counts_[IndexOf(kind)].load(std::memory_order_relaxed);
+  }
+  // Whether it holds any subscription, of any kind: Redis's pub/sub mode
+  // (CLIENT LIST's flag P and type pubsub; a RESP2 client then runs only the
+  // commands flagged kCmdOkWhileSubscribed).
+  bool subscribed() const;
+  // Each returns whether the set changed.
+  bool Subscribe(SubscriptionKind kind, std::string_view name);
+  bool Unsubscribe(SubscriptionKind kind, std::string_view name);
+  // Whether a letter of its mailbox is still for it: it may have left the
+  // letter's channel or pattern since the letter was posted.
+  bool Receives(const Letter& letter) const;
   // Where PUBLISH leaves the client's messages (pubsub/mailbox.h); made on
   // the client's loop at its first subscription.
   const std::shared_ptr<Mailbox>& mailbox() {
@@ -193,7 +202,9 @@ class Client {
   }
 
   // ---- Blocking commands ----
-  // The wait the client is in (BLPOP & co.), or null.
+  // The wait the client is in (BLPOP & co.), or null. Set on its own loop
+  // under the registry's lock; other loops copy it inside
+  // ClientRegistry::ForEach (CLIENT UNBLOCK).
   const std::shared_ptr<BlockedClient>& blocked() const { return blocked_; }
   void set_blocked(std::shared_ptr<BlockedClient> blocked);
   bool is_blocked() const { return blocked_flag_.load(std::memory_order_relaxed); }
@@ -206,11 +217,6 @@ class Client {
   bool replies_off() const { return reply_off_; }
 
  private:
-  void CountSubscriptions() {
-    channel_count_.store(channels_.size(), std::memory_order_relaxed);
-    pattern_count_.store(patterns_.size(), std::memory_order_relaxed);
-  }
-
   const uint64_t id_;
   const ClientOrigin origin_;
   Connection* const connection_;
@@ -244,11 +250,10 @@ class Client {
   const std::shared_ptr<WatchState> watch_state_;
   std::vector<std::pair<int, std::string>> watched_keys_;
 
-  std::set<std::string> channels_;
-  std::set<std::string> patterns_;
+  std::set<std::string> subscriptions_[kSubscriptionKinds];
+  // Their sizes, which other loops read (CLIENT LIST).
+  std::atomic<size_t> subscription_counts_[kSubscriptionKinds] = {};
   std::shared_ptr<Mailbox> mailbox_;
-  std::atomic<size_t> channel_count_{0};
-  std::atomic<size_t> pattern_count_{0};
 
   std::shared_ptr<BlockedClient> blocked_;
   std::atomic<bool> blocked_flag_{false};

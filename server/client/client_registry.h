@@ -3,8 +3,8 @@
 // asking each loop for them.
 //
 // Thread safety: Add and Remove by a client's own loop; ForEach from any
-// loop. The lock guards the set and the clients' strings (client.h); the
-// rest of what ForEach's callback reads is atomic. A callback must not
+// loop. The lock guards the set, the clients' strings and their blocked
+// waits (client.h); the rest of what ForEach's callback reads is atomic. A callback must not
 // block, and must not keep a Client* past the call: the client may go as
 // soon as the lock is let go.
 #pragma once
@@ -35,8 +35,9 @@ class ClientRegistry {
     for (Client* client : clients_) fn(*client);
   }
 
-  // For a client writing its own strings (Client::SetName).
-  std::unique_lock<std::mutex> LockStrings() { return std::unique_lock(mutex_); }
+  // For a client writing what other loops read under the lock (its name,
+  // its blocked wait).
+  std::unique_lock<std::mutex> LockClientFields() { return std::unique_lock(mutex_); }
 
  private:
   std::mutex mutex_;

@@ -5,7 +5,9 @@
 // registry (client/client_registry.h), without asking the loops: what they
 // read is atomic or guarded by the registry's lock. A killed client is
 // marked at once (it runs nothing more and CLIENT LIST no longer shows it)
-// and closed by its own loop, which a message wakes.
+// and closed by its own loop, which a message wakes. CLIENT UNBLOCK ends a
+// wait at once, from where it runs, and sends only the reply to the
+// client's loop.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -15,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/arg_parsing.h"
 #include "server/commands/help.h"
@@ -22,6 +25,7 @@
 #include "server/errors.h"
 #include "server/info.h"
 #include "server/net/connection.h"
+#include "server/observability/command_observer.h"
 #include "server/pubsub/pubsub_hub.h"
 #include "server/transaction/watch.h"
 
@@ -171,7 +175,7 @@ std::optional<ClientType> ClientTypeByName(std::string_view name) {
 }
 
 ClientType TypeOf(const Client& client) {
-  return client.subscriptions() > 0 ? ClientType::kPubSub : ClientType::kNormal;
+  return client.subscribed() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
 // The bytes the arguments of the running command hold, as Redis counts
@@ -191,7 +195,7 @@ std::string ClientInfoLine(const Client& client, const CommandContext& c) {
   const int64_t now = c.now_ms();
   std::string flags;
   if (client.is_monitor()) flags += 'O';
-  if (client.subscriptions() > 0) flags += 'P';
+  if (client.subscribed()) flags += 'P';
   if (client.in_multi()) flags += 'x';
   if (client.is_blocked()) flags += 'b';
   if (client.watch_dirty()) flags += 'd';
@@ -226,9 +230,9 @@ std::string ClientInfoLine(const Client& client, const CommandContext& c) {
   field("idle", (now - client.last_interaction_ms()) / 1000);
   field("flags", flags);
   field("db", client.db());
-  field("sub", client.channel_count());
-  field("psub", client.pattern_count());
-  field("ssub", 0);
+  field("sub", client.subscription_count(SubscriptionKind::kChannel));
+  field("psub", client.subscription_count(SubscriptionKind::kPattern));
+  field("ssub", client.subscription_count(SubscriptionKind::kShardChannel));
   field("multi", client.in_multi() ? static_cast<int64_t>(client.queued_commands()) : -1);
   field("qbuf", buffers.query);
   field("qbuf-free", buffers.query_free);
@@ -460,6 +464,38 @@ void ClientUnpause(CommandContext& c) {
   c.reply.Ok();
 }
 
+// Ends the wait of a client blocked in BLPOP & co., on whichever loop it
+// lives: its wait is claimed from here, as a writer would claim it, and
+// only its reply travels to its loop (blocking/blocking.h).
+void ClientUnblock(CommandContext& c) {
+  if (c.args.size() > 4) return c.reply.Error(errors::SubcommandSyntax(c.args[1], "client"));
+  bool as_error = false;
+  if (c.args.size() == 4) {
+    if (Is(c.args[3], "ERROR")) {
+      as_error = true;
+    } else if (!Is(c.args[3], "TIMEOUT")) {
+      return c.reply.Error(errors::kUnblockReason);
+    }
+  }
+  std::optional<int64_t> id = IntArg(c.args[2], c.reply, errors::kNotInteger);
+  if (!id) return;
+  std::shared_ptr<BlockedClient> wait;
+  c.engine().clients().ForEach([&](Client& client) {
+    if (static_cast<int64_t>(client.id()) == *id && !client.kill_requested())
+      wait = client.blocked();
+  });
+  if (!wait) return c.reply.Integer(0);
+  std::string reply = wait->timeout_reply;
+  if (as_error) {
+    reply.clear();
+    protocol::ReplyBuilder(&reply, wait->resp).Error(errors::kUnblockedByClient);
+  }
+  if (!UnblockClient(c.worker, std::move(wait), std::move(reply))) return c.reply.Integer(0);
+  // Counted where it is decided, as Redis counts it (errorstat_UNBLOCKED).
+  if (as_error) CountErrorReply(c.worker.stats(), errors::kUnblockedByClient);
+  c.reply.Integer(1);
+}
+
 void ClientHelp(CommandContext& c) {
   ReplyHelp(c.reply, "CLIENT",
             {
@@ -495,6 +531,8 @@ void ClientHelp(CommandContext& c) {
                 "    Control the replies sent to the current connection.",
                 "SETNAME <name>",
                 "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
                 "SETINFO <option> <value>",
                 "    Set client meta attr. Options are:",
                 "    * LIB-NAME: the client lib name.",
@@ -527,6 +565,7 @@ void RegisterClientCommands(CommandTable& table) {
             {.name = "client|reply", .handler = ClientReply, .flags = kCmdControlsReplies},
             {.name = "client|pause", .handler = ClientPause},
             {.name = "client|unpause", .handler = ClientUnpause},
+            {.name = "client|unblock", .handler = ClientUnblock},
             {.name = "client|help", .handler = ClientHelp}}},
   });
 }

@@ -11,7 +11,7 @@ namespace {
 
 void Ping(CommandContext& c) {
   if (c.args.size() > 2) return c.reply.Error(errors::WrongArity("ping"));
-  if (c.client->subscriptions() > 0 && !c.reply.resp3()) {
+  if (c.client->subscribed() && !c.reply.resp3()) {
     // A subscribed RESP2 client gets PING's answer in the shape of a message.
     c.reply.ArrayHeader(2);
     c.reply.Bulk("pong");

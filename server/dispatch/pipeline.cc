@@ -123,7 +123,7 @@ void Pipeline::DispatchChecked(const CommandSpec& spec, ArgList args, std::strin
   client_.set_last_command(&spec);
   if (!spec.ArityOk(args.size())) return Reject(&spec, errors::WrongArity(spec.name), out);
   if (RequiresAuth() && !(spec.flags & kCmdNoAuth)) return Reject(&spec, errors::kNoAuth, out);
-  if (client_.resp() == protocol::RespVersion::kResp2 && client_.subscriptions() > 0 &&
+  if (client_.resp() == protocol::RespVersion::kResp2 && client_.subscribed() &&
       !(spec.flags & kCmdOkWhileSubscribed)) {
     return Reject(&spec, errors::OnlySubscribeCommands(spec.name), out);
   }

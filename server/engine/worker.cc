@@ -314,7 +314,7 @@ void Worker::CloseIdleConnections() {
   for (auto& [raw, connection] : connections_) {
     // As in Redis, blocked clients and subscribers are never idle.
     const Client& client = connection->client();
-    if (client.is_blocked() || client.subscriptions() > 0) continue;
+    if (client.is_blocked() || client.subscribed()) continue;
     if (now - client.last_interaction_ms() > int64_t{timeout_s} * 1000) idle.push_back(connection);
   }
   for (auto& connection : idle) connection->Close();

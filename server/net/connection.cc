@@ -365,7 +365,7 @@ void Connection::DeliverMail() {
       // one left here for a channel the client has left was posted before a
       // RESET or a hang-up: a RESP2 client no longer subscribed would take
       // it for the reply to its next command.
-      if (!client_.IsSubscribed(letter.pattern, letter.publication->channel)) continue;
+      if (!client_.Receives(letter)) continue;
       WriteMessagePush(reply, letter);
     }
     // Checked here, not only when writing: while the socket is full,
@@ -385,7 +385,7 @@ bool Connection::PastOutputBufferLimit() {
   // leaves in the normal class: observability/monitors.h), else the normal
   // class (no limit by default).
   const ServerConfig& config = worker_.engine().config();
-  const OutputBufferLimit& limit = client_.subscriptions() > 0 || client_.is_monitor()
+  const OutputBufferLimit& limit = client_.subscribed() || client_.is_monitor()
                                        ? config.pubsub_output_limit
                                        : config.normal_output_limit;
   uint64_t hard = limit.hard, soft = limit.soft;

@@ -132,8 +132,9 @@ void TakeSnapshot(Engine& engine, ShardLocks& locks, StatsSnapshot* snapshot) {
     f.max_input_buffer = std::max<uint64_t>(f.max_input_buffer, client.query_buffer_bytes());
     f.max_output_buffer = std::max<uint64_t>(f.max_output_buffer, client.output_buffer_bytes());
   });
-  snapshot->pubsub_channels = engine.pubsub().NumChannels();
-  snapshot->pubsub_patterns = engine.pubsub().NumPatterns();
+  snapshot->pubsub_channels = engine.pubsub().Count(SubscriptionKind::kChannel);
+  snapshot->pubsub_patterns = engine.pubsub().Count(SubscriptionKind::kPattern);
+  snapshot->pubsub_shard_channels = engine.pubsub().Count(SubscriptionKind::kShardChannel);
   Records& records = engine.records();
   {
     std::lock_guard lock(records.mutex);

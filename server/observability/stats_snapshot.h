@@ -90,6 +90,7 @@ struct StatsSnapshot {
   std::map<std::string, uint64_t> errors;  // errorstats, summed
   uint64_t pubsub_channels = 0;
   uint64_t pubsub_patterns = 0;
+  uint64_t pubsub_shard_channels = 0;
   uint64_t used_memory_peak = 0;
   // SLOWLOG LEN, and the newest entry's id and duration.
   uint64_t slowlog_length = 0;

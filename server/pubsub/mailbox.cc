@@ -62,14 +62,10 @@ void WakeRecipient(Worker& from, const MailRecipient& to) {
 }
 
 void WriteMessagePush(protocol::ReplyBuilder& reply, const Letter& letter) {
-  if (letter.pattern.empty()) {
-    reply.PushHeader(3);
-    reply.Bulk("message");
-  } else {
-    reply.PushHeader(4);
-    reply.Bulk("pmessage");
-    reply.Bulk(letter.pattern);
-  }
+  const bool pattern = letter.kind == SubscriptionKind::kPattern;
+  reply.PushHeader(pattern ? 4 : 3);
+  reply.Bulk(WordsOf(letter.kind).message);
+  if (pattern) reply.Bulk(letter.pattern);
   reply.Bulk(letter.publication->channel);
   reply.Bulk(letter.publication->message);
 }

@@ -32,10 +32,11 @@
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/pubsub/subscription_kind.h"
 
 namespace emberkv::server {
 
-// One PUBLISH, shared by the letters of all its receivers.
+// One PUBLISH (or SPUBLISH), shared by the letters of all its receivers.
 struct Publication {
   std::string channel;
   std::string message;
@@ -43,9 +44,11 @@ struct Publication {
 
 // A published message, or a MONITOR line (observability/monitors.h).
 struct Letter {
-  std::string pattern;  // the pattern that matched, empty for a channel subscription
+  std::string pattern;  // the pattern that matched (kind kPattern), else empty
   std::shared_ptr<const Publication> publication;
   std::shared_ptr<const std::string> monitor_line;  // written as it is
+  // The subscription that brought the message, which names its push.
+  SubscriptionKind kind = SubscriptionKind::kChannel;
 };
 
 class Mailbox {
@@ -90,7 +93,7 @@ struct MailRecipient {
 // message. Call it without the posting table's lock.
 void WakeRecipient(Worker& from, const MailRecipient& to);
 
-// Writes the "message" (or "pmessage") push that delivers `letter`.
+// Writes the "message" ("pmessage", "smessage") push that delivers `letter`.
 void WriteMessagePush(protocol::ReplyBuilder& reply, const Letter& letter);
 
 }  // namespace emberkv::server
