@@ -148,8 +148,9 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
     uint64_t rss = ResidentSetBytes();
     uint64_t system = TotalSystemMemoryBytes();
     // As Redis's: what is not the dataset (key indexes, timing wheels, client
-    // buffers); MEMORY STATS's overhead.total is the same figure.
-    uint64_t overhead = total.memory.overhead_bytes + total.memory.client_bytes;
+    // buffers, Lua heaps); MEMORY STATS's overhead.total is the same figure.
+    uint64_t overhead =
+        total.memory.overhead_bytes + total.memory.client_bytes + total.memory.lua_bytes;
     section("Memory");
     field("used_memory", used);
     field("used_memory_human", HumanBytes(used));
@@ -171,9 +172,7 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
       libraries = scripts.libraries().size();
     }
     // Each loop's Lua state holds both EVAL scripts and functions.
-    uint64_t lua = 0;
-    for (int w = 0; w < engine.worker_count(); ++w)
-      lua += engine.worker(w).stats().lua_heap_bytes.Get();
+    uint64_t lua = total.memory.lua_bytes;
     field("used_memory_lua", lua);
     field("used_memory_lua_human", HumanBytes(lua));
     field("used_memory_scripts_eval", scripts.scripts_memory());

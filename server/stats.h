@@ -70,8 +70,6 @@ struct WorkerStats {
   RelaxedCounter cpu_sys_us;
   std::vector<CommandCounters> commands;  // indexed by CommandSpec::id
   RelaxedCounter error_replies;           // every error reply, refusals included
-  // The loop's Lua heap (a gauge, not reset), as of its last script.
-  RelaxedCounter lua_heap_bytes;
   // instantaneous_ops_per_sec, _input_kbps, _output_kbps (sampled by the
   // loop's timer).
   InstantaneousRate ops_rate;

@@ -56,6 +56,10 @@ struct ShardContext {
   // connection buffers); counted against the shard's memory limit. Atomic:
   // the server adds to it without holding the shard.
   std::atomic<size_t> client_bytes{0};
+  // The Lua heap (scripts and functions) of the loop paired with this
+  // shard, counted against the limit like client buffers. Atomic, as
+  // client_bytes.
+  std::atomic<size_t> lua_bytes{0};
   ShardCounters counters;
   KeyObserver* observer = nullptr;
   // What goes into an entry's access byte when it is created, read or
@@ -67,11 +71,15 @@ struct ShardContext {
   // The shard's memory limit (0: none), set by its Evictor.
   size_t memory_limit = 0;
 
+  // Bytes the server holds on this shard's behalf outside storage: client
+  // buffers and a Lua heap.
+  size_t ServerBytes() const {
+    return client_bytes.load(std::memory_order_relaxed) + lua_bytes.load(std::memory_order_relaxed);
+  }
   // What counts against the limit: resident arena pages, external bytes,
-  // tables, client buffers.
+  // tables, client buffers, Lua heap.
   size_t UsedMemory() const {
-    return arena.resident_bytes() + external_bytes + table_bytes +
-           client_bytes.load(std::memory_order_relaxed);
+    return arena.resident_bytes() + external_bytes + table_bytes + ServerBytes();
   }
 };
 

@@ -105,6 +105,7 @@ MemoryFigures ShardStore::Memory() const {
   figures.external_bytes = context_.external_bytes;
   figures.overhead_bytes = context_.table_bytes;
   figures.client_bytes = context_.client_bytes.load(std::memory_order_relaxed);
+  figures.lua_bytes = context_.lua_bytes.load(std::memory_order_relaxed);
   return figures;
 }
 

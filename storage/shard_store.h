@@ -25,7 +25,10 @@ struct MemoryFigures {
   size_t external_bytes = 0;    // long strings and collection objects
   size_t overhead_bytes = 0;    // indexes and timing wheels
   size_t client_bytes = 0;      // connection buffers (see ShardContext)
-  size_t used() const { return arena_page_bytes + external_bytes + overhead_bytes + client_bytes; }
+  size_t lua_bytes = 0;         // a loop's Lua heap (see ShardContext)
+  size_t used() const {
+    return arena_page_bytes + external_bytes + overhead_bytes + client_bytes + lua_bytes;
+  }
 };
 
 class ShardStore {
@@ -71,12 +74,12 @@ class ShardStore {
     return evictor_.limit() ? evictor_.Reclaim(budget) : Evictor::Result::kOk;
   }
   // What counts against the limit: resident arena pages, external bytes,
-  // tables, client buffers. O(1).
+  // tables, client buffers, Lua heap. O(1).
   size_t UsedMemory() const { return context_.UsedMemory(); }
   // The same with the arena's chunks instead of its pages.
   size_t LiveMemory() const {
     return context_.arena.allocated_bytes() + context_.external_bytes + context_.table_bytes +
-           context_.client_bytes.load(std::memory_order_relaxed);
+           context_.ServerBytes();
   }
   const Evictor& evictor() const { return evictor_; }
 

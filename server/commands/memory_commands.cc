@@ -88,7 +88,8 @@ MemoryReport TakeMemoryReport(CommandContext& c) {
   MemoryReport report;
   report.used = total.memory.used();
   report.peak = std::max(report.used, snapshot.used_memory_peak);
-  report.overhead = total.memory.overhead_bytes + total.memory.client_bytes;
+  report.overhead =
+      total.memory.overhead_bytes + total.memory.client_bytes + total.memory.lua_bytes;
   report.clients = total.memory.client_bytes;
   report.connected_clients = total.connected_clients;
   ScriptRegistry& scripts = c.engine().scripts();

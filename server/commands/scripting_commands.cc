@@ -61,6 +61,13 @@ bool ParseNumKeys(CommandContext& c, std::string_view not_integer, size_t* numke
   return true;
 }
 
+// Brings a change of the loop's Lua heap (a script ran, a library loaded)
+// into its shard's memory count: scripts' memory is in used_memory and
+// under maxmemory, as client buffers are.
+void CountLuaHeap(CommandContext& c, LoopScripts& loop) {
+  if (int64_t change = loop.TakeHeapChange()) c.engine().AccountLuaBytes(c.worker.id(), change);
+}
+
 // Runs `run(host, &reply)` atomically over the declared keys' shards (or
 // every shard, for scripts known to reach further), starting over with
 // every shard locked when the host asks to. `lock_name` is the name under
@@ -90,7 +97,7 @@ void RunAtomically(CommandContext& c, LoopScripts& loop, const ScriptRunOptions&
   }
   client.set_db(db);
   if (!was_pinned) locks.Unpin();
-  c.worker.stats().lua_heap_bytes.Set(loop.engine().lua_memory());
+  CountLuaHeap(c, loop);
   c.reply.Raw(reply);
 }
 
@@ -210,6 +217,7 @@ void ScriptFlush(CommandContext& c) {
   if (!FlushModeOk(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option")) return;
   c.engine().scripts().FlushScripts();
   c.worker.scripts().SyncScripts();
+  CountLuaHeap(c, c.worker.scripts());
   c.reply.Ok();
 }
 
@@ -256,7 +264,10 @@ void FunctionLoad(CommandContext& c) {
   if (!name.ok()) return c.reply.Error(name.error());
   registry.PutLibrary(name.value(), std::string(code));
   loop.ReloadLibrariesLocked();
-  c.worker.stats().lua_heap_bytes.Set(loop.engine().lua_memory());
+  // What the load left behind is garbage: the heap counted against
+  // maxmemory is what the libraries keep.
+  loop.engine().CollectGarbage();
+  CountLuaHeap(c, loop);
   c.reply.Bulk(name.value());
 }
 

@@ -29,13 +29,19 @@ Engine::~Engine() {
   Join();
 }
 
-void Engine::AccountClientBytes(int worker, int64_t delta) {
+storage::ShardContext& Engine::PairedShard(int worker) {
   // Connections are spread over the loops round robin, and keys over the
   // shards uniformly: pairing loop i with shard i % shards keeps each
   // shard's share of the limit fair without a global sum on the data path.
-  storage::ShardContext& context =
-      keyspace_.shard(worker % keyspace_.shard_count()).store().context();
-  context.client_bytes.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
+  return keyspace_.shard(worker % keyspace_.shard_count()).store().context();
+}
+
+void Engine::AccountClientBytes(int worker, int64_t delta) {
+  PairedShard(worker).client_bytes.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
+}
+
+void Engine::AccountLuaBytes(int worker, int64_t delta) {
+  PairedShard(worker).lua_bytes.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
 }
 
 void Engine::Pause(int64_t until_ms, PauseMode mode, int64_t now_ms) {

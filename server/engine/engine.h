@@ -63,9 +63,11 @@ class Engine {
   // loops (each compiles them into its own Lua state).
   ScriptRegistry& scripts() { return scripts_; }
 
-  // A loop's connection buffers grew or shrank by `delta` bytes: they count
-  // against maxmemory, in the shard that loop is paired with.
+  // A loop's connection buffers, or its Lua heap, grew or shrank by `delta`
+  // bytes: they count against maxmemory, in the shard that loop is paired
+  // with.
   void AccountClientBytes(int worker, int64_t delta);
+  void AccountLuaBytes(int worker, int64_t delta);
 
   // Starts one thread per loop.
   void Start();
@@ -109,6 +111,9 @@ class Engine {
   int64_t start_time_ms() const { return start_time_ms_; }
 
  private:
+  // The shard whose memory count holds loop `worker`'s buffers and heap.
+  storage::ShardContext& PairedShard(int worker);
+
   ServerConfig config_;
   const IoEngine io_engine_;
   std::mutex config_mutex_;

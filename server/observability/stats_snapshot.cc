@@ -48,6 +48,7 @@ void AddFigures(ShardFigures& into, const ShardFigures& from) {
   into.memory.external_bytes += from.memory.external_bytes;
   into.memory.overhead_bytes += from.memory.overhead_bytes;
   into.memory.client_bytes += from.memory.client_bytes;
+  into.memory.lua_bytes += from.memory.lua_bytes;
   if (into.keyspace.size() < from.keyspace.size()) into.keyspace.resize(from.keyspace.size());
   for (size_t db = 0; db < from.keyspace.size(); ++db) {
     into.keyspace[db].keys += from.keyspace[db].keys;

@@ -8,6 +8,13 @@ LoopScripts::LoopScripts(ScriptRegistry& registry, scripting::EngineOptions opti
   SyncLibraries();
 }
 
+int64_t LoopScripts::TakeHeapChange() {
+  const size_t heap = engine_.lua_memory();
+  const int64_t change = static_cast<int64_t>(heap) - static_cast<int64_t>(counted_heap_);
+  counted_heap_ = heap;
+  return change;
+}
+
 void LoopScripts::SyncScripts() {
   uint64_t generation = registry_.scripts_generation();
   if (generation == scripts_generation_) return;

@@ -40,6 +40,10 @@ class LoopScripts {
 
   // Scripts that reached a key outside the shards of their declared keys:
   // from then on they run with every shard locked (scripting_commands.cc).
+  // How much the Lua heap grew (or shrank, < 0) since the last call: the
+  // caller adds it to the loop's shard's memory count.
+  int64_t TakeHeapChange();
+
   bool locks_all(std::string_view sha) const { return lock_all_.contains(ToAbsl(sha)); }
   void set_locks_all(std::string_view sha) { lock_all_.emplace(std::string(sha)); }
 
@@ -48,6 +52,7 @@ class LoopScripts {
   scripting::LuaEngine engine_;
   uint64_t scripts_generation_ = 0;
   uint64_t libraries_generation_ = 0;
+  size_t counted_heap_ = 0;  // the heap's size at the last TakeHeapChange
   absl::flat_hash_set<std::string> lock_all_;
 };
 
