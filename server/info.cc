@@ -166,10 +166,12 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
     // Scripts: the bodies kept for EVALSHA, and the function libraries
     // (compiled code lives in each loop's Lua heap, not counted here).
     ScriptRegistry& scripts = engine.scripts();
-    size_t libraries = 0;
+    size_t libraries = 0, library_bytes = 0;
     {
       std::lock_guard lock(scripts.libraries_mutex());
       libraries = scripts.libraries().size();
+      for (const auto& [name, code] : scripts.libraries())
+        library_bytes += name.size() + code.size();
     }
     // Each loop's Lua state holds both EVAL scripts and functions.
     uint64_t lua = total.memory.lua_bytes;
@@ -178,6 +180,15 @@ std::string RenderInfo(Engine& engine, const StatsSnapshot& snapshot,
     field("used_memory_scripts_eval", scripts.scripts_memory());
     field("number_of_cached_scripts", scripts.script_count());
     field("number_of_libraries", libraries);
+    // One Lua state per loop holds scripts and functions alike: its heap
+    // is the VM total (Redis's split into _vm_eval and _vm_functions has
+    // no counterpart here). The caches are the bodies and library codes
+    // kept to compile them on every loop.
+    field("used_memory_vm_total", lua);
+    field("used_memory_vm_total_human", HumanBytes(lua));
+    field("used_memory_functions", library_bytes);
+    field("used_memory_scripts", scripts.scripts_memory() + library_bytes);
+    field("used_memory_scripts_human", HumanBytes(scripts.scripts_memory() + library_bytes));
     field("total_system_memory", system);
     field("total_system_memory_human", HumanBytes(system));
     field("maxmemory", config.maxmemory);

@@ -192,6 +192,7 @@ void ScriptLoad(CommandContext& c) {
   scripting::Result<const scripting::Script*> script = loop.engine().LoadScript(c.args[2]);
   if (!script.ok()) return c.reply.Error(script.error());
   c.engine().scripts().AddScript(script.value()->sha, script.value()->body);
+  CountLuaHeap(c, loop);
   c.reply.Bulk(script.value()->sha);
 }
 

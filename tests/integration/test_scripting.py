@@ -538,8 +538,27 @@ def test_info_counts_scripts_and_libraries(ember):
     assert info["number_of_cached_scripts"] == 2
     assert info["used_memory_scripts_eval"] >= len("return 'one'") + len("return 'two'")
     assert info["number_of_libraries"] == 1
+    assert info["used_memory_functions"] >= len(LIBRARY)
+    assert info["used_memory_scripts"] == info["used_memory_scripts_eval"] + info["used_memory_functions"]
     # The Lua states of the loops that ran them: sandbox, scripts, library.
     assert info["used_memory_lua"] > 10000
+    assert info["used_memory_vm_total"] == info["used_memory_lua"]
+
+
+def test_a_thousand_scripts_cost_less_than_in_redis(ember, reference):
+    # Issue 15's target, on INFO's used_memory_scripts (the script caches;
+    # the compiled code is in the Lua heaps, used_memory_lua).
+    growth = {}
+    for name, server in (("emberkv", ember), ("redis", reference)):
+        r = client(server)
+        r.execute_command("SCRIPT", "FLUSH")
+        before = r.info("memory")["used_memory_scripts"]
+        for i in range(1000):
+            r.execute_command("SCRIPT", "LOAD", "local count = redis.call('incr', KEYS[1]) "
+                              "redis.call('expire', KEYS[1], %d, 'NX') return count" % (60 + i))
+        growth[name] = r.info("memory")["used_memory_scripts"] - before
+        r.execute_command("SCRIPT", "FLUSH")
+    assert 0 < growth["emberkv"] < growth["redis"], growth
 
 
 def test_scripts_that_may_write_are_refused_over_maxmemory(c):
