@@ -1,6 +1,9 @@
 // The `redis` tables: the one scripts and functions run with, and the one a
 // library's top-level code sees during FUNCTION LOAD. Texts and argument
 // rules are Redis 7.0.15's (its script_lua.c and function_lua.c).
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -37,7 +40,17 @@ bool CommandArgs(lua_State* L, std::vector<std::string_view>* args) {
   for (int i = 1; i <= argc; i++) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       char text[64];
-      int length = std::snprintf(text, sizeof(text), "%.17g", lua_tonumber(L, i));
+      const double number = lua_tonumber(L, i);
+      size_t length;
+      // Redis prints numbers with "%.17g"; integers (counts, TTLs: most
+      // numbers scripts pass) print the same digits without printf, which
+      // was 5% of a rate-limiter script's instructions.
+      if (number == std::trunc(number) && std::fabs(number) < 1e15 &&
+          !(number == 0 && std::signbit(number))) {
+        length = std::to_chars(text, text + sizeof(text), static_cast<int64_t>(number)).ptr - text;
+      } else {
+        length = static_cast<size_t>(std::snprintf(text, sizeof(text), "%.17g", number));
+      }
       lua_pushlstring(L, text, length);
       lua_replace(L, i);
     } else if (lua_type(L, i) != LUA_TSTRING) {

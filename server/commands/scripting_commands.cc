@@ -35,12 +35,6 @@
 namespace emberkv::server {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // numkeys of EVAL and FCALL, with Redis's errors; `not_integer` differs
 // (EVAL: the generic text, FCALL: "Bad number of keys provided").
 bool ParseNumKeys(CommandContext& c, std::string_view not_integer, size_t* numkeys) {
@@ -157,7 +151,9 @@ void EvalSha(CommandContext& c) {
   // A SHA of another length cannot match (Redis answers at once too).
   if (c.args[1].size() != 40) return c.reply.Error(errors::kNoScript);
   LoopScripts& loop = c.worker.scripts();
-  const scripting::Script* script = loop.FindScript(Lower(c.args[1]));
+  char sha[40];  // lower case, as the registry keeps them; on the stack: every call does this
+  for (size_t i = 0; i < sizeof(sha); ++i) sha[i] = AsciiLower(c.args[1][i]);
+  const scripting::Script* script = loop.FindScript(std::string_view(sha, sizeof(sha)));
   if (script == nullptr) return c.reply.Error(errors::kNoScript);
   RunEval(c, *script, kReadOnly);
 }
@@ -199,7 +195,8 @@ void ScriptLoad(CommandContext& c) {
 void ScriptExists(CommandContext& c) {
   ScriptRegistry& registry = c.engine().scripts();
   c.reply.ArrayHeader(c.args.size() - 2);
-  for (size_t i = 2; i < c.args.size(); ++i) c.reply.Integer(registry.HasScript(Lower(c.args[i])));
+  for (size_t i = 2; i < c.args.size(); ++i)
+    c.reply.Integer(registry.HasScript(AsciiLowered(c.args[i])));
 }
 
 // FLUSH's optional mode, with the texts of SCRIPT and FUNCTION (which

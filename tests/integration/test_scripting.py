@@ -496,6 +496,19 @@ def test_hostile_scripts_get_errors_and_the_server_stays_up():
         assert r.get("k") == b"alive"
 
 
+def test_numbers_passed_to_commands_print_as_in_redis(pair):
+    # Redis prints a Lua number argument with "%.17g"; emberkv prints
+    # integers without printf, and must give the same digits.
+    numbers = ["0", "-0", "3", "-5", "3.0", "0.1", "1/3", "123456789012345", "999999999999999",
+               "1e15", "1e16", "1e17", "2^53", "-2^53", "1e300", "-1e-300", "2^63"]
+    script = "local out = {} for i, n in ipairs({%s}) do " \
+             "redis.call('set', KEYS[1], n) out[i] = redis.call('get', KEYS[1]) end return out"
+    ours, theirs = (conn.execute_command("EVAL", script % ", ".join(numbers), "1", "n")
+                    for conn in pair)
+    assert ours == theirs
+    assert ours[2:5] == [b"3", b"-5", b"3"] and ours[5] == b"0.10000000000000001"
+
+
 def test_the_lua_heap_counts_toward_maxmemory():
     """The Lua heap is in used_memory and under maxmemory, as the issue
     asks (Redis leaves it out): a library that keeps 2 MB leaves about 2 MB
