@@ -17,6 +17,16 @@ TEST_CASE("integers parse with string2ll's strictness") {
   CHECK_FALSE(ParseInt64("-0", &v));
   CHECK_FALSE(ParseInt64("", &v));
   CHECK_FALSE(ParseInt64("1a", &v));
+  // The edges of the length test: 19 digits may overflow int64, 20 always do.
+  CHECK_FALSE(ParseInt64("9999999999999999999", &v));
+  CHECK_FALSE(ParseInt64("-9223372036854775809", &v));
+  CHECK_FALSE(ParseInt64("18446744073709551615", &v));
+  CHECK_FALSE(ParseInt64("18446744073709551616", &v));
+  CHECK_FALSE(ParseInt64("-18446744073709551616", &v));
+  CHECK(ParseInt64("1000000000000000000", &v));
+  CHECK(v == 1000000000000000000);
+  CHECK(ParseInt64("-1000000000000000000", &v));
+  CHECK(v == -1000000000000000000);
 }
 
 TEST_CASE("floats parse and print like INCRBYFLOAT") {
