@@ -17,6 +17,25 @@ size_t Find(std::string_view s, char c, size_t from) {
   return hit ? static_cast<const char*>(hit) - s.data() : std::string_view::npos;
 }
 
+// The common shape of a count or length line, complete: decimal digits
+// from `from` (no sign, no leading zero, at most 18 of them), then "\r\n".
+// Returns where the next line starts and sets *value; npos for anything
+// else (an incomplete line, a sign, an error), which the careful path
+// then handles. One pass instead of memchr and then ParseInt64: these
+// lines were a third of the parser's instructions.
+size_t ReadPlainLength(std::string_view s, size_t from, int64_t* value) {
+  constexpr size_t kMaxDigits = 18;
+  const size_t limit = std::min(s.size(), from + kMaxDigits);
+  size_t i = from;
+  int64_t parsed = 0;
+  while (i < limit && s[i] >= '0' && s[i] <= '9') parsed = parsed * 10 + (s[i++] - '0');
+  const size_t digits = i - from;
+  if (digits == 0 || (s[from] == '0' && digits > 1)) return std::string_view::npos;
+  if (i + 1 >= s.size() || s[i] != '\r' || s[i + 1] != '\n') return std::string_view::npos;
+  *value = parsed;
+  return i + 2;
+}
+
 }  // namespace
 
 void RequestParser::Reset() {
@@ -77,29 +96,35 @@ ParseStatus RequestParser::Parse(std::string_view input) {
 
 ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
   if (args_expected_ == 0) {
-    size_t cr = Find(command, '\r', scan_from_);
-    if (cr == std::string_view::npos) {
-      if (command.size() > limits_.max_inline_len) {
-        return Fail(ProtocolError::kTooBigMbulkCountString);
-      }
-      scan_from_ = command.size();
-      return ParseStatus::kNeedMore;
-    }
-    // The limit holds however the bytes arrived (Redis checks it only while
-    // the line is incomplete, so a long line in one packet would pass there).
-    if (cr > limits_.max_inline_len) return Fail(ProtocolError::kTooBigMbulkCountString);
-    if (cr + 1 >= command.size()) {  // the LF has not arrived yet
-      scan_from_ = cr;
-      return ParseStatus::kNeedMore;
-    }
     int64_t count = 0;
-    if (!base::ParseInt64(command.substr(1, cr - 1), &count) || count > INT_MAX) {
-      return Fail(ProtocolError::kInvalidMultibulkLength);
+    size_t next = scan_from_ == 0 ? ReadPlainLength(command, 1, &count) : std::string_view::npos;
+    if (next == std::string_view::npos) {
+      size_t cr = Find(command, '\r', scan_from_);
+      if (cr == std::string_view::npos) {
+        if (command.size() > limits_.max_inline_len) {
+          return Fail(ProtocolError::kTooBigMbulkCountString);
+        }
+        scan_from_ = command.size();
+        return ParseStatus::kNeedMore;
+      }
+      // The limit holds however the bytes arrived (Redis checks it only
+      // while the line is incomplete, so a long line in one packet would
+      // pass there).
+      if (cr > limits_.max_inline_len) return Fail(ProtocolError::kTooBigMbulkCountString);
+      if (cr + 1 >= command.size()) {  // the LF has not arrived yet
+        scan_from_ = cr;
+        return ParseStatus::kNeedMore;
+      }
+      if (!base::ParseInt64(command.substr(1, cr - 1), &count)) {
+        return Fail(ProtocolError::kInvalidMultibulkLength);
+      }
+      next = cr + 2;
     }
+    if (count > INT_MAX) return Fail(ProtocolError::kInvalidMultibulkLength);
     if (count > limits_.max_unauthenticated_args && auth_required_) {
       return Fail(ProtocolError::kUnauthenticatedMultibulkLength);
     }
-    pos_ = scan_from_ = cr + 2;
+    pos_ = scan_from_ = next;
     if (count <= 0) {
       consumed_ += pos_;
       Reset();
@@ -111,32 +136,40 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
 
   while (static_cast<int64_t>(spans_.size()) < args_expected_) {
     if (bulk_len_ < 0) {
-      size_t cr = Find(command, '\r', std::max(scan_from_, pos_));
-      if (cr == std::string_view::npos) {
-        if (command.size() - pos_ > limits_.max_inline_len) {
+      int64_t len = 0;
+      size_t next = pos_ < command.size() && command[pos_] == '$' && scan_from_ <= pos_
+                        ? ReadPlainLength(command, pos_ + 1, &len)
+                        : std::string_view::npos;
+      if (next == std::string_view::npos) {
+        size_t cr = Find(command, '\r', std::max(scan_from_, pos_));
+        if (cr == std::string_view::npos) {
+          if (command.size() - pos_ > limits_.max_inline_len) {
+            return Fail(ProtocolError::kTooBigBulkCountString);
+          }
+          scan_from_ = command.size();
+          return ParseStatus::kNeedMore;
+        }
+        if (cr - pos_ > limits_.max_inline_len) {
           return Fail(ProtocolError::kTooBigBulkCountString);
         }
-        scan_from_ = command.size();
-        return ParseStatus::kNeedMore;
+        if (cr + 1 >= command.size()) {
+          scan_from_ = cr;
+          return ParseStatus::kNeedMore;
+        }
+        if (command[pos_] != '$') {
+          unexpected_byte_ = command[pos_];
+          return Fail(ProtocolError::kExpectedDollar);
+        }
+        if (!base::ParseInt64(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0) {
+          return Fail(ProtocolError::kInvalidBulkLength);
+        }
+        next = cr + 2;
       }
-      if (cr - pos_ > limits_.max_inline_len) return Fail(ProtocolError::kTooBigBulkCountString);
-      if (cr + 1 >= command.size()) {
-        scan_from_ = cr;
-        return ParseStatus::kNeedMore;
-      }
-      if (command[pos_] != '$') {
-        unexpected_byte_ = command[pos_];
-        return Fail(ProtocolError::kExpectedDollar);
-      }
-      int64_t len = 0;
-      if (!base::ParseInt64(command.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
-          len > limits_.max_bulk_len) {
-        return Fail(ProtocolError::kInvalidBulkLength);
-      }
+      if (len > limits_.max_bulk_len) return Fail(ProtocolError::kInvalidBulkLength);
       if (len > limits_.max_unauthenticated_bulk_len && auth_required_) {
         return Fail(ProtocolError::kUnauthenticatedBulkLength);
       }
-      pos_ = scan_from_ = cr + 2;
+      pos_ = scan_from_ = next;
       bulk_len_ = len;
     }
     // Like Redis, the two bytes after the payload are skipped, not checked.

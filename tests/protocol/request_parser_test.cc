@@ -122,6 +122,11 @@ TEST_CASE("protocol errors carry Redis's texts") {
   CHECK(error_of("*1\r\n$-1\r\n") == "ERR Protocol error: invalid bulk length");
   CHECK(error_of("*1\r\n$x\r\n") == "ERR Protocol error: invalid bulk length");
   CHECK(error_of("*1\r\n$600000000\r\n") == "ERR Protocol error: invalid bulk length");
+  // Lengths of 18 digits take the one-pass path, longer ones the careful one.
+  CHECK(error_of("*1\r\n$123456789012345678\r\n") == "ERR Protocol error: invalid bulk length");
+  CHECK(error_of("*1\r\n$1234567890123456789\r\n") == "ERR Protocol error: invalid bulk length");
+  CHECK(error_of("*1\r\n$007\r\n") == "ERR Protocol error: invalid bulk length");
+  CHECK(error_of("*123456789012345678\r\n") == "ERR Protocol error: invalid multibulk length");
   CHECK(error_of("*1\r\n:3\r\n") == "ERR Protocol error: expected '$', got ':'");
   CHECK(error_of("GET \"abc\r\n") == "ERR Protocol error: unbalanced quotes in request");
   CHECK(error_of("GET \"a\"b\r\n") == "ERR Protocol error: unbalanced quotes in request");
