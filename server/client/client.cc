@@ -120,29 +120,23 @@ void Client::set_blocked(std::shared_ptr<BlockedClient> blocked) {
 }
 
 BufferFigures Client::buffers() const {
-  auto load = [](const std::atomic<size_t>& figure) {
-    return figure.load(std::memory_order_relaxed);
-  };
-  return {.query = load(buffers_.query),
-          .query_free = load(buffers_.query_free),
-          .replies_waiting = load(buffers_.replies_waiting),
-          .replies_sending = load(buffers_.replies_sending),
-          .reply_capacity = load(buffers_.reply_capacity),
-          .reply_peak = load(buffers_.reply_peak),
-          .allocated = load(buffers_.allocated)};
+  return {.query = buffers_.query,
+          .query_free = buffers_.query_free,
+          .replies_waiting = buffers_.replies_waiting,
+          .replies_sending = buffers_.replies_sending,
+          .reply_capacity = buffers_.reply_capacity,
+          .reply_peak = buffers_.reply_peak,
+          .allocated = buffers_.allocated};
 }
 
 void Client::ReportBuffers(const BufferFigures& figures) {
-  auto store = [](std::atomic<size_t>& figure, size_t value) {
-    figure.store(value, std::memory_order_relaxed);
-  };
-  store(buffers_.query, figures.query);
-  store(buffers_.query_free, figures.query_free);
-  store(buffers_.replies_waiting, figures.replies_waiting);
-  store(buffers_.replies_sending, figures.replies_sending);
-  store(buffers_.reply_capacity, figures.reply_capacity);
-  store(buffers_.reply_peak, figures.reply_peak);
-  store(buffers_.allocated, figures.allocated);
+  buffers_.query = figures.query;
+  buffers_.query_free = figures.query_free;
+  buffers_.replies_waiting = figures.replies_waiting;
+  buffers_.replies_sending = figures.replies_sending;
+  buffers_.reply_capacity = figures.reply_capacity;
+  buffers_.reply_peak = figures.reply_peak;
+  buffers_.allocated = figures.allocated;
   if (mailbox_) mailbox_->ReportBacklog(figures.unsent());
 }
 

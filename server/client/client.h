@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/config.h"
 #include "server/pubsub/mailbox.h"
 #include "server/pubsub/subscription_kind.h"
 
@@ -127,11 +128,8 @@ class Client {
   // Its buffers, as its connection last reported them (each figure is
   // exact; read together from another loop, they may be from two reports).
   BufferFigures buffers() const;
-  size_t query_buffer_bytes() const { return buffers_.query.load(std::memory_order_relaxed); }
-  size_t output_buffer_bytes() const {
-    return buffers_.replies_waiting.load(std::memory_order_relaxed) +
-           buffers_.replies_sending.load(std::memory_order_relaxed);
-  }
+  size_t query_buffer_bytes() const { return buffers_.query; }
+  size_t output_buffer_bytes() const { return buffers_.replies_waiting + buffers_.replies_sending; }
   void ReportBuffers(const BufferFigures& figures);
   // Bytes held by the arguments of the command it is blocked in (CLIENT
   // LIST's argv-mem, with those of the command running on its own loop).
@@ -235,8 +233,8 @@ class Client {
   std::atomic<int64_t> last_interaction_ms_{0};
   std::atomic<const CommandSpec*> last_command_{nullptr};
   struct {
-    std::atomic<size_t> query{0}, query_free{0}, replies_waiting{0}, replies_sending{0},
-        reply_capacity{0}, reply_peak{0}, allocated{0};
+    Relaxed<size_t> query, query_free, replies_waiting, replies_sending, reply_capacity, reply_peak,
+        allocated;
   } buffers_;
   std::atomic<size_t> blocked_argument_bytes_{0};
   std::atomic<bool> kill_requested_{false};
