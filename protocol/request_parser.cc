@@ -97,7 +97,7 @@ ParseStatus RequestParser::Parse(std::string_view input) {
 ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
   if (args_expected_ == 0) {
     int64_t count = 0;
-    size_t next = scan_from_ == 0 ? ReadPlainLength(command, 1, &count) : std::string_view::npos;
+    size_t next = ReadPlainLength(command, 1, &count);
     if (next == std::string_view::npos) {
       size_t cr = Find(command, '\r', scan_from_);
       if (cr == std::string_view::npos) {
@@ -137,7 +137,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view command) {
   while (static_cast<int64_t>(spans_.size()) < args_expected_) {
     if (bulk_len_ < 0) {
       int64_t len = 0;
-      size_t next = pos_ < command.size() && command[pos_] == '$' && scan_from_ <= pos_
+      size_t next = pos_ < command.size() && command[pos_] == '$'
                         ? ReadPlainLength(command, pos_ + 1, &len)
                         : std::string_view::npos;
       if (next == std::string_view::npos) {

@@ -16,11 +16,12 @@ std::string_view BytesOf(const Digest& digest) {
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
 }
 
-// Order-free: digest ^= SHA-1(data).
-void Xor(Digest& digest, std::string_view data) {
-  const Digest hash = scripting::Sha1(data);
-  for (size_t i = 0; i < digest.size(); ++i) digest[i] ^= hash[i];
+void XorBytes(Digest& into, const Digest& other) {
+  for (size_t i = 0; i < into.size(); ++i) into[i] ^= other[i];
 }
+
+// Order-free: digest ^= SHA-1(data).
+void Xor(Digest& digest, std::string_view data) { XorBytes(digest, scripting::Sha1(data)); }
 
 // Ordered: digest = SHA-1(digest ^ SHA-1(data)).
 void Mix(Digest& digest, std::string_view data) {
@@ -98,7 +99,7 @@ void AddKey(Digest& keys, const storage::Entry& entry) {
 
 void AddDatabase(Digest& dataset, int db, const Digest& keys) {
   MixNumber(dataset, static_cast<uint32_t>(db));
-  for (size_t i = 0; i < dataset.size(); ++i) dataset[i] ^= keys[i];
+  XorBytes(dataset, keys);
 }
 
 }  // namespace emberkv::server
