@@ -306,20 +306,40 @@ void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& cli
   FinishFromHome(home, client, false);
 }
 
-bool UnblockClient(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply) {
-  // A claim held by someone else is brief: a writer serving the client, or
-  // its home loop ending the wait. Both already hold every lock they need
-  // and wait for nothing, and either finish the client or let go at once,
-  // so waiting for them here cannot deadlock. CLIENT UNBLOCK must answer
-  // whether it ended the wait, so it cannot pass the client by as writers do.
-  while (client->claimed.exchange(true, std::memory_order_seq_cst)) {
-    if (client->finished.load(std::memory_order_acquire)) return false;
+namespace {
+
+// Finishes the wait from any loop; false if it had ended already. A claim
+// held by someone else is brief: a writer serving the client, or its home
+// loop ending the wait. Both already hold every lock they need and wait for
+// nothing, and either finish the client or let go at once, so waiting for
+// them here cannot deadlock. CLIENT UNBLOCK must answer whether it ended
+// the wait, and CLIENT KILL must know no writer will serve the client, so
+// neither can pass the client by as writers do.
+bool FinishFromAnywhere(BlockedClient& client) {
+  while (client.claimed.exchange(true, std::memory_order_seq_cst)) {
+    if (client.finished.load(std::memory_order_acquire)) return false;
     std::this_thread::yield();
   }
-  if (client->finished.load(std::memory_order_acquire)) return false;
-  client->finished.store(true, std::memory_order_release);
+  if (client.finished.load(std::memory_order_acquire)) return false;
+  client.finished.store(true, std::memory_order_release);
+  return true;
+}
+
+}  // namespace
+
+bool UnblockClient(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply) {
+  if (!FinishFromAnywhere(*client)) return false;
   Deliver(worker, std::move(client), std::move(reply));
   return true;
+}
+
+void AbandonWait(Worker& worker, std::shared_ptr<BlockedClient> client) {
+  if (!FinishFromAnywhere(*client)) return;
+  // No reply (the connection is closing): its home stops the timer and
+  // leaves the keys' queues.
+  const int home = client->home;
+  worker.Send(home,
+              MakeMessage([client = std::move(client)] { EndWait(*Worker::Current(), client); }));
 }
 
 std::optional<int64_t> TimeoutArg(std::string_view arg, protocol::ReplyBuilder& reply) {

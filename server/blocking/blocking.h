@@ -194,6 +194,11 @@ void CancelBlockedClient(Worker& home, const std::shared_ptr<BlockedClient>& cli
 // unblocked before).
 bool UnblockClient(Worker& worker, std::shared_ptr<BlockedClient> client, std::string reply);
 
+// CLIENT KILL, from any loop: ends the wait of a client being killed at
+// once, without a reply, so that no writer serves it (and takes a value
+// for a closed connection) after KILL has answered.
+void AbandonWait(Worker& worker, std::shared_ptr<BlockedClient> client);
+
 // A blocking command's timeout argument (seconds, as a float) with Redis
 // 7.0's rules and errors: "timeout is not a float or out of range",
 // "timeout is negative". Returns milliseconds (0: wait for ever), or nullopt

@@ -366,6 +366,7 @@ void ClientKill(CommandContext& c) {
   Client* self = c.client;
   int64_t killed = 0;
   bool kill_self = false;
+  std::vector<std::shared_ptr<BlockedClient>> waits;  // of the killed clients
   c.engine().clients().ForEach([&](Client& client) {
     if (client.kill_requested() || !client.connection()) return;
     const ClientOrigin& origin = client.origin();
@@ -381,6 +382,7 @@ void ClientKill(CommandContext& c) {
     }
     if (!client.RequestKill()) return;
     ++killed;
+    if (std::shared_ptr<BlockedClient> wait = client.blocked()) waits.push_back(std::move(wait));
     // The connection is found again on its loop by pointer and id: it may
     // have gone by the time the message runs.
     c.worker.Send(origin.home_worker,
@@ -389,6 +391,8 @@ void ClientKill(CommandContext& c) {
                       target->Close();
                   }));
   });
+  // Outside the registry's lock: ending a wait may wait out a claim.
+  for (std::shared_ptr<BlockedClient>& wait : waits) AbandonWait(c.worker, std::move(wait));
   if (old_form) {
     if (killed == 0) return c.reply.Error(errors::kNoSuchClient);
     c.reply.Ok();

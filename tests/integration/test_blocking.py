@@ -274,6 +274,23 @@ def test_client_kill_of_a_blocked_client(server):
     assert pusher.call("LLEN", K1) == (":", 1)
 
 
+def test_a_push_right_after_client_kill_stays_in_the_list(server):
+    # Once CLIENT KILL has answered, the killed client's wait is over: a
+    # push that follows at once, from another connection, is not served to
+    # a connection that is closing (the killed client's loop closes it a
+    # moment later).
+    for round in range(50):
+        waiter, pusher, ctl = connections(server, 3)
+        client_id = waiter.call("CLIENT", "ID")[1]
+        waiter.send("BLPOP", K1, 0)
+        wait_blocked(ctl, 1)
+        assert ctl.call("CLIENT", "KILL", "ID", client_id) == (":", 1)
+        pusher.call("RPUSH", K1, "v")
+        assert pusher.call("LPOP", K1) == bulk("v"), "round %d" % round
+        for conn in (waiter, pusher, ctl):
+            conn.close()
+
+
 def test_commands_pipelined_behind_a_blocking_one_wait_for_it(server):
     waiter, pusher, ctl = connections(server, 3)
     waiter.sock.sendall(waiter.encode(["BLPOP", K0, 0]) + waiter.encode(["RPUSH", K1, "after"]) +
